@@ -1,0 +1,3 @@
+from npc.cli import main
+
+main()

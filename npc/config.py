@@ -1,0 +1,106 @@
+"""Settings from ``npc.toml`` and ``NPC_*`` environment variables.
+
+Environment variables win over the file; nested fields use ``__``:
+``NPC_MODELS__LLM=/models/my.gguf``, ``NPC_SERVER__PORT=9000``. The file is ``npc.toml`` in
+the working directory, or the one ``NPC_CONFIG`` names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from npc.errors import ConfigError
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback) / "npc"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSettings(_Section):
+    """Which model each role uses: a bundled name, a local path, or ``hf:owner/repo/file``."""
+
+    llm: str | None = None
+    asr: str | None = None
+    tts: str | None = None
+    embedder: str | None = None
+
+
+class LLMSettings(_Section):
+    threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
+    context: int = Field(4096, ge=512)
+    max_reply_tokens: int = Field(120, ge=8, le=2048)
+    temperature: float = Field(0.4, ge=0, le=2)
+    seed: int = 7
+    endpoint: str | None = Field(
+        None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."
+    )
+    endpoint_model: str = "default"
+
+
+class ASRSettings(_Section):
+    threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
+    end_of_turn_ms: int = Field(250, ge=50, le=3000)
+    max_turn_seconds: float = Field(30.0, ge=1, le=600)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    token: str | None = None
+    max_message_bytes: int = Field(1 << 20, ge=1024)
+    max_sessions: int = Field(32, ge=1)
+    idle_timeout_s: float = Field(300.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """All of npc's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NPC_", env_nested_delimiter="__", extra="forbid", toml_file="npc.toml"
+    )
+
+    characters_dir: Path = Path("characters")
+    data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
+    cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    asr: ASRSettings = Field(default_factory=ASRSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = os.environ.get("NPC_CONFIG", "npc.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and npc.toml; a bad value raises ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(
+            "invalid settings (npc.toml or NPC_* variables):\n  " + "\n  ".join(lines)
+        ) from None
+    except ValueError as exc:  # a TOML syntax error
+        raise ConfigError(f"cannot read the settings file: {exc}") from None

@@ -1,0 +1,1 @@
+"""Model providers behind Protocols, and the registry plugins add them to."""

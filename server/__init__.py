@@ -1,0 +1,1 @@
+"""The websocket server: thin glue between sockets, the wire codec and sessions."""

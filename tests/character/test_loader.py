@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from npc.character.loader import load_characters, load_sheet
+from npc.errors import SheetError
+from tests.conftest import CHARACTERS
+
+GOOD = """\
+id: cook
+name: Cook
+role: a cook
+scene:
+  objects: [axe, pan]
+  locations: [kitchen]
+actions:
+  - name: fetch
+    description: get a thing
+    parameters:
+      item: {type: object, values: [axe]}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(SheetError) as info:
+        load_sheet(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_example_characters_load() -> None:
+    sheets = load_characters(CHARACTERS)
+    assert {"jin", "nova", "triage_nurse", "belligerent_patient"} <= set(sheets)
+    jin = sheets["jin"]
+    assert jin.sheet.action("fetch") is not None
+    assert all(p.is_file() for p in jin.knowledge_files())
+    assert len(jin.knowledge_files()) >= 3
+
+
+def test_good_sheet(tmp_path: Path) -> None:
+    loaded = load_sheet(write(tmp_path, GOOD))
+    assert loaded.sheet.scene.objects == ["axe", "pan"]
+
+
+def test_unknown_field_names_line_column_and_expected_fields(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "voice:\n  piper: en_US-joe-medium\n  speed: 2\n")
+    [msg] = problems(path)
+    assert msg == f"{path}:14:3: voice.speed: unknown field; expected one of: piper, rate"
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        GOOD.replace(
+            "description: get a thing", "description: get a thing\n    needs_reply: maybe"
+        ),
+    )
+    [msg] = problems(path)
+    assert msg.startswith(f"{path}:10:18: actions[0].needs_reply: input should be a valid boolean")
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("name: Cook\n", ""))
+    [msg] = problems(path)
+    assert msg == f"{path}:1:1: name: missing; this field is required"
+
+
+def test_duplicate_action_and_enum_outside_scene(tmp_path: Path) -> None:
+    text = GOOD.replace("values: [axe]", "values: [axe, sword]") + (
+        "  - name: fetch\n    description: again\n"
+    )
+    msgs = problems(write(tmp_path, text))
+    assert any(
+        ":11:42: actions[0].parameters.item.values[1]: 'sword' is not an object of "
+        "the scene; expected one of: axe, pan" in m
+        for m in msgs
+    )
+    assert any(":12:11: actions[1].name: duplicate action 'fetch'" in m for m in msgs)
+
+
+def test_missing_knowledge_file_and_unknown_voice(tmp_path: Path) -> None:
+    text = GOOD + "knowledge:\n  files: [lore.md]\nvoice:\n  piper: robot-voice\n"
+    msgs = problems(write(tmp_path, text))
+    assert any(":13:11: knowledge.files[0]: 'lore.md' does not exist" in m for m in msgs)
+    assert any(":15:10: voice.piper: unknown voice 'robot-voice'" in m for m in msgs)
+
+
+def test_unknown_parameter_type(tmp_path: Path) -> None:
+    msgs = problems(write(tmp_path, GOOD.replace("type: object", "type: thing")))
+    assert any("actions[0].parameters.item: unknown type 'thing'" in m for m in msgs)
+
+
+def test_number_range_must_be_ordered(tmp_path: Path) -> None:
+    text = GOOD.replace("{type: object, values: [axe]}", "{type: number, minimum: 5, maximum: 1}")
+    [msg] = problems(write(tmp_path, text))
+    assert msg.endswith(
+        "actions[0].parameters.item: minimum 5.0 is above maximum 1.0; expected minimum <= maximum"
+    )
+
+
+def test_yaml_syntax_and_duplicate_keys(tmp_path: Path) -> None:
+    [msg] = problems(write(tmp_path, "id: a\nname: b\nname: c\n"))
+    assert msg.endswith(":3:1: invalid YAML: duplicate key; each key may appear once in a mapping")
+    [msg] = problems(write(tmp_path, "id: a\n  name: [b\n"))
+    assert ":2:7: invalid YAML" in msg
+
+
+def test_not_a_mapping_and_not_utf8(tmp_path: Path) -> None:
+    [msg] = problems(write(tmp_path, "- a\n"))
+    assert msg.endswith("1:1: expected a mapping of fields at the top level")
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00id")
+    [msg] = problems(binary)
+    assert "not UTF-8 text" in msg
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD, "b.yaml")
+    with pytest.raises(SheetError) as info:
+        load_characters(tmp_path)
+    assert "id 'cook' is already used by" in str(info.value)

