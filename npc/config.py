@@ -38,6 +38,16 @@ class ModelSettings(_Section):
     embedder: str | None = None
 
 
+class ProviderSettings(_Section):
+    """Which registered provider implements each role (see ``npc.providers.registry``)."""
+
+    llm: str = "llama_cpp"
+    asr: str = "faster_whisper"
+    vad: str = "silero"
+    tts: str = "piper"
+    embedder: str = "onnx"
+
+
 class LLMSettings(_Section):
     threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
     context: int = Field(4096, ge=512)
@@ -76,6 +86,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
     cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
     models: ModelSettings = Field(default_factory=ModelSettings)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     asr: ASRSettings = Field(default_factory=ASRSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
