@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from npc.actions.space import ActionSpace
+from npc.actions.validate import validate_call
 from npc.assets import BUNDLED, bundled_names
 from npc.character.sheet import CharacterSheet, SceneParam
-from npc.errors import Problem, SheetError
+from npc.errors import ActionError, Problem, SheetError
 from npc.yamlfile import Loc, load_model, problem_at
 
 KNOWLEDGE_SUFFIXES = (".md", ".txt", ".markdown")
@@ -107,6 +109,7 @@ def check_sheet(sheet: CharacterSheet, path: Path, doc: Any) -> Iterable[Problem
             if count > 1:
                 yield at(("scene", field), f"{name!r} is listed {count} times; expected once")
     seen: set[str] = set()
+    space = ActionSpace.build(sheet)
     for i, action in enumerate(sheet.actions):
         if action.name in seen:
             yield at(
@@ -114,6 +117,16 @@ def check_sheet(sheet: CharacterSheet, path: Path, doc: Any) -> Iterable[Problem
                 f"duplicate action {action.name!r}; expected each action name once",
             )
         seen.add(action.name)
+        if "name" in action.parameters:
+            yield at(
+                ("actions", i, "parameters", "name"),
+                "'name' is reserved for the action's own name; expected another parameter name",
+            )
+        for j, example in enumerate(action.examples):
+            try:
+                validate_call(space, {**example.args, "name": action.name})
+            except ActionError as exc:
+                yield at(("actions", i, "examples", j, "args"), f"{exc.message}")
         for pname, param in action.parameters.items():
             if isinstance(param, SceneParam) and param.values is not None:
                 scene = getattr(sheet.scene, _scene_field(param.type))

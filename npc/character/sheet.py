@@ -7,13 +7,11 @@ so that every problem can be reported at its own line and column.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
-ACTION_NAME = re.compile(IDENTIFIER)
 
 
 class Strict(BaseModel):
@@ -123,21 +121,31 @@ class NumberParam(_Param):
 Param = Annotated[SceneParam | ChoiceParam | StringParam | NumberParam, Field(discriminator="type")]
 
 
+class ActionExample(Strict):
+    """A player line that should lead to the action, with the call and the reply, for the model."""
+
+    player: str = Field(min_length=1)
+    args: dict[str, str | float] = Field(default_factory=dict)
+    say: str = Field(min_length=1, description="What the character says as it acts.")
+
+
 class Action(Strict):
     """An action the game can execute for the character, with typed parameters."""
 
     name: str = Field(pattern=IDENTIFIER, description="snake_case, unique within the sheet")
     description: str = Field(min_length=1)
-    parameters: dict[str, Param] = Field(default_factory=dict)
+    parameters: dict[Annotated[str, Field(pattern=IDENTIFIER)], Param] = Field(
+        default_factory=dict, description="Named parameters; 'name' is reserved."
+    )
     needs_reply: bool = Field(
         True, description="Whether the character also says something when it acts."
     )
     refusable: bool = Field(
         True, description="Whether the character may refuse the player's request to do it."
     )
-    examples: list[str] = Field(
+    examples: list[ActionExample] = Field(
         default_factory=list,
-        description="Player lines that should lead to this action, to teach the model.",
+        description="Player lines that should lead to this action, with the call and a reply.",
     )
 
 

@@ -8,6 +8,7 @@ its own lock where the library is not.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -94,3 +95,55 @@ class SpeechSynthesizer(Protocol):
     capabilities: Capabilities
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class LLMCapabilities:
+    prefix_cache: bool = False  # a repeated prompt prefix is not evaluated again
+    grammar: bool = False  # accepts a GBNF grammar (else only a JSON schema)
+    prefill: bool = False  # can evaluate a prompt ahead of generation
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One completion: the chat so far and how the assistant's reply must look.
+
+    The reply begins with ``assistant_prefix`` (already decided, not generated); what follows
+    must match ``grammar`` (GBNF) or, for providers without grammars, ``json_schema`` (which
+    describes the whole reply, prefix included). Requests with the same ``cache_key`` share a
+    prompt cache, so keep one key per conversation or character.
+    """
+
+    messages: tuple[ChatMessage, ...]
+    assistant_prefix: str = ""
+    grammar: str | None = None
+    json_schema: dict[str, object] | None = None
+    max_tokens: int = 200
+    temperature: float = 0.4
+    cache_key: str = ""
+    cancel: threading.Event | None = None
+    stable_messages: int = 0  # leading messages that rarely change (cached on disk if possible)
+    open_ended: bool = False  # prefill only: the last message is still being written
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    """A chat model that streams text."""
+
+    llm_capabilities: LLMCapabilities
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield the reply (after ``assistant_prefix``) piece by piece; stop when cancelled."""
+        ...
+
+    def prefill(self, request: GenerationRequest) -> None:
+        """Evaluate the prompt now so a later ``stream`` of a request extending it starts fast."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...

@@ -128,3 +128,15 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
     with pytest.raises(SheetError) as info:
         load_characters(tmp_path)
     assert "id 'cook' is already used by" in str(info.value)
+
+
+def test_example_args_are_checked_against_the_action(tmp_path: Path) -> None:
+    text = GOOD + "    examples:\n      - {player: hi, args: {item: sword}, say: no}\n"
+    [msg] = problems(write(tmp_path, text))
+    assert ":13:22: actions[0].examples[0].args: fetch.item = 'sword' is not available now" in msg
+
+
+def test_parameter_called_name_is_reserved(tmp_path: Path) -> None:
+    text = GOOD.replace("item: {type: object", "name: {type: object")
+    msgs = problems(write(tmp_path, text))
+    assert any("actions[0].parameters.name: 'name' is reserved" in m for m in msgs)

@@ -1,0 +1,176 @@
+"""The shape of every reply, as a grammar the model is held to and a JSON schema.
+
+A reply is one JSON object written in a fixed, compact layout, e.g.::
+
+    {"say": "Coming right up.", "emotion": "happy", "intensity": 2,
+     "actions": [{"name": "fetch", "item": "ramen bowl"}]}
+
+``say`` comes first so speech can start while the model is still deciding the actions
+(``docs/mind.md`` has the measurements behind that order). The grammar's enums come from
+the current scene, so an action can only name objects, places and characters that exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from npc.actions.space import ActionSpace
+from npc.character.sheet import Action, NumberParam, Param, StringParam
+
+MAX_ACTIONS = 3
+INTENSITIES = (1, 2, 3)  # low, medium, high; one token each
+SAY_FIRST = ("say", "emotion", "intensity", "actions")
+ACT_FIRST = ("actions", "emotion", "intensity", "say")
+# Characters allowed in speech: Latin scripts and typographic punctuation for Latin-script
+# languages (keeps a small model from drifting into other scripts); anything printable otherwise.
+LATIN_SPEECH = r'[^"\\\x00-\x1f\x7f\u0250-\u2012\u2028-\U0010ffff]'
+ANY_SPEECH = r'[^"\\\x00-\x1f\x7f]'
+LATIN_LANGUAGES = frozenset(
+    ["en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "sk", "hu"]
+)
+
+
+@dataclass(frozen=True)
+class ReplyFormat:
+    """Grammar, schema and examples for one character's replies in one scene."""
+
+    space: ActionSpace
+    emotions: tuple[str, ...]
+    order: tuple[str, ...] = SAY_FIRST
+    language: str = "en"
+
+    @property
+    def assistant_prefix(self) -> str:
+        """The reply's opening, fixed by the format and so given rather than generated."""
+        first = self.order[0]
+        return '{"' + first + '": ' + ('"' if first == "say" else "[")
+
+    def render(
+        self, say: str, emotion: str, intensity: int, actions: Sequence[dict[str, Any]]
+    ) -> str:
+        """The canonical text of a reply (used for examples and the dialogue history)."""
+        fields = {"say": say, "emotion": emotion, "intensity": intensity, "actions": list(actions)}
+        return json.dumps({k: fields[k] for k in self.order}, ensure_ascii=False)
+
+    def grammar(self) -> str:
+        """GBNF for what follows ``assistant_prefix``."""
+        rules: dict[str, str] = {}
+        speech = LATIN_SPEECH if self.language in LATIN_LANGUAGES else ANY_SPEECH
+        rules["speech"] = f'"\\"" {speech}* "\\""'
+        rules["emotion"] = _alternatives(_lit(json.dumps(e)) for e in self.emotions)
+        rules["intensity"] = _alternatives(_lit(str(i)) for i in INTENSITIES)
+        callable_actions = self.space.callable_actions()
+        for action in callable_actions:
+            rules[f"act-{_rule(action.name)}"] = self._action_rule(action, rules)
+        if callable_actions:
+            one = _alternatives(f"act-{_rule(a.name)}" for a in callable_actions)
+            rules["action"] = one
+            rules["actions"] = f'"[" ( action ( ", " action ){{0,{MAX_ACTIONS - 1}}} )? "]"'
+        else:
+            rules["actions"] = '"[]"'
+        value = {
+            "say": "speech",
+            "emotion": "emotion",
+            "intensity": "intensity",
+            "actions": "actions",
+        }
+        parts: list[str] = []
+        for i, name in enumerate(self.order):
+            if i == 0:
+                # The prefix already opened the first value: '{"say": "' or '{"actions": ['.
+                parts.append(f"{value[name]}-tail")
+            else:
+                parts.append(_lit(f', "{name}": ') + f" {value[name]}")
+        first = self.order[0]
+        rules[f"{value[first]}-tail"] = (
+            f'{speech}* "\\""' if first == "say" else self._actions_tail(callable_actions)
+        )
+        root = " ".join(parts) + ' "}"'
+        return "\n".join([f"root ::= {root}"] + [f"{k} ::= {v}" for k, v in rules.items()])
+
+    def _actions_tail(self, callable_actions: Sequence[Action]) -> str:
+        if not callable_actions:
+            return '"]"'
+        return f'( action ( ", " action ){{0,{MAX_ACTIONS - 1}}} )? "]"'
+
+    def _action_rule(self, action: Action, rules: dict[str, str]) -> str:
+        out = _lit('{"name": ' + json.dumps(action.name))
+        for pname, param in action.parameters.items():
+            vrule = f"v-{_rule(action.name)}-{_rule(pname)}"
+            rules[vrule] = self._value_rule(param)
+            piece = f"{_lit(', ' + json.dumps(pname) + ': ')} {vrule}"
+            out += f" {piece}" if param.required else f" ( {piece} )?"
+        return out + ' "}"'
+
+    def _value_rule(self, param: Param) -> str:
+        values = self.space.values(param)
+        if values is not None:
+            return _alternatives(_lit(json.dumps(v, ensure_ascii=False)) for v in values)
+        if isinstance(param, StringParam):
+            return f'"\\"" {ANY_SPEECH}{{0,{param.max_length}}} "\\""'
+        assert isinstance(param, NumberParam)
+        if param.integer and param.maximum - param.minimum <= 50:
+            lo, hi = int(param.minimum), int(param.maximum)
+            return _alternatives(_lit(str(i)) for i in range(lo, hi + 1))
+        sign = '"-"? ' if param.minimum < 0 else ""
+        frac = "" if param.integer else ' ( "." [0-9]{1,3} )?'
+        return f"{sign}[0-9]{{1,9}}{frac}"
+
+    def json_schema(self) -> dict[str, Any]:
+        """The same constraint for providers that take JSON schema (OpenAI-compatible servers)."""
+        calls = [self._action_schema(a) for a in self.space.callable_actions()]
+        props: dict[str, Any] = {
+            "say": {"type": "string", "maxLength": 400},
+            "emotion": {"enum": list(self.emotions)},
+            "intensity": {"enum": list(INTENSITIES)},
+            "actions": {
+                "type": "array",
+                "maxItems": MAX_ACTIONS,
+                "items": {"anyOf": calls} if calls else {"not": {}},
+            },
+        }
+        return {
+            "type": "object",
+            "properties": {k: props[k] for k in self.order},
+            "required": list(self.order),
+            "additionalProperties": False,
+        }
+
+    def _action_schema(self, action: Action) -> dict[str, Any]:
+        props: dict[str, Any] = {"name": {"const": action.name}}
+        for pname, param in action.parameters.items():
+            values = self.space.values(param)
+            if values is not None:
+                props[pname] = {"enum": list(values)}
+            elif isinstance(param, StringParam):
+                props[pname] = {"type": "string", "maxLength": param.max_length}
+            else:
+                assert isinstance(param, NumberParam)
+                props[pname] = {
+                    "type": "integer" if param.integer else "number",
+                    "minimum": param.minimum,
+                    "maximum": param.maximum,
+                }
+        required = ["name"] + [n for n, p in action.parameters.items() if p.required]
+        return {
+            "type": "object",
+            "properties": props,
+            "required": required,
+            "additionalProperties": False,
+        }
+
+
+def _lit(text: str) -> str:
+    """A GBNF string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _alternatives(items: Iterable[str]) -> str:
+    return "( " + " | ".join(items) + " )"
+
+
+def _rule(name: str) -> str:
+    return name.replace("_", "-").lower()

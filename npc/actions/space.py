@@ -1,0 +1,95 @@
+"""The actions a character can take in the current scene, with each parameter's allowed values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from npc.character.sheet import (
+    Action,
+    CharacterSheet,
+    ChoiceParam,
+    NumberParam,
+    Param,
+    SceneParam,
+    StringParam,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """What is in the game world around the character now."""
+
+    objects: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    characters: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, sheet: CharacterSheet) -> Scene:
+        s = sheet.scene
+        return cls(tuple(s.objects), tuple(s.locations), tuple(s.characters))
+
+    def entries(self, kind: str) -> tuple[str, ...]:
+        return {"object": self.objects, "location": self.locations, "character": self.characters}[
+            kind
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpace:
+    """The sheet's actions bound to a scene: scene-typed parameters get concrete values."""
+
+    actions: tuple[Action, ...]
+    scene: Scene
+
+    @classmethod
+    def build(cls, sheet: CharacterSheet, scene: Scene | None = None) -> ActionSpace:
+        return cls(tuple(sheet.actions), scene or Scene.of(sheet))
+
+    def values(self, param: Param) -> tuple[str, ...] | None:
+        """The allowed values of an enumerated parameter now; None for strings and numbers."""
+        if isinstance(param, ChoiceParam):
+            return tuple(param.values)
+        if isinstance(param, SceneParam):
+            present = self.scene.entries(param.type)
+            if param.values is None:
+                return present
+            return tuple(v for v in param.values if v in present)
+        return None
+
+    def callable_actions(self) -> tuple[Action, ...]:
+        """Actions whose required enumerated parameters have at least one value now."""
+        return tuple(a for a in self.actions if self._callable(a))
+
+    def _callable(self, action: Action) -> bool:
+        for param in action.parameters.values():
+            values = self.values(param)
+            if param.required and values is not None and not values:
+                return False
+        return True
+
+    def get(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+    def signatures(self) -> Iterable[str]:
+        """One line per action for the prompt, e.g. ``fetch(item: object) - Go and get ...``."""
+        for action in self.actions:
+            params = ", ".join(
+                f"{name}: {_describe(p)}" + ("" if p.required else " (optional)")
+                for name, p in action.parameters.items()
+            )
+            yield f"{action.name}({params}) - {action.description}"
+
+
+def _describe(param: Param) -> str:
+    if isinstance(param, SceneParam):
+        if param.values:
+            return "one of " + ", ".join(param.values)
+        return f"a {param.type} in the scene"
+    if isinstance(param, ChoiceParam):
+        return "one of " + ", ".join(param.values)
+    if isinstance(param, StringParam):
+        return f"text up to {param.max_length} characters"
+    assert isinstance(param, NumberParam)
+    kind = "whole number" if param.integer else "number"
+    return f"{kind} from {param.minimum:g} to {param.maximum:g}"

@@ -1,0 +1,159 @@
+"""A thin wrapper over a chromadb client: collections of chunks, read and written in pages.
+
+Every chromadb failure becomes a ``KnowledgeError`` that names the store and what to do;
+a store that cannot be read is never reset or recreated behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from npc.errors import KnowledgeError
+from npc.knowledge.index import Rows
+
+PAGE = 5000  # rows per read; writes use the client's own maximum batch size
+CHARACTER_PREFIX = "npc-char-"
+PACK_PREFIX = "npc-pack-"
+
+
+def character_collection(character_id: str) -> str:
+    return f"{CHARACTER_PREFIX}{character_id}"
+
+
+def pack_collection(pack: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", pack).strip("-_")[:40] or "pack"
+    return f"{PACK_PREFIX}{slug}-{hashlib.sha1(pack.encode()).hexdigest()[:8]}"
+
+
+class ChromaCollections:
+    """The chunk collections in one chromadb store (a local folder or a server)."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        url: str | None = None,
+        embedding_function: Any | None = None,
+    ) -> None:
+        import chromadb  # imported here: it takes ~1 s, and only the store needs it
+        from chromadb.config import Settings as ChromaSettings
+
+        self.where = url or str(path)
+        self._ef = embedding_function
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        with self._guard("open"):
+            if url:
+                parsed = urlparse(url)
+                if not parsed.hostname:
+                    raise KnowledgeError(f"bad knowledge.url {url!r}; expected http://host:port")
+                self._client: Any = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                self._client.heartbeat()
+            else:
+                assert path is not None
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self._client.list_collections(limit=1)  # a corrupt store fails here, not later
+            self._batch = int(self._client.get_max_batch_size())
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except KnowledgeError:
+            raise
+        except Exception as exc:  # chromadb raises many kinds; every one means "store failed"
+            advice = (
+                "check that the chroma server is running and reachable"
+                if self.where.startswith(("http://", "https://"))
+                else "if the store is corrupt, move the folder aside and run `npc ingest` again"
+            )
+            raise KnowledgeError(
+                f"knowledge store {self.where}: {what} failed: {type(exc).__name__}: {exc}; "
+                + advice,
+                retryable=self.where.startswith(("http://", "https://")),
+            ) from exc
+
+    def _collection(self, name: str, *, create: bool) -> Any:
+        with self._guard(f"opening collection {name}"):
+            if create:
+                return self._client.get_or_create_collection(
+                    name, embedding_function=self._ef, configuration={"hnsw": {"space": "cosine"}}
+                )
+            return self._client.get_collection(name, embedding_function=self._ef)
+
+    def exists(self, name: str) -> bool:
+        with self._guard("listing collections"):
+            names = {c if isinstance(c, str) else c.name for c in self._client.list_collections()}
+        return name in names
+
+    def metadata(self, name: str) -> dict[str, Any]:
+        return dict(self._collection(name, create=False).metadata or {})
+
+    def set_metadata(self, name: str, metadata: dict[str, Any]) -> None:
+        col = self._collection(name, create=True)
+        with self._guard(f"updating {name}"):
+            col.modify(metadata=metadata)
+
+    def rows(self, name: str, dimension: int) -> Rows:
+        """Every row of a collection (empty when it does not exist)."""
+        if not self.exists(name):
+            return Rows.empty(dimension)
+        col = self._collection(name, create=False)
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors = []
+        with self._guard(f"reading {name}"):
+            offset = 0
+            while True:
+                page = col.get(
+                    include=["documents", "metadatas", "embeddings"], limit=PAGE, offset=offset
+                )
+                if not page["ids"]:
+                    break
+                ids += page["ids"]
+                docs += [d or "" for d in page["documents"]]
+                metas += [dict(m or {}) for m in page["metadatas"]]
+                vectors.append(np.asarray(page["embeddings"], dtype=np.float32))
+                offset += len(page["ids"])
+        if not ids:
+            return Rows.empty(dimension)
+        return Rows(ids, docs, metas, np.concatenate(vectors))
+
+    def add(self, name: str, rows: Rows) -> None:
+        col = self._collection(name, create=True)
+        with self._guard(f"writing {len(rows)} chunks to {name}"):
+            for i in range(0, len(rows), self._batch):
+                j = i + self._batch
+                col.add(
+                    ids=rows.ids[i:j],
+                    documents=rows.documents[i:j],
+                    metadatas=rows.metadatas[i:j],
+                    embeddings=rows.embeddings[i:j],
+                )
+
+    def delete(self, name: str, ids: list[str]) -> None:
+        if not ids:
+            return
+        col = self._collection(name, create=True)
+        with self._guard(f"deleting {len(ids)} chunks from {name}"):
+            for i in range(0, len(ids), self._batch):
+                col.delete(ids=ids[i : i + self._batch])
+
+    def drop(self, name: str) -> None:
+        if self.exists(name):
+            with self._guard(f"deleting collection {name}"):
+                self._client.delete_collection(name)

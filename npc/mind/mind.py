@@ -1,0 +1,280 @@
+"""The character's mind for one conversation: prompt, streamed reply, emotion and actions.
+
+``respond`` turns a player line into events: the reply text as it is generated, phrases
+ready to speak, one emotion, and validated action calls. Game events and action results
+wait in a queue and are shown to the model with the next turn.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from npc.actions.reply import SAY_FIRST, ReplyFormat
+from npc.actions.space import ActionSpace, Scene
+from npc.actions.validate import validate_call
+from npc.character.loader import LoadedSheet
+from npc.character.prompt import scene_text, system_prompt, user_text
+from npc.config import LLMSettings
+from npc.errors import ActionError, NpcError
+from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
+from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
+from npc.mind.phrases import PhraseSplitter
+from npc.providers.base import ChatMessage, GenerationRequest, LanguageModel
+from npc.threads import iterate_in_thread
+
+INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
+
+
+class Recall(Protocol):
+    """Where the mind gets notes for a turn: knowledge and what it remembers of the player."""
+
+    def notes(self, query: str) -> list[str]: ...
+
+    def memories(self) -> list[str]: ...
+
+
+@dataclass
+class Exchange:
+    """One turn as the model sees it in the dialogue."""
+
+    user: str
+    reply: str
+
+
+@dataclass
+class TurnResult:
+    """What a turn produced, for memory and timings."""
+
+    say: str = ""
+    emotion: str = ""
+    actions: list[ActionCall] = field(default_factory=list)
+    reply_text: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Mind:
+    """One character's side of one conversation."""
+
+    def __init__(
+        self,
+        loaded: LoadedSheet,
+        llm: LanguageModel,
+        settings: LLMSettings,
+        *,
+        recall: Recall | None = None,
+        cache_key: str | None = None,
+        order: tuple[str, ...] = SAY_FIRST,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.sheet = loaded.sheet
+        self.llm = llm
+        self.settings = settings
+        self.recall = recall
+        self.cache_key = cache_key or self.sheet.id
+        self.order = order
+        self.history: list[Exchange] = []
+        self.pending: list[str] = []  # game events and action results for the next turn
+        self.calls: dict[str, ActionCall] = {}
+        self._ids = itertools.count(1)
+        self._clock = clock
+        self.set_scene(Scene.of(self.sheet))
+
+    # -- the world ------------------------------------------------------------------
+
+    def set_scene(self, scene: Scene) -> None:
+        self.scene = scene
+        self.format = ReplyFormat(
+            ActionSpace.build(self.sheet, scene),
+            tuple(self.sheet.emotions.allowed),
+            self.order,
+            self.sheet.language,
+        )
+        self._system = system_prompt(self.sheet, self.format)
+        self._grammar = self.format.grammar()
+
+    def add_event(self, text: str) -> None:
+        """A game event ("the player looted the store") the character will react to."""
+        self.pending.append(text.strip())
+
+    def add_action_result(self, action_id: str, ok: bool, detail: str = "") -> None:
+        """The game's report on an action; raises ActionError for an id never sent."""
+        call = self.calls.get(action_id)
+        if call is None:
+            raise ActionError(f"no action with id {action_id!r} was sent in this session")
+        args = ", ".join(f"{k}={v}" for k, v in call.args.items())
+        outcome = "done" if ok else "failed"
+        self.pending.append(
+            f"your action {call.name}({args}) {outcome}"
+            + (f": {detail.strip()}" if detail.strip() else "")
+        )
+
+    # -- prompts ----------------------------------------------------------------------
+
+    def _messages(self, current: str | None) -> list[ChatMessage]:
+        memories = self.recall.memories() if self.recall else []
+        msgs = [
+            ChatMessage("system", self._system),
+            ChatMessage("system", scene_text(self.scene, memories)),
+        ]
+        for ex in self.history:
+            msgs += [ChatMessage("user", ex.user), ChatMessage("assistant", ex.reply)]
+        if current is not None:
+            msgs.append(ChatMessage("user", current))
+        return msgs
+
+    def _user(self, player: str, notes: Sequence[str]) -> str:
+        return user_text(player, knowledge=notes, events=self.pending)
+
+    def request(
+        self,
+        player: str,
+        notes: Sequence[str],
+        cancel: threading.Event | None = None,
+        *,
+        open_ended: bool = False,
+    ) -> GenerationRequest:
+        self._trim_history()
+        return GenerationRequest(
+            messages=tuple(self._messages(self._user(player, notes))),
+            assistant_prefix=self.format.assistant_prefix,
+            grammar=self._grammar,
+            json_schema=self.format.json_schema(),
+            max_tokens=self.settings.max_reply_tokens,
+            temperature=self.settings.temperature,
+            cache_key=self.cache_key,
+            cancel=cancel,
+            stable_messages=1,
+            open_ended=open_ended,
+        )
+
+    def _trim_history(self) -> None:
+        # Old exchanges leave the prompt (memory keeps them); the newest always stay.
+        while len(self.history) > 2 and self._too_long():
+            del self.history[0]
+
+    def _too_long(self) -> bool:
+        count: Callable[[str], int] = self.llm.count_tokens
+        size = (
+            count(self._system)
+            + 120
+            + sum(count(e.user) + count(e.reply) + 10 for e in self.history)
+        )
+        budget = getattr(self.llm, "context_size", 4096) - self.settings.max_reply_tokens - 400
+        return size > budget
+
+    def notes(self, player: str) -> list[str]:
+        return self.recall.notes(player) if self.recall and player.strip() else []
+
+    def prefill(self, partial: str, notes: Sequence[str]) -> None:
+        """Evaluate the prompt up to the player's words while they are still speaking."""
+        words = partial.split()[:-1]  # the last word of a partial often changes
+        self.llm.prefill(self.request(" ".join(words), notes, open_ended=True))
+
+    # -- a turn ------------------------------------------------------------------------
+
+    async def respond(
+        self,
+        turn_id: int,
+        player: str,
+        *,
+        notes: Sequence[str] | None = None,
+        cancel: threading.Event | None = None,
+        result: TurnResult | None = None,
+    ) -> AsyncIterator[Event]:
+        """Stream the reply to ``player`` (empty: react to pending game events)."""
+        result = result if result is not None else TurnResult()
+        start = self._clock()
+        notes = list(notes) if notes is not None else self.notes(player)
+        user = self._user(player, notes)
+        request = self.request(player, notes, cancel)
+        self.pending = []
+        parser = ReplyParser()
+        parser.feed(self.format.assistant_prefix)
+        splitter = PhraseSplitter()
+        phrases = itertools.count()
+        emotion: dict[str, Any] = {}
+        try:
+            async for piece in iterate_in_thread(lambda: self.llm.stream(request)):
+                if "first_token" not in result.timings:
+                    result.timings["first_token"] = (self._clock() - start) * 1000
+                result.reply_text += piece
+                for item in parser.feed(piece):
+                    for event in self._handle(turn_id, item, splitter, phrases, emotion, result):
+                        if isinstance(event, Phrase) and "first_phrase" not in result.timings:
+                            result.timings["first_phrase"] = (self._clock() - start) * 1000
+                        yield event
+        except NpcError as exc:
+            yield ErrorEvent(turn_id, exc.code, exc.message, fatal=False)
+        rest = splitter.flush()
+        if rest:
+            yield Phrase(turn_id, next(phrases), rest)
+        if not emotion:
+            yield self._emotion(turn_id, {}, result)
+        result.timings["reply_done"] = (self._clock() - start) * 1000
+        reply = self.format.assistant_prefix + result.reply_text
+        if not parser.complete:  # cut short (cancelled or out of tokens): keep it valid
+            reply = self.format.render(
+                result.say, result.emotion, 1, [{"name": a.name, **a.args} for a in result.actions]
+            )
+        self.history.append(Exchange(user, reply))
+
+    def _handle(
+        self,
+        turn_id: int,
+        item: Any,
+        splitter: PhraseSplitter,
+        phrases: itertools.count[int],
+        emotion: dict[str, Any],
+        result: TurnResult,
+    ) -> list[Event]:
+        out: list[Event] = []
+        if isinstance(item, SayText):
+            result.say += item.text
+            out.append(ReplyText(turn_id, item.text))
+            out += [Phrase(turn_id, next(phrases), p) for p in splitter.feed(item.text)]
+        elif isinstance(item, Field) and item.name in ("emotion", "intensity"):
+            emotion[item.name] = item.value
+            if len(emotion) == 2:
+                out.append(self._emotion(turn_id, emotion, result))
+        elif isinstance(item, Field) and item.name == "say":
+            out += [Phrase(turn_id, next(phrases), p) for p in splitter.feed(" ")]
+        elif isinstance(item, ActionItem):
+            out.append(self._action(turn_id, item.call, result))
+        return out
+
+    def _emotion(self, turn_id: int, fields: dict[str, Any], result: TurnResult) -> Emotion:
+        name = fields.get("emotion")
+        if name not in self.sheet.emotions.allowed:
+            name = self.sheet.emotions.default
+        result.emotion = name
+        return Emotion(turn_id, name, INTENSITY.get(fields.get("intensity", 1), 0.35))
+
+    def _action(self, turn_id: int, call: Any, result: TurnResult) -> Event:
+        try:
+            name, args = validate_call(self.format.space, call)
+        except ActionError as exc:  # the grammar should prevent this; never pass it on
+            return ErrorEvent(
+                turn_id,
+                exc.code,
+                f"the model proposed an invalid action: {exc.message}",
+                fatal=False,
+            )
+        event = ActionCall(turn_id, f"a{turn_id}.{next(self._ids)}", name, args)
+        self.calls[event.action_id] = event
+        result.actions.append(event)
+        return event
+
+    def interrupted(self, spoken: str, result: TurnResult) -> None:
+        """The player cut the reply short: the dialogue keeps only what was actually said."""
+        if not self.history:
+            return
+        actions = [{"name": a.name, **a.args} for a in result.actions]
+        emotion = result.emotion or self.sheet.emotions.default
+        reply = self.format.render(spoken.strip(), emotion, 1, actions)
+        self.history[-1] = Exchange(self.history[-1].user, reply)
+        self.pending.append("the player interrupted you")

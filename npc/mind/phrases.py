@@ -1,0 +1,62 @@
+"""Cut streamed reply text into phrases to speak, each as soon as it is complete.
+
+The first phrase may end at a comma once it has a few words, so the character starts
+speaking early; later ones prefer sentence ends, which sound more natural.
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e"])
+_SENTENCE_END = ".!?…"
+_SOFT_BREAK = ",;:—–"
+
+
+class PhraseSplitter:
+    """``feed`` text, get complete phrases; ``flush`` returns what remains at the end."""
+
+    def __init__(self, *, first_min_words: int = 4, min_words: int = 8) -> None:
+        self._buf = ""
+        self._first_min_words = first_min_words
+        self._min_words = min_words
+        self._emitted = 0
+
+    def feed(self, text: str) -> list[str]:
+        self._buf += text
+        out: list[str] = []
+        while (cut := self._find_cut()) is not None:
+            phrase, self._buf = self._buf[:cut].strip(), self._buf[cut:].lstrip()
+            if phrase:
+                out.append(phrase)
+                self._emitted += 1
+        return out
+
+    def flush(self) -> str:
+        rest, self._buf = self._buf.strip(), ""
+        return rest
+
+    def _find_cut(self) -> int | None:
+        buf = self._buf
+        soft_min = self._first_min_words if self._emitted == 0 else self._min_words
+        # Need the character after a mark to know it ends the phrase ("3.5", "...").
+        for i in range(len(buf) - 1):
+            ch, nxt = buf[i], buf[i + 1]
+            if not nxt.isspace():
+                continue
+            if ch in _SENTENCE_END and not self._abbreviation(buf, i):
+                return i + 1
+            if ch in _SOFT_BREAK and _words(buf[:i]) >= soft_min:
+                return i + 1
+        return None
+
+    @staticmethod
+    def _abbreviation(buf: str, i: int) -> bool:
+        if buf[i] != ".":
+            return False
+        m = re.search(r"(\S+)\.$", buf[: i + 1])
+        return m is not None and m.group(1).lower().rstrip(".") in ABBREVIATIONS
+
+
+def _words(text: str) -> int:
+    return len(text.split())

@@ -1,0 +1,108 @@
+"""One reply of the character: the mind's events out at once, phrases spoken as they come.
+
+Generation and synthesis overlap: the first phrase goes to the voice while the model is
+still writing the rest, and actions leave the moment they are decided. ``cancel`` stops
+both at once (barge-in); ``spoken_text`` then tells what the player actually heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from npc.events import Event, Phrase, SpeechAudio
+from npc.mind.mind import Mind, TurnResult
+from npc.threads import iterate_in_thread
+from npc.voice.speaker import Speaker
+
+Emit = Callable[[Event], Awaitable[None]]
+
+
+@dataclass
+class _Played:
+    """A chunk of speech sent to the client, with when it will be playing (wall clock)."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass
+class ReplyTurn:
+    """A reply in progress; ``run`` drives it, ``cancel`` stops it."""
+
+    turn_id: int
+    mind: Mind
+    speaker: Speaker | None  # None: text only
+    emit: Emit
+    player_text: str
+    notes: list[str] | None = None
+    clock: Callable[[], float] = time.perf_counter
+    result: TurnResult = field(default_factory=TurnResult)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    played: list[_Played] = field(default_factory=list)
+    started: float = 0.0
+
+    async def run(self) -> TurnResult:
+        self.started = self.clock()
+        phrases: asyncio.Queue[Phrase | None] = asyncio.Queue()
+        voice = asyncio.create_task(self._speak(phrases))
+        try:
+            async for event in self.mind.respond(
+                self.turn_id,
+                self.player_text,
+                notes=self.notes,
+                cancel=self.cancel,
+                result=self.result,
+            ):
+                if self.cancel.is_set():
+                    break
+                if isinstance(event, Phrase):
+                    phrases.put_nowait(event)
+                else:
+                    await self.emit(event)
+            phrases.put_nowait(None)
+            await voice
+        finally:
+            if not voice.done():
+                voice.cancel()
+        return self.result
+
+    async def _speak(self, phrases: asyncio.Queue[Phrase | None]) -> None:
+        index = 0
+        while (phrase := await phrases.get()) is not None:
+            if self.speaker is None:
+                continue
+            speak = functools.partial(self.speaker.speak, self.turn_id, index, phrase.text)
+            async for chunk in iterate_in_thread(speak):
+                if self.cancel.is_set():
+                    return
+                index = chunk.index + 1
+                self._mark_played(chunk)
+                await self.emit(chunk)
+
+    def _mark_played(self, chunk: SpeechAudio) -> None:
+        now = self.clock()
+        if "first_audio" not in self.result.timings:
+            self.result.timings["first_audio"] = (now - self.started) * 1000
+        start = max(now, self.played[-1].end if self.played else now)
+        self.played.append(_Played(chunk.text, start, start + chunk.duration_ms / 1000))
+
+    def spoken_text(self, played_ms: float | None = None) -> str:
+        """What the player heard: chunks that had started playing (words of a cut chunk)."""
+        if not self.played:
+            return ""
+        now = self.clock() if played_ms is None else self.played[0].start + played_ms / 1000
+        words: list[str] = []
+        for chunk in self.played:
+            if now >= chunk.end:
+                words += chunk.text.split()
+            elif now > chunk.start:
+                share = (now - chunk.start) / (chunk.end - chunk.start)
+                parts = chunk.text.split()
+                words += parts[: round(len(parts) * share)]
+        return " ".join(words)

@@ -1,0 +1,1 @@
+"""The character's voice and ears: speech out (``speaker``) and speech in, as events."""
