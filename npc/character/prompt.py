@@ -109,5 +109,8 @@ def user_text(
     if knowledge:
         lines.append("Knowledge: " + " | ".join(k.strip().replace("\n", " ") for k in knowledge))
     lines.extend(f"[Game: {e.strip()}]" for e in events)
-    lines.append(f"{player_name}: {player.strip()}" if player.strip() else f"{player_name}: ...")
+    if player.strip():
+        lines.append(f"{player_name}: {player.strip()}")
+    elif not events:
+        lines.append(f"{player_name}: ...")
     return "\n".join(lines)

@@ -111,9 +111,11 @@ def extractive_summary(lines: Sequence[str], max_chars: int = 600) -> str:
     chosen: list[int] = []
     size = 0
     for j in ranked:
-        if size + len(sentences[j][2]) + 1 <= max_chars:
+        _, speaker, said = sentences[j]
+        cost = len(said) + 1 + (len(speaker) + 2 if speaker else 0)  # a speaker label at most
+        if size + cost <= max_chars:
             chosen.append(j)
-            size += len(sentences[j][2]) + 1
+            size += cost
     parts: list[str] = []
     last_line = -1
     for j in sorted(chosen):

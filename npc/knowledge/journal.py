@@ -43,14 +43,16 @@ CREATE INDEX IF NOT EXISTS memories_by_player ON memories (character, player, ki
 class Journal:
     """Turns and memories of every (character, player) pair in one SQLite file."""
 
-    def __init__(self, path: Path, *, attempts: int = 4, backoff_s: float = 0.05) -> None:
+    def __init__(
+        self, path: Path, *, attempts: int = 4, backoff_s: float = 0.05, busy_timeout_s: float = 5.0
+    ) -> None:
         self.path = path
         self.attempts = attempts
         self.backoff_s = backoff_s
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout_s)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             with self._db:

@@ -70,7 +70,10 @@ class Mind:
         cache_key: str | None = None,
         order: tuple[str, ...] = SAY_FIRST,
         clock: Callable[[], float] = time.perf_counter,
+        partner: str = "Player",
     ) -> None:
+        """``partner`` names who the character talks to in the dialogue (another character's
+        name in a simulation); ``cache_key`` picks the prompt cache slot (one per session)."""
         self.sheet = loaded.sheet
         self.llm = llm
         self.settings = settings
@@ -82,6 +85,7 @@ class Mind:
         self.calls: dict[str, ActionCall] = {}
         self._ids = itertools.count(1)
         self._clock = clock
+        self.partner = partner
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
@@ -128,7 +132,7 @@ class Mind:
         return msgs
 
     def _user(self, player: str, notes: Sequence[str]) -> str:
-        return user_text(player, knowledge=notes, events=self.pending)
+        return user_text(player, knowledge=notes, events=self.pending, player_name=self.partner)
 
     def request(
         self,

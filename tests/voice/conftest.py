@@ -72,13 +72,16 @@ def load_vad() -> SileroVad:
 
 
 def synthesize(settings: Settings, texts: Iterable[str]) -> list[Audio]:
-    """Each text spoken by the bundled piper voice, as 16 kHz float32."""
+    """Each text spoken by the bundled piper voice (without sampling noise), 16 kHz float32."""
     from piper import PiperVoice
+    from piper.config import SynthesisConfig
 
     voice = PiperVoice.load(str(resolve("tts", None, settings.cache_dir).path))
+    # No sampling noise: the same audio every run, so timings are reproducible.
+    steady = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
     out = []
     for text in texts:
-        chunks = list(voice.synthesize(text))
+        chunks = list(voice.synthesize(text, syn_config=steady))
         pcm = np.frombuffer(b"".join(c.audio_int16_bytes for c in chunks), np.int16)
         out.append(resample(pcm.astype(np.float32) / 32768, chunks[0].sample_rate))
     return out

@@ -91,7 +91,9 @@ async def test_a_mid_sentence_pause_does_not_end_the_turn(
     events = await listen(Listener(whisper, silero, language="en"), pcm_chunks(audio))
     finals = of(FinalTranscript, events)
     assert len(finals) == 1 and len(of(SpeechStopped, events)) == 1
-    assert word_error_rate("I was walking to the market when I saw the dragon", finals[0].text) < 0.2
+    assert (
+        word_error_rate("I was walking to the market when I saw the dragon", finals[0].text) < 0.2
+    )
 
 
 @pytest.mark.parametrize(
@@ -274,9 +276,7 @@ async def test_asr_is_called_once_at_a_time(silero: SileroVad, sentences) -> Non
 
 async def test_consumer_may_stop_early(whisper: WhisperRecognizer, silero: SileroVad, sentences):
     audio = np.concatenate([silence(0.3), sentences[7].audio, silence(0.8)])
-    async for event in Listener(whisper, silero, language="en").run(
-        frames_of(pcm_chunks(audio))
-    ):
+    async for event in Listener(whisper, silero, language="en").run(frames_of(pcm_chunks(audio))):
         if isinstance(event, SpeechStarted):
             break
     await asyncio.sleep(0)

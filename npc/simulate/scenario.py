@@ -1,0 +1,255 @@
+"""The scenario file: who talks to whom, where, about what, for how long, and how it is scored.
+
+Scenarios are YAML validated by these pydantic models (unknown fields are refused);
+``npc.simulate.loading`` adds the checks that span fields (a goal for a participant that does
+not exist, a character sheet that cannot be found) at their own line and column.
+
+A *turn* is one utterance: the opening line is turn 1, the reply to it turn 2, and so on.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+Name = Annotated[str, Field(pattern=IDENTIFIER)]
+
+
+class Strict(BaseModel):
+    """Base for scenario models: unknown fields are an error, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Participant(Strict):
+    """One side of the conversation: a character sheet playing a role in this scenario."""
+
+    character: str = Field(
+        min_length=1,
+        description="A character id from the characters folder, or a path to a sheet "
+        "(relative to the scenario file).",
+    )
+    role: str = Field(min_length=1, description="What the participant is here, e.g. 'nurse'.")
+    events: list[str] = Field(
+        default_factory=list,
+        description="Game events the participant knows of at the start (shown with its first "
+        "turn).",
+    )
+
+
+class Setting(Strict):
+    """Where the conversation happens; objects and places replace the sheets' default scene."""
+
+    description: str = Field(
+        min_length=1, description="Told to every participant as part of its instructions."
+    )
+    objects: list[str] | None = None
+    locations: list[str] | None = None
+
+
+class Opening(Strict):
+    """Who speaks first, and with what line (generated in character when ``line`` is empty)."""
+
+    by: Name = Field(description="The participant who opens.")
+    line: str | None = Field(None, min_length=1)
+
+
+class _Stop(Strict):
+    id: Name | None = Field(None, description="Names the condition in reports (default: type).")
+    success: bool = Field(
+        True,
+        description="Whether stopping here means the goal was reached (counts for turns to "
+        "goal); false for a failure such as the patient walking out.",
+    )
+
+
+class PhraseStop(_Stop):
+    """Stop when an utterance matches a regular expression (case-insensitive)."""
+
+    type: Literal["phrase"]
+    pattern: str = Field(min_length=1)
+    speaker: Name | None = Field(None, description="Only this participant's lines count.")
+
+
+class ActionStop(_Stop):
+    """Stop when a participant takes an action (e.g. the patient sits down)."""
+
+    type: Literal["action"]
+    action: Name
+    speaker: Name | None = None
+
+
+class GoalStop(_Stop):
+    """Stop when the LLM judge finds the goal reached; asked every ``every`` turns."""
+
+    type: Literal["goal"]
+    goal: str = Field(min_length=1, description="A statement the judge checks, in plain words.")
+    every: int = Field(2, ge=1, description="Ask the judge every this many turns.")
+    after_turn: int = Field(2, ge=1, description="The first turn after which to ask.")
+
+
+StopCondition = Annotated[PhraseStop | ActionStop | GoalStop, Field(discriminator="type")]
+
+
+class Variation(Strict):
+    """A variant of the scenario (e.g. the patient's temperament), adding to one participant."""
+
+    participant: Name
+    description: str = ""
+    goals: list[str] = Field(default_factory=list, description="Extra goals for the participant.")
+    events: list[str] = Field(
+        default_factory=list, description="Extra game events shown with the participant's first turn."
+    )
+    personality: list[str] = Field(
+        default_factory=list, description="Extra personality traits for the participant."
+    )
+
+    @model_validator(mode="after")
+    def _adds_something(self) -> Variation:
+        if not (self.goals or self.events or self.personality):
+            raise ValueError("a variation adds nothing; expected goals, events or personality")
+        return self
+
+
+class RegexCheck(Strict):
+    """Passes when a participant's lines match ``must`` (at least once) and never ``must_not``."""
+
+    type: Literal["regex"]
+    speaker: Name
+    must: str | None = None
+    must_not: str | None = None
+    within_turns: int | None = Field(None, ge=1, description="Only turns up to this one count.")
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> RegexCheck:
+        if self.must is None and self.must_not is None:
+            raise ValueError("expected 'must', 'must_not' or both")
+        return self
+
+
+class EmotionCheck(Strict):
+    """Emotion conditions on one participant's lines (each given condition must hold)."""
+
+    type: Literal["emotion"]
+    speaker: Name
+    reaches: list[str] | None = Field(
+        None, description="Shows one of these at least once (within ``within_turns``)."
+    )
+    never: list[str] | None = Field(None, description="Never shows any of these.")
+    ends_in: list[str] | None = Field(None, description="Its last line shows one of these.")
+    within_turns: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> EmotionCheck:
+        if self.reaches is None and self.never is None and self.ends_in is None:
+            raise ValueError("expected 'reaches', 'never' or 'ends_in'")
+        return self
+
+
+class ActionCheck(Strict):
+    """Passes when a participant takes (or, with ``taken: false``, never takes) an action."""
+
+    type: Literal["action"]
+    speaker: Name
+    action: Name
+    taken: bool = True
+    within_turns: int | None = Field(None, ge=1)
+
+
+class TurnsCheck(Strict):
+    """Conditions on the number of turns, and on when a success stop condition fired."""
+
+    type: Literal["turns"]
+    max: int | None = Field(None, ge=1, description="The conversation took at most this many.")
+    min: int | None = Field(None, ge=1)
+    goal_within: int | None = Field(
+        None, ge=1, description="A success stop condition fired by this turn."
+    )
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> TurnsCheck:
+        if self.max is None and self.min is None and self.goal_within is None:
+            raise ValueError("expected 'max', 'min' or 'goal_within'")
+        return self
+
+
+class JudgeCheck(Strict):
+    """The local LLM judges the item's statement over the transcript."""
+
+    type: Literal["judge"]
+    question: str | None = Field(
+        None, description="What to ask the judge; the item's text when empty."
+    )
+
+
+Check = Annotated[
+    RegexCheck | EmotionCheck | ActionCheck | TurnsCheck | JudgeCheck,
+    Field(discriminator="type"),
+]
+
+
+class RubricItem(Strict):
+    """One thing a good conversation does, and how to check it."""
+
+    id: Name
+    text: str = Field(min_length=1, description="The item in plain words, for the report.")
+    check: Check
+
+
+class Scenario(Strict):
+    """A conversation between two characters, run many times and scored."""
+
+    id: Name
+    title: str = ""
+    participants: dict[Name, Participant] = Field(
+        description="Exactly two participants, by the name used everywhere else in the file."
+    )
+    setting: Setting
+    goals: dict[Name, list[str]] = Field(
+        default_factory=dict,
+        description="Each participant's goals for this scenario, added to its sheet's goals.",
+    )
+    opening: Opening
+    turns: int = Field(ge=1, le=200, description="At most this many utterances.")
+    stop: list[StopCondition] = Field(default_factory=list)
+    variations: dict[Name, Variation] = Field(default_factory=dict)
+    rubric: list[RubricItem] = Field(default_factory=list)
+    seed: int = Field(1, ge=0, description="Run i samples with seed + i.")
+    temperature: float | None = Field(
+        None, gt=0, le=2, description="Sampling temperature (default: the LLM settings')."
+    )
+    emotion_scale: dict[str, float] = Field(
+        default_factory=dict,
+        description="How positive each emotion is, from -1 to 1, for the emotion plots "
+        "(added to the built-in scale).",
+    )
+
+    @field_validator("turns", mode="before")
+    @classmethod
+    def _positive_turns(cls, value: object) -> object:
+        if value == 0:
+            raise ValueError("turns is 0; expected at least 1 (the opening line is turn 1)")
+        return value
+
+    @field_validator("participants")
+    @classmethod
+    def _two(cls, value: dict[str, Participant]) -> dict[str, Participant]:
+        if len(value) != 2:
+            raise ValueError(
+                f"{len(value)} participant(s); expected exactly two (e.g. nurse and patient)"
+            )
+        return value
+
+    @field_validator("emotion_scale")
+    @classmethod
+    def _in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, v in value.items():
+            if not -1 <= v <= 1:
+                raise ValueError(f"{name}: {v} is outside -1..1; expected a value from -1 to 1")
+        return value
+
+    def partner(self, name: str) -> str:
+        """The other participant's name."""
+        return next(p for p in self.participants if p != name)

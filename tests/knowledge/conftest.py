@@ -1,0 +1,37 @@
+"""The real embedder, loaded once per test session, and helpers to build small characters."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from npc.config import Settings
+from npc.providers.base import Embedder
+from npc.providers.registry import registry
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> Embedder:
+    """The bundled all-MiniLM-L6-v2 int8 embedder, built the way the server builds it."""
+    built = registry().create("embedder", settings.providers.embedder, settings)
+    assert isinstance(built, Embedder)
+    return built
+
+
+def write_character(
+    folder: Path, files: dict[str, str], *, cid: str = "tester", facts: tuple[str, ...] = ()
+) -> Path:
+    """A minimal sheet at ``folder/<cid>.yaml`` whose knowledge is ``folder/knowledge``."""
+    knowledge = folder / "knowledge"
+    knowledge.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (knowledge / name).write_text(textwrap.dedent(text))
+    lines = [f"id: {cid}", "name: Tester", "role: a test character", "knowledge:"]
+    lines += ["  files: [knowledge]"]
+    if facts:
+        lines += ["  facts:"] + [f"    - {f}" for f in facts]
+    sheet = folder / f"{cid}.yaml"
+    sheet.write_text("\n".join(lines) + "\n")
+    return sheet

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from npc.mind.phrases import PhraseSplitter
+
+
+def split(text: str, step: int = 1) -> list[str]:
+    s = PhraseSplitter()
+    out: list[str] = []
+    for i in range(0, len(text), step):
+        out += s.feed(text[i : i + step])
+    rest = s.flush()
+    return out + ([rest] if rest else [])
+
+
+def test_sentences_and_an_early_first_phrase() -> None:
+    text = "Well now, my good friend, sit down. Mr. Sato wants the shop for 3.5 million! No way"
+    assert split(text) == [
+        "Well now, my good friend,",
+        "sit down.",
+        "Mr. Sato wants the shop for 3.5 million!",
+        "No way",
+    ]
+
+
+def test_short_opening_waits_for_more_words() -> None:
+    assert split("Hi, friend. Sit.") == ["Hi, friend.", "Sit."]
+
+
+@given(st.text(alphabet="abc ,.!?", max_size=80), st.integers(min_value=1, max_value=7))
+def test_nothing_is_lost_or_reordered(text: str, step: int) -> None:
+    assert " ".join(split(text, step)).split() == text.split()

@@ -1,0 +1,89 @@
+"""Whisper tiny.en through faster-whisper, with the fitted encoder window and without."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from npc.config import Settings
+from npc.providers.base import SpeechRecognizer
+from plugins.faster_whisper_asr import WhisperRecognizer
+from tests.voice.conftest import load_whisper, shared_audio, silence, word_error_rate
+
+pytestmark = pytest.mark.slow
+JFK = (
+    "And so my fellow Americans, ask not what your country can do for you, "
+    "ask what you can do for your country."
+)
+
+
+@pytest.fixture(scope="module")
+def asr(settings: Settings) -> WhisperRecognizer:
+    return load_whisper(settings)
+
+
+@pytest.fixture
+def full_window(asr: WhisperRecognizer):  # type: ignore[no-untyped-def]
+    asr.fit_window = False
+    yield asr
+    asr.fit_window = True
+
+
+def test_is_a_speech_recognizer(asr: WhisperRecognizer) -> None:
+    assert isinstance(asr, SpeechRecognizer)
+    assert asr.capabilities.languages == ("en",)
+
+
+@pytest.mark.parametrize("fit", [True, False])
+def test_transcribes_recorded_speech(asr: WhisperRecognizer, fit: bool) -> None:
+    asr.fit_window = fit
+    try:
+        result = asr.transcribe(shared_audio("jfk.flac"), language="en")
+    finally:
+        asr.fit_window = True
+    assert word_error_rate(JFK, result.text) <= 0.1
+    assert result.language == "en" and result.no_speech_prob < 0.5
+
+
+def test_short_recorded_speech(asr: WhisperRecognizer) -> None:
+    right = shared_audio("stereo_diarization.wav", channel=1)
+    text = asr.transcribe(right, language="en").text
+    assert word_error_rate("The horizon seems extremely distant.", text) <= 0.2
+
+
+@pytest.mark.parametrize("fit", [True, False])
+def test_silence_and_noise_give_no_words(asr: WhisperRecognizer, fit: bool) -> None:
+    asr.fit_window = fit
+    noise = np.random.default_rng(0).normal(0, 0.1, 32_000).astype(np.float32)
+    try:
+        for audio in (silence(1.0), noise, np.zeros(0, np.float32)):
+            assert asr.transcribe(audio, language="en").text == ""
+    finally:
+        asr.fit_window = True
+
+
+def test_english_only_model_ignores_another_language(asr: WhisperRecognizer) -> None:
+    result = asr.transcribe(shared_audio("stereo_diarization.wav", channel=1), language="fr")
+    assert result.language == "en"
+
+
+def test_prompt_is_accepted(asr: WhisperRecognizer) -> None:
+    audio = shared_audio("stereo_diarization.wav", channel=0)
+    text = asr.transcribe(audio, language="en", prompt="The wizard of Oz.").text
+    assert "wizard" in text.lower()
+
+
+def test_threads_may_share_it(asr: WhisperRecognizer) -> None:
+    audio = shared_audio("stereo_diarization.wav", channel=1)
+    with ThreadPoolExecutor(3) as pool:
+        texts = list(pool.map(lambda _: asr.transcribe(audio, language="en").text, range(3)))
+    assert len(set(texts)) == 1
+
+
+def test_registry_builds_it(settings: Settings) -> None:
+    from npc.providers.registry import registry
+
+    built = registry().create("asr", "faster_whisper", settings)
+    assert isinstance(built, WhisperRecognizer)

@@ -1,0 +1,89 @@
+"""The llama.cpp provider with the real bundled model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from npc.actions.reply import ReplyFormat
+from npc.actions.space import ActionSpace
+from npc.actions.validate import validate_call
+from npc.errors import ModelLoadError, ProviderError
+from npc.providers.base import ChatMessage, GenerationRequest
+from npc.runtime import Runtime
+from plugins.llama_cpp_llm import LlamaCppModel
+
+SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
+
+
+def ask(text: str, **kw: object) -> GenerationRequest:
+    msgs = (SYSTEM, ChatMessage("user", text))
+    return GenerationRequest(msgs, max_tokens=24, temperature=0, cache_key="test", **kw)  # type: ignore[arg-type]
+
+
+def test_streams_text_and_reuses_the_prompt_prefix(runtime: Runtime) -> None:
+    llm: LlamaCppModel = runtime.llm
+    first = "".join(llm.stream(ask("Name a colour.")))
+    assert first.strip()
+    "".join(llm.stream(ask("Name a fruit.")))
+    stats = llm.last_stats
+    # Everything up to the user's words came from the cache.
+    assert stats.cached_tokens >= llm.count_tokens(SYSTEM.content)
+    assert stats.generated_tokens > 0
+
+
+def test_grammar_constrained_replies_always_parse_and_validate(runtime: Runtime) -> None:
+    loaded = runtime.character("jin")
+    space = ActionSpace.build(loaded.sheet)
+    fmt = ReplyFormat(space, tuple(loaded.sheet.emotions.allowed))
+    for line in ("grab me the soy sauce", "tell me a joke", "bring me a dragon"):
+        req = GenerationRequest(
+            (ChatMessage("system", "You are Jin, a ramen chef. Reply as JSON."),
+             ChatMessage("user", line)),
+            assistant_prefix=fmt.assistant_prefix, grammar=fmt.grammar(), max_tokens=120,
+            temperature=0.7, cache_key="test-grammar",
+        )
+        text = fmt.assistant_prefix + "".join(runtime.llm.stream(req))
+        reply = json.loads(text)
+        assert reply["emotion"] in loaded.sheet.emotions.allowed
+        for call in reply["actions"]:
+            validate_call(space, call)
+
+
+def test_cancel_stops_generation(runtime: Runtime) -> None:
+    cancel = threading.Event()
+    pieces = []
+    for piece in runtime.llm.stream(ask("Count from one to fifty in words.", cancel=cancel)):
+        pieces.append(piece)
+        if len(pieces) == 3:
+            cancel.set()
+    assert len(pieces) == 3
+
+
+def test_prompt_over_the_context_is_a_clear_error(runtime: Runtime) -> None:
+    with pytest.raises(ProviderError, match="more than the context"):
+        list(runtime.llm.stream(ask("word " * 5000)))
+
+
+def test_stable_prefix_state_is_cached_on_disk(runtime: Runtime, tmp_path: Path) -> None:
+    llm: LlamaCppModel = runtime.llm
+    fresh = LlamaCppModel(llm.path, threads=2, context=1024, slots=1, state_dir=tmp_path)
+    req = GenerationRequest((SYSTEM, ChatMessage("user", "hi")), stable_messages=1,
+                            max_tokens=4, temperature=0, cache_key="a")
+    list(fresh.stream(req))
+    assert len(list(tmp_path.glob("*.kv"))) == 1
+    other = LlamaCppModel(llm.path, threads=2, context=1024, slots=1, state_dir=tmp_path)
+    list(other.stream(req))
+    assert other.last_stats.cached_tokens >= llm.count_tokens(SYSTEM.content)
+
+
+def test_a_file_that_is_not_a_model_fails_clearly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file" * 100)
+    with pytest.raises(ModelLoadError, match="expected a GGUF model file"):
+        LlamaCppModel(bad)
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        LlamaCppModel(tmp_path / "missing.gguf")
