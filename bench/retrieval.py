@@ -17,6 +17,7 @@ Peak RSS is the whole process.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -146,6 +147,16 @@ def scale(store: KnowledgeStore, size: int, questions: list[dict[str, str]], poo
             t = time.perf_counter()
             store.retrieve("jin", q["q"], k=3, where={"kind": "file"})
             filtered.append(time.perf_counter() - t)
+    embed_t: list[float] = []
+    search_t: list[float] = []
+    index = store.index("jin")
+    for q in jin:
+        t = time.perf_counter()
+        v = store.embedder.embed([q["q"]])[0]
+        embed_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        index.search(v, q["q"], k=3, min_score=0.3, keyword_weight=0.35)
+        search_t.append(time.perf_counter() - t)
     col = store.chroma._collection(name, create=False)  # chromadb's own query, for comparison
     vectors = store.embedder.embed([q["q"] for q in jin])
     chroma_t: list[float] = []
@@ -161,13 +172,18 @@ def scale(store: KnowledgeStore, size: int, questions: list[dict[str, str]], poo
     def ms(values: list[float], q: float) -> str:
         return f"{percentile(values, q) * 1000:.1f} ms"
 
-    print(f"{total} chunks (Jin's lore + filler), peak RSS so far {peak_mb():.0f} MB")
+    load = os.getloadavg()[0]
+    print(
+        f"{total} chunks (Jin's lore + filler), peak RSS so far {peak_mb():.0f} MB, load {load:.1f}"
+    )
     print(
         f"  filler written to chromadb in {write_s:.1f} s ({(size - base) / write_s:.0f} chunks/s)"
     )
     print(f"  index loaded from chromadb in {load_s:.2f} s")
     print(f"  Jin's questions among the filler: hit@1 {at1:.2f}, hit@3 {at3:.2f}")
     print(f"  retrieve: p50 {ms(times, 0.5)}, p95 {ms(times, 0.95)} (n={len(times)})")
+    print(f"  of which query embedding: p50 {ms(embed_t, 0.5)}, p95 {ms(embed_t, 0.95)}")
+    print(f"  of which index search: p50 {ms(search_t, 0.5)}, p95 {ms(search_t, 0.95)}")
     print(f"  retrieve with where: p50 {ms(filtered, 0.5)}, p95 {ms(filtered, 0.95)}")
     print(
         f"  chromadb query alone (no embedding): p50 {ms(chroma_t, 0.5)}, "
@@ -196,6 +212,8 @@ def main() -> None:
         questions = data["questions"]
         at1, at3 = quality(store, questions)
         print(f"quality: {len(questions)} questions, hit@1 {at1:.2f}, hit@3 {at3:.2f}")
+        tops = [store.retrieve(q["character"], q["q"], k=1, min_score=0.0) for q in questions]
+        print(f"lowest top-1 score of a labelled question: {min(h[0].score for h in tops):.3f}")
         off = [
             store.retrieve(q["character"], q["q"], k=1, min_score=0.0) for q in data["off_topic"]
         ]

@@ -17,9 +17,27 @@ def character_schema() -> dict[str, Any]:
     return schema
 
 
+def protocol_schema() -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    from npc.protocol.messages import PROTOCOL_VERSION, ClientMessage, ServerMessage
+
+    client = TypeAdapter[Any](ClientMessage).json_schema(ref_template="#/$defs/{model}")
+    server = TypeAdapter[Any](ServerMessage).json_schema(ref_template="#/$defs/{model}")
+    defs = {**client.pop("$defs", {}), **server.pop("$defs", {})}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"npc wire protocol {PROTOCOL_VERSION}",
+        "description": "JSON text frames; see docs/protocol.md. Binary frames carry PCM16.",
+        "$defs": {**defs, "ClientMessage": client, "ServerMessage": server},
+        "oneOf": [{"$ref": "#/$defs/ClientMessage"}, {"$ref": "#/$defs/ServerMessage"}],
+    }
+
+
 # Each generated file, relative to the repository root, and what produces it.
 GENERATED: dict[str, Callable[[], dict[str, Any]]] = {
     "characters/schema.json": character_schema,
+    "docs/protocol.schema.json": protocol_schema,
 }
 
 

@@ -50,6 +50,7 @@ class KnowledgeStore:
         )
         self._rows: dict[str, Rows] = {}
         self._indexes: dict[str, ChunkIndex] = {}
+        self._collections: dict[str, list[str]] = {}  # character -> its collections
         self._lock = threading.RLock()
 
     def ingest(self, loaded: LoadedSheet, progress: ProgressCallback | None = None) -> IngestReport:
@@ -61,17 +62,22 @@ class KnowledgeStore:
         with self._lock:
             targets = [(character_collection(sheet.id), sources.own)]
             targets += [(pack_collection(p), s) for p, s in sources.packs.items()]
+            changed: set[str] = set()
             for name, wanted in targets:
                 rows, part = sync_collection(
                     self.chroma, self.embedder, name, wanted, self._load(name), limits, progress
                 )
                 self._rows[name] = rows
+                if part.ingested or part.removed:
+                    changed.add(name)
                 report.extend(part)
             meta = {"character": sheet.id, "packs": json.dumps(sorted(sources.packs))}
             self.chroma.set_metadata(character_collection(sheet.id), meta)
-            # Other characters may share a pack that changed: rebuild theirs on next use.
-            self._indexes.clear()
             self._indexes[sheet.id] = self._build(sheet.id)
+            # Rebuild now, off the hot path, the other characters that share a changed pack.
+            for other, collections in list(self._collections.items()):
+                if other != sheet.id and changed & set(collections):
+                    self._indexes[other] = self._build(other)
         return report
 
     def retrieve(
@@ -133,8 +139,9 @@ class KnowledgeStore:
                 f"run: npc ingest <its sheet>"
             )
         packs: list[Any] = json.loads(str(self.chroma.metadata(name).get("packs", "[]")))
-        parts = [self._load(name)] + [self._load(pack_collection(str(p))) for p in packs]
-        return ChunkIndex(merge(parts, self.embedder.dimension))
+        names = [name] + [pack_collection(str(p)) for p in packs]
+        self._collections[character_id] = names
+        return ChunkIndex(merge([self._load(n) for n in names], self.embedder.dimension))
 
     def _load(self, name: str) -> Rows:
         rows = self._rows.get(name)

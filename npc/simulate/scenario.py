@@ -24,14 +24,13 @@ class Strict(BaseModel):
 
 
 class Participant(Strict):
-    """One side of the conversation: a character sheet playing a role in this scenario."""
+    """One side of the conversation: a character sheet in a role (the key, e.g. ``nurse``)."""
 
     character: str = Field(
         min_length=1,
         description="A character id from the characters folder, or a path to a sheet "
         "(relative to the scenario file).",
     )
-    role: str = Field(min_length=1, description="What the participant is here, e.g. 'nurse'.")
     events: list[str] = Field(
         default_factory=list,
         description="Game events the participant knows of at the start (shown with its first "
@@ -79,6 +78,9 @@ class ActionStop(_Stop):
     type: Literal["action"]
     action: Name
     speaker: Name | None = None
+    args: dict[str, str | float] = Field(
+        default_factory=dict, description="Only a call with these arguments counts."
+    )
 
 
 class GoalStop(_Stop):
@@ -100,7 +102,8 @@ class Variation(Strict):
     description: str = ""
     goals: list[str] = Field(default_factory=list, description="Extra goals for the participant.")
     events: list[str] = Field(
-        default_factory=list, description="Extra game events shown with the participant's first turn."
+        default_factory=list,
+        description="Extra game events shown with the participant's first turn.",
     )
     personality: list[str] = Field(
         default_factory=list, description="Extra personality traits for the participant."
@@ -154,6 +157,9 @@ class ActionCheck(Strict):
     type: Literal["action"]
     speaker: Name
     action: Name
+    args: dict[str, str | float] = Field(
+        default_factory=dict, description="Only a call with these arguments counts."
+    )
     taken: bool = True
     within_turns: int | None = Field(None, ge=1)
 
@@ -204,7 +210,8 @@ class Scenario(Strict):
     id: Name
     title: str = ""
     participants: dict[Name, Participant] = Field(
-        description="Exactly two participants, by the name used everywhere else in the file."
+        description="Exactly two participants by role (e.g. nurse, patient); the role names "
+        "them everywhere else in the file."
     )
     setting: Setting
     goals: dict[Name, list[str]] = Field(

@@ -108,6 +108,9 @@ def test_packs_are_shared_collections(
     assert "packs/city/city.md" in second.skipped  # ingested once for both
     for cid in ("one", "two"):
         assert store.retrieve(cid, "who is the mayor?", k=1)[0].source == "packs/city/city.md"
+    (pack / "city.md").write_text("# City\n\n## Mayor\nThe mayor of the city is Quentin Vale.\n")
+    store.ingest(load_sheet(sheets[0]))
+    assert "Quentin" in store.retrieve("two", "who is the mayor?", k=1)[0].text  # shared change
 
 
 def test_corrupt_store_is_a_clear_error_not_a_reset(

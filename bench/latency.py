@@ -1,0 +1,174 @@
+"""Voice-to-voice latency of ``npc serve`` with the default models.
+
+    .venv/bin/python bench/latency.py                     # 1, 2, 4 and 8 concurrent sessions
+    .venv/bin/python bench/latency.py --sessions 1 --turns 30
+
+Starts ``npc serve`` in a subprocess on a free loopback port, then for each concurrency
+level opens that many sessions with Jin; each streams spoken commands (piper speech at
+16 kHz, 20 ms frames, in real time) followed by silence, and measures:
+
+- voice to voice: the last speech sample sent -> the first byte of reply audio received;
+- time to first action: the last speech sample sent -> the first `action` message;
+- the server's own per-stage timings from `turn_end` (end of speech, transcript, first
+  token, first audio).
+
+Prints p50 and p95 of each. The machine is shared and noisy: compare figures from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from npc.client import NpcClient, Speech  # noqa: E402
+from npc.config import load_settings  # noqa: E402
+from npc.protocol import messages as m  # noqa: E402
+from npc.providers.registry import registry  # noqa: E402
+
+COMMANDS = [
+    "Grab me a bowl of ramen.",
+    "How is it going today?",
+    "Can you pass the soy sauce?",
+    "Make me a miso ramen.",
+    "Who wants to buy your shop?",
+    "Come over to the front door.",
+    "What is in the tonkotsu broth?",
+    "Where is the storage room?",
+    "Bring me some green tea.",
+    "Thanks, that was delicious.",
+]
+SR = 16000
+CHUNK_MS = 20
+
+
+def speech() -> list[bytes]:
+    """Each command spoken by the bundled voice, as 16 kHz PCM16."""
+    voice = registry().create("tts", "piper", load_settings())
+    out = []
+    for text in COMMANDS:
+        pcm = b"".join(s.pcm for s in voice.synthesize(text))
+        x = np.frombuffer(pcm, np.int16).astype(np.float32)
+        y = soxr.resample(x, voice.sample_rate, SR)
+        out.append(np.clip(y, -32768, 32767).astype(np.int16).tobytes())
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(port: int) -> Iterator[str]:
+    env = {**os.environ, "NPC_SERVER__PORT": str(port), "NPC_SERVER__MAX_SESSIONS": "64"}
+    proc = subprocess.Popen([sys.executable, "-m", "npc", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise SystemExit("npc serve exited; run it by hand to see why") from None
+                time.sleep(1)
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+async def one_session(url: str, clips: list[bytes], turns: int, offset: int,
+                      results: dict[str, list[float]]) -> None:
+    async with NpcClient.connect(url, m.Start(character="jin", player_id=f"bench{offset}")) as c:
+        for i in range(turns):
+            pcm = clips[(offset + i) % len(clips)]
+            sender = asyncio.create_task(send(c, pcm))
+            spoken_end = await sender
+            first_audio = first_action = None
+            async for msg in c.turn(timeout=600):
+                now = time.perf_counter()
+                if isinstance(msg, Speech) and first_audio is None:
+                    first_audio = now
+                elif isinstance(msg, m.ActionMsg) and first_action is None:
+                    first_action = now
+                elif isinstance(msg, m.TurnEnd):
+                    for k, v in msg.timings.items():
+                        results[f"server {k}"].append(v)
+            if first_audio is not None:
+                results["voice to voice"].append((first_audio - spoken_end) * 1000)
+            if first_action is not None:
+                results["to first action"].append((first_action - spoken_end) * 1000)
+
+
+async def send(c: NpcClient, pcm: bytes) -> float:
+    """Stream speech then 1.5 s of silence in real time; returns when the speech ended."""
+    step = SR * CHUNK_MS // 1000 * 2
+    silence = bytes(int(SR * 1.5) * 2)
+    audio = pcm + silence
+    start = time.perf_counter()
+    speech_end = 0.0
+    for i, off in enumerate(range(0, len(audio), step)):
+        await c.ws.send(audio[off : off + step])
+        if off + step >= len(pcm) and not speech_end:
+            speech_end = time.perf_counter()
+        await asyncio.sleep(max(0.0, start + (i + 1) * CHUNK_MS / 1000 - time.perf_counter()))
+    return speech_end
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+async def run(url: str, clips: list[bytes], sessions: int, turns: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = defaultdict(list)
+    await asyncio.gather(*(one_session(url, clips, turns, i, results) for i in range(sessions)))
+    return results
+
+
+def report(sessions: int, results: dict[str, list[float]]) -> None:
+    print(f"\n== {sessions} concurrent session(s) ==")
+    print(f"{'measure':32} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'mean':>9}")
+    order = ["voice to voice", "to first action"] + sorted(k for k in results if k.startswith("server"))
+    for key in order:
+        v = results.get(key, [])
+        if v:
+            print(f"{key:32} {len(v):4d} {pct(v, 50):9.0f} {pct(v, 95):9.0f} "
+                  f"{statistics.fmean(v):9.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, nargs="*", default=[1, 2, 4, 8])
+    ap.add_argument("--turns", type=int, default=0, help="turns per session (default: 20/n)")
+    ap.add_argument("--url", help="an already running server instead of starting one")
+    args = ap.parse_args()
+    clips = speech()
+    with contextlib.ExitStack() as stack:
+        url = args.url or stack.enter_context(server(free_port()))
+        for n in args.sessions:
+            turns = args.turns or max(2, 20 // n)
+            report(n, asyncio.run(run(url, clips, n, turns)))
+
+
+if __name__ == "__main__":
+    main()

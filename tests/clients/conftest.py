@@ -1,0 +1,23 @@
+"""Fixtures for the client tests: one live server per test session (see ``support``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from npc.config import Settings
+from npc.runtime import Runtime
+from tests.clients.support import LiveServer, warm_for
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    runtime = Runtime(settings)
+    warm_for(runtime, "jin")
+    server = LiveServer(runtime)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

@@ -1,0 +1,217 @@
+"""The browser playground (server/static/), end to end in real headless Chromium.
+
+Chromium is Debian's (/usr/bin/chromium, installed with apt when missing), driven by
+playwright's Python API; the page talks to a live server with the real models. The page
+exposes counters on ``window.npcStats``; the tests read them and the DOM.
+"""
+
+from __future__ import annotations
+
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from npc.assets import resolve
+from npc.config import Settings
+from tests.clients.support import LiveServer, require_python_module, require_tool
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+READY_S = 90
+TURN_S = 240  # a whole reply on a busy 2-core machine; usually much less
+SPOKEN_LINE = "What kind of ramen do you have today?"
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    require_tool(CHROMIUM, ["chromium"])
+    sync_api = require_python_module("playwright.sync_api", "pip install playwright")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+class Page:
+    """A playground tab with the page's errors collected, and the helpers the tests share."""
+
+    def __init__(self, playwright: Any, server: LiveServer, extra_args: list[str]) -> None:
+        self.browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + extra_args
+        )
+        self.page = self.browser.new_page()
+        self.page_errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        self.page.goto(server.http_url)
+
+    def stats(self, expression: str) -> Any:
+        return self.page.evaluate(f"window.npcStats.{expression}")
+
+    def wait(self, condition: str, timeout_s: float) -> None:
+        """Wait until a JS condition over ``s`` (window.npcStats) holds."""
+        self.page.wait_for_function(
+            f"(() => {{ const s = window.npcStats; return {condition}; }})()",
+            timeout=timeout_s * 1000,
+            polling=50,
+        )
+
+    def connect(self, character: str = "jin") -> None:
+        self.page.fill("#character", character)
+        self.page.click("#connect")
+        self.wait("s.state === 'ready'", READY_S)
+
+    def say(self, text: str) -> None:
+        self.page.fill("#text", text)
+        self.page.press("#text", "Enter")
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+@pytest.fixture
+def tab(playwright: Any, live_server: LiveServer) -> Iterator[Page]:
+    page = Page(playwright, live_server, [])
+    try:
+        yield page
+        assert page.page_errors == [], "uncaught errors in the page"
+    finally:
+        page.close()
+
+
+def test_typed_turn_is_spoken_with_moving_mouth_and_an_action(tab: Page) -> None:
+    tab.connect()
+    tab.say("grab me a bowl of ramen")
+
+    tab.wait("s.playing", TURN_S)
+    shapes, visemes = set(), set()
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline and tab.stats("playing"):
+        shapes.add(tab.page.get_attribute("#mouth", "d"))
+        visemes.add(tab.page.get_attribute("#mouth", "data-viseme"))
+        time.sleep(0.04)
+    assert len(shapes) >= 3, f"the mouth barely moved while audio played: {shapes}"
+    assert len(visemes - {"sil"}) >= 2, f"visemes shown: {visemes}"
+
+    tab.wait("s.turnEnds >= 1 && !s.playing", TURN_S)
+    assert tab.stats("chunksPlayed") == tab.stats("chunksScheduled") >= 1
+    assert tab.stats("audioMsPlayed") > 500
+    assert tab.stats("visemeChanges") >= 2
+
+    actions = tab.stats("actions")
+    assert [a["name"] for a in actions] == ["fetch"], actions
+    item = tab.page.locator(f'#actions li[data-action-id="{actions[0]["action_id"]}"]')
+    assert "fetch" in item.inner_text()
+    item.locator(".action-ok").click()
+    assert "done" in (item.get_attribute("class") or "")
+    assert tab.stats("actionResultsSent") == 1
+
+    timings = tab.page.inner_text("#timings")
+    assert "first_audio" in timings and "reply_done" in timings
+    assert tab.page.inner_text("#errors").strip() == "none"
+    assert tab.stats("replyText").strip()
+
+
+def test_interrupt_stops_playback_at_once(tab: Page) -> None:
+    tab.connect()
+    tab.say("Tell me the long story of how you opened this ramen shop, from the beginning.")
+    tab.wait("s.playing", TURN_S)
+    ended_before = tab.stats("turnEnds")
+    played_before = tab.stats("chunksPlayed")
+
+    tab.page.click("#interrupt")
+    assert tab.stats("playing") is False
+    assert tab.stats("interruptsSent") == 1
+    assert tab.stats("lastInterruptPlayedMs") >= 0
+
+    if ended_before == 0:  # the reply was still being generated: the server confirms the stop
+        tab.wait("s.interruptedTurns >= 1 && s.lastTimings && s.lastTimings.interrupted", 60)
+    time.sleep(1.0)
+    assert tab.stats("playing") is False
+    assert tab.stats("chunksPlayed") == played_before, "audio went on playing after Interrupt"
+
+
+def test_errors_and_a_lost_connection_are_shown_and_survived(
+    tab: Page, live_server: LiveServer
+) -> None:
+    tab.page.fill("#character", "nobody")
+    tab.page.click("#connect")
+    tab.wait("s.state === 'refused'", READY_S)
+    assert "unknown character 'nobody'" in tab.page.inner_text("#status")
+    assert "unknown character 'nobody'" in tab.page.inner_text("#errors")
+
+    tab.connect("jin")
+    first_session = tab.stats("sessionId")
+    tab.page.fill("#scene-objects", "a" * 100)
+    tab.page.click("#send-scene")
+    tab.wait("s.errors.length >= 2", 30)
+    assert "at most 80 characters" in tab.page.inner_text("#errors")
+    assert tab.stats("state") == "ready", "a non-fatal error must not end the session"
+    tab.page.fill("#scene-objects", "")  # each new session starts with the scene fields
+
+    live_server.stop()
+    try:
+        tab.wait("s.lostConnections >= 1", 30)
+        status = tab.page.locator("#status")
+        assert "Connection lost" in status.inner_text() or "Reconnecting" in status.inner_text()
+        assert "lost" in (status.get_attribute("class") or "") or tab.stats("state") != "ready"
+        time.sleep(2.0)  # a few failed attempts while the server is down
+        assert tab.stats("state") in ("lost", "connecting")
+    finally:
+        live_server.start()
+    tab.wait("s.state === 'ready' && s.sessions === 2", 60)
+    assert tab.stats("sessionId") != first_session
+    assert "Connected to Jin" in tab.page.inner_text("#status")
+
+
+@pytest.fixture(scope="module")
+def spoken_wav(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SPOKEN_LINE in piper's voice, 16-bit mono, with silence around it."""
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(resolve("tts", None, settings.cache_dir).path)
+    rate = voice.config.sample_rate
+    speech = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(SPOKEN_LINE))
+    path = tmp_path_factory.mktemp("speech") / "line.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(rate * 2) + speech + bytes(rate * 2 * 4))
+    return path
+
+
+def test_spoken_turn_from_the_fake_microphone(
+    playwright: Any, live_server: LiveServer, spoken_wav: Path
+) -> None:
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={spoken_wav}%noloop",
+    ]
+    tab = Page(playwright, live_server, fake_mic)
+    try:
+        tab.connect()
+        tab.page.click("#mic")
+        tab.wait("s.finalTranscripts >= 1", TURN_S)
+        heard = tab.stats("lastFinalTranscript").lower()
+        assert "ramen" in heard or "kind" in heard, heard
+        assert tab.stats("framesSent") > 50
+        player_lines = tab.page.locator("#log li.player").all_inner_texts()
+        assert any("today" in line.lower() or "kind" in line.lower() for line in player_lines)
+        assert tab.page_errors == []
+    finally:
+        tab.close()

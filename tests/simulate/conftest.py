@@ -1,0 +1,71 @@
+"""One real ``Runtime`` for every simulation test, with short replies (this machine is slow).
+
+Only the LLM (and, for ``--audio``, the voice) is ever loaded; nothing is warmed up front.
+Scenario files for tests are written into temporary folders by ``write_scenario``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from npc.config import Settings, load_settings
+from npc.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+CHARACTERS = ROOT / "characters"
+
+# Three turns: the scripted opening and two replies; no judged stop (keeps the LLM work small).
+SHORT = """\
+id: short_triage
+participants:
+  nurse: {character: triage_nurse}
+  patient: {character: belligerent_patient}
+setting:
+  description: The triage desk of a busy emergency department.
+goals:
+  nurse: [Acknowledge the pain.]
+opening:
+  by: patient
+  line: My ankle is killing me and I've waited three hours!
+turns: 3
+rubric:
+  - id: said_something
+    text: The nurse said something.
+    check: {type: regex, speaker: nurse, must: "\\\\w"}
+  - id: no_exact_wait
+    text: The nurse never promised an exact waiting time.
+    check: {type: regex, speaker: nurse, must_not: "\\\\b\\\\d+\\\\s*(minutes|hours)\\\\b"}
+  - id: three_turns
+    text: The conversation took at most three turns.
+    check: {type: turns, max: 3}
+seed: 5
+"""
+
+
+def write_scenario(folder: Path, text: str = SHORT, name: str = "short.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sim_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Short replies; the user's model cache (prompt states persist between test runs)."""
+    data = tmp_path_factory.mktemp("sim-data")
+    return load_settings(
+        characters_dir=CHARACTERS, data_dir=data, llm={"max_reply_tokens": 24, "threads": 2}
+    )
+
+
+@pytest.fixture(scope="session")
+def sim_runtime(sim_settings: Settings) -> Iterator[Runtime]:
+    """The models, loaded once for all simulation tests (lazily: only what a test uses)."""
+    yield Runtime(sim_settings)
+
+
+@pytest.fixture
+def short_scenario(tmp_path: Path) -> Path:
+    return write_scenario(tmp_path)

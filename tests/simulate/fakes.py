@@ -1,0 +1,48 @@
+"""A scripted language model and runtime for tests of the batch machinery (no model work)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from npc.config import Settings
+from npc.providers.base import GenerationRequest, LLMCapabilities
+
+
+class ScriptedLLM:
+    """Answers every reply request with the next scripted line, every judge with a pass."""
+
+    llm_capabilities = LLMCapabilities()
+    context_size = 4096
+
+    def __init__(self, lines: list[str] | None = None, emotion: str = "calm") -> None:
+        self.lines = itertools.cycle(lines or ["I hear you. Let me check your ankle."])
+        self.emotion = emotion
+        self.requests: list[GenerationRequest] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    def prefill(self, request: GenerationRequest) -> None:
+        pass
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        self.requests.append(request)
+        if request.assistant_prefix.startswith('{"pass"'):
+            yield 'true, "reason": "scripted"}'
+            return
+        line = next(self.lines)
+        yield f'{line}", "emotion": "{self.emotion}", "intensity": 2, "actions": []}}'
+
+
+class FakeRuntime:
+    """What ``SimulationWorker`` needs from a ``Runtime``: settings, an LLM and voices."""
+
+    def __init__(self, settings: Settings, llm: Any, voice: Any = None) -> None:
+        self.settings = settings
+        self.llm = llm
+        self._voice = voice
+
+    def voice(self, loaded: Any) -> Any:
+        return self._voice
