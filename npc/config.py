@@ -66,6 +66,33 @@ class ASRSettings(_Section):
     max_turn_seconds: float = Field(30.0, ge=1, le=600)
 
 
+class KnowledgeSettings(_Section):
+    """Where knowledge and memory live, and how retrieval ranks."""
+
+    url: str | None = Field(
+        None,
+        description="URL of a chroma server (http://host:port) to use instead of the local "
+        "store under data_dir/chroma.",
+    )
+    chunk_chars: int = Field(700, ge=100, le=4000, description="Upper bound of a chunk's size.")
+    max_file_bytes: int = Field(
+        2_000_000, ge=1024, description="Knowledge files above this size are refused."
+    )
+    min_score: float = Field(0.25, ge=0, le=1, description="Hits scoring below are dropped.")
+    keyword_weight: float = Field(
+        0.35, ge=0, le=1, description="Share of the keyword score in the fused score."
+    )
+    memory_turns: int = Field(
+        24, ge=2, description="Verbatim turns kept per player before the oldest are summarised."
+    )
+    memory_summaries: int = Field(
+        40, ge=2, description="Summaries kept per player before the oldest are merged."
+    )
+    recency_half_life_h: float = Field(
+        72.0, gt=0, description="Hours after which a memory's recency score halves."
+    )
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=0, le=65535)
@@ -90,6 +117,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     asr: ASRSettings = Field(default_factory=ASRSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -56,6 +56,12 @@ class Runtime:
     def embedder(self) -> Any:
         return self._create("embedder")
 
+    @cached_property
+    def knowledge(self) -> Any:
+        from npc.knowledge import Knowledge
+
+        return Knowledge(self.settings, self.embedder)
+
     def warm(self, progress: Callable[[str], None] = lambda _: None) -> None:
         """Load every model and evaluate each character's stable prompt once (cached on disk)."""
         from npc.mind.mind import Mind
@@ -66,6 +72,10 @@ class Runtime:
             progress(f"{role} ready ({time.perf_counter() - start:.1f} s)")
         for loaded in self.characters.values():
             start = time.perf_counter()
+            report = self.knowledge.ingest(loaded)
+            for source, reason in report.failed:
+                progress(f"{loaded.sheet.id}: knowledge file {source} skipped: {reason}")
+            self.knowledge.warm(loaded.sheet.id)
             self.voice(loaded)
             mind = Mind(loaded, self.llm, self.settings.llm, cache_key="warm-up")
             mind.prefill("", [])

@@ -31,7 +31,8 @@ from npc.events import (
     SpeechStarted,
     SpeechStopped,
 )
-from npc.mind.mind import Mind, Recall
+from npc.mind.mind import Mind, Recall, TurnResult
+from npc.mind.recall import KnowledgeRecall
 from npc.protocol import messages as m
 from npc.protocol.codec import audio_bytes
 from npc.reply_turn import ReplyTurn
@@ -42,6 +43,7 @@ from npc.voice.speaker import Speaker
 
 log = logging.getLogger(__name__)
 Send = Callable[[m._ServerMessage | bytes], Awaitable[None]]
+RECENT_TURNS = 6  # earlier exchanges put back into the dialogue when a player returns
 _END = object()
 
 
@@ -63,6 +65,10 @@ class Session:
         self.clock = clock
         self.id = uuid.uuid4().hex[:12]
         self.loaded = runtime.character(start.character)
+        knowledge = runtime.knowledge
+        self.memory = knowledge.memory(start.character, start.player_id)
+        if recall is None:
+            recall = KnowledgeRecall(knowledge, start.character, start.player_id)
         self.mind = Mind(
             self.loaded,
             runtime.llm,
@@ -70,6 +76,13 @@ class Session:
             recall=recall,
             cache_key=f"{start.character}:{self.id}",
         )
+        for turn in self.memory.recent_turns(RECENT_TURNS):
+            calls = [a for a in turn.actions if isinstance(a, dict)]
+            self.mind.remember(
+                turn.user_text,
+                turn.reply_text,
+                [{"name": c.get("name"), **c.get("args", {})} for c in calls],
+            )
         if start.scene is not None:
             self._update_scene(start.scene)
         out = start.outputs
@@ -160,6 +173,7 @@ class Session:
             self._update_scene(msg)
         elif isinstance(msg, m.GameEvent):
             self.mind.add_event(msg.text)
+            await asyncio.to_thread(self.memory.add_event, msg.text)
             if msg.react and self._reply is None:
                 await self._start_reply(self._new_turn(), "")
         elif isinstance(msg, m.ActionResult):
@@ -256,18 +270,27 @@ class Session:
 
     async def _run_reply(self, reply: ReplyTurn) -> None:
         try:
-            result = await reply.run()
+            await reply.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("reply failed")
             await self.error("internal_error", f"the reply failed: {exc}", reply.turn_id)
-            result = reply.result
         if self._reply is reply:
             self._reply = None
+            await self._record(reply.player_text, reply.result, reply.result.say)
             await self._send(
                 m.TurnEnd(turn_id=reply.turn_id, interrupted=False, timings=self._timings(reply))
             )
+
+    async def _record(self, player: str, result: TurnResult, said: str) -> None:
+        """Save the turn to the player's memory; a failure is reported, never silent."""
+        actions = [{"name": a.name, "args": a.args} for a in result.actions]
+        try:
+            await asyncio.to_thread(self.memory.record_turn, player, said, actions, result.events)
+        except NpcError as exc:
+            log.error("memory write failed: %s", exc.message)
+            await self.error(exc.code, f"could not save the conversation: {exc.message}")
 
     def _timings(self, reply: ReplyTurn) -> dict[str, float]:
         t = {k: round(v, 1) for k, v in reply.result.timings.items()}
@@ -293,6 +316,7 @@ class Session:
             await task
         spoken = reply.spoken_text(played_ms)
         self.mind.interrupted(spoken, reply.result)
+        await self._record(reply.player_text, reply.result, spoken)
         if notify and not self.closed:
             await self._send(m.Interrupted(turn_id=reply.turn_id, spoken_text=spoken))
             await self._send(

@@ -145,7 +145,8 @@ class NpcServer:
                             code="server_busy",
                             fatal=True,
                             message=(
-                                f"the server has {len(self.sessions)} sessions, its maximum; try later"
+                                f"the server has {len(self.sessions)} sessions, its maximum; "
+                                "try later"
                             ),
                         )
                     )

@@ -54,6 +54,7 @@ class TurnResult:
     emotion: str = ""
     actions: list[ActionCall] = field(default_factory=list)
     reply_text: str = ""
+    events: list[str] = field(default_factory=list)  # game events this turn answered
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -196,7 +197,7 @@ class Mind:
         notes = list(notes) if notes is not None else self.notes(player)
         user = self._user(player, notes)
         request = self.request(player, notes, cancel)
-        self.pending = []
+        result.events, self.pending = self.pending, []
         parser = ReplyParser()
         parser.feed(self.format.assistant_prefix)
         splitter = PhraseSplitter()
@@ -272,6 +273,11 @@ class Mind:
         self.calls[event.action_id] = event
         result.actions.append(event)
         return event
+
+    def remember(self, player: str, said: str, actions: Sequence[dict[str, Any]]) -> None:
+        """Put an earlier exchange (from memory, after a reconnect) into the dialogue."""
+        reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
+        self.history.append(Exchange(self._user(player, []), reply))
 
     def interrupted(self, spoken: str, result: TurnResult) -> None:
         """The player cut the reply short: the dialogue keeps only what was actually said."""

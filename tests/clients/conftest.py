@@ -8,13 +8,13 @@ import pytest
 
 from npc.config import Settings
 from npc.runtime import Runtime
-from tests.clients.support import LiveServer, warm_for
+from tests.clients.support import LiveServer
 
 
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     runtime = Runtime(settings)
-    warm_for(runtime, "jin")
+    runtime.warm()  # as `npc serve` does: models, knowledge and every character's prompt
     server = LiveServer(runtime)
     try:
         server.start()

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from npc.mind.mind import Mind
 from npc.runtime import Runtime
 
 STARTUP_TIMEOUT_S = 60
@@ -89,15 +88,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def warm_for(runtime: Runtime, character: str) -> None:
-    """Load the models and one character's prompt cache, so the first turn is not the slowest."""
-    for role in ("llm", "asr", "vad", "embedder"):
-        getattr(runtime, role)
-    loaded = runtime.character(character)
-    runtime.voice(loaded)
-    Mind(loaded, runtime.llm, runtime.settings.llm, cache_key="warm-up").prefill("", [])
 
 
 def ensure_apt_packages(binary: str, packages: list[str]) -> str | None:

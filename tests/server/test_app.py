@@ -218,3 +218,24 @@ async def test_token_is_checked(runtime: Runtime) -> None:
     finally:
         ws.close()
         await ws.wait_closed()
+
+
+async def test_memory_survives_a_new_session(url: str, runtime: Runtime) -> None:
+    start = m.Start(character="jin", player_id="kai-memory-test")
+    async with NpcClient.connect(url, start) as c:
+        await c.say("My name is Kai and I'm from the docks.")
+        await collect(c)
+        await c.send(m.GameEvent(text="the player looted the storage room"))
+    memory = runtime.knowledge.memory("jin", "kai-memory-test")
+    for _ in range(50):  # the event is saved as the server reads it
+        if any("looted" in f.text for f in memory.facts()):
+            break
+        await asyncio.sleep(0.1)
+    facts = " ".join(f.text for f in memory.facts())
+    assert "Kai" in facts and "looted" in facts
+    assert memory.recent_turns(1)[0].user_text.startswith("My name is Kai")
+    # A new connection (as after a restart) starts from what was remembered.
+    async with NpcClient.connect(url, start) as c:
+        await c.say("Do you remember me?")
+        await collect(c)
+    assert len(memory.recent_turns(5)) == 2

@@ -1,0 +1,43 @@
+"""Notes for the mind from the character's lore and its memory of the player."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_NOTE_CHARS = 300
+
+
+def _short(text: str, limit: int = MAX_NOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+class KnowledgeRecall:
+    """Implements the mind's ``Recall`` over ``npc.knowledge.Knowledge``.
+
+    Notes are few and short: every token after the cached prefix costs time at the end of
+    the player's turn.
+    """
+
+    def __init__(
+        self, knowledge: Any, character_id: str, player_id: str, *, k: int = 2, memories: int = 1
+    ) -> None:
+        self.knowledge = knowledge
+        self.character_id = character_id
+        self.memory = knowledge.memory(character_id, player_id)
+        self.k = k
+        self.k_memories = memories
+
+    def notes(self, query: str) -> list[str]:
+        out = [
+            _short(hit.text) for hit in self.knowledge.retrieve(self.character_id, query, k=self.k)
+        ]
+        for m in self.memory.recall(query, k=self.k_memories, kinds=("summary", "turn")):
+            if m.relevance > 0.45:
+                out.append("Earlier: " + _short(m.text.replace("\n", " ")))
+        return out
+
+    def memories(self) -> list[str]:
+        facts = self.memory.facts()
+        facts.sort(key=lambda m: -m.importance)
+        return [_short(m.text, 160) for m in facts[:8]]

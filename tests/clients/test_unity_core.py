@@ -1,0 +1,133 @@
+"""The Unity package's engine-free core (clients/unity/Runtime/Core), compiled with Mono.
+
+Debian's mono compiles the core with a console harness (clients/unity/Tests~/CoreHarness)
+that talks to a live server: a typed turn with audio, visemes and an action, an action
+result, and a server restart in the middle of the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clients.support import LiveServer, require_tool
+
+pytestmark = pytest.mark.slow
+
+UNITY = Path(__file__).resolve().parents[2] / "clients" / "unity"
+CORE = UNITY / "Runtime" / "Core"
+HARNESS = UNITY / "Tests~" / "CoreHarness"
+MONO_PACKAGES = ["mono-mcs", "mono-runtime"]
+CONVERSATION_S = 900  # three turns on a busy 2-core machine, with room to spare
+RESTART_GAP_S = 1.5
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("mcs", MONO_PACKAGES)
+    require_tool("mono", MONO_PACKAGES)
+    exe = tmp_path_factory.mktemp("unity-core") / "CoreHarness.exe"
+    sources = sorted(CORE.glob("*.cs")) + sorted(HARNESS.glob("*.cs"))
+    command = ["mcs", "-warn:4", "-warnaserror+", f"-out:{exe}", "-r:System.Core.dll"]
+    done = subprocess.run(
+        [*command, *map(str, sources)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"mcs failed:\n{done.stdout}\n{done.stderr}"
+    return exe
+
+
+def test_core_has_no_engine_reference() -> None:
+    for source in CORE.glob("*.cs"):
+        text = source.read_text()
+        assert not re.search(r"\busing\s+Unity", text), f"{source.name} uses a Unity namespace"
+
+
+def test_core_offline_checks(harness: Path) -> None:
+    done = subprocess.run(
+        ["mono", str(harness), "checks"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"step": "checks_passed"}
+
+
+def test_core_converses_and_survives_a_server_restart(
+    harness: Path, live_server: LiveServer
+) -> None:
+    steps = run_live_harness(harness, live_server)
+
+    turn = steps["turn"]
+    assert turn["audio_chunks"] >= 1 and turn["audio_ms"] > 300
+    assert turn["sample_rate"] == 48000, "the server resamples to the rate the client asked for"
+    assert turn["visemes"] > 0 and turn["viseme_blocks"] > 0, "visemes follow the playback"
+    assert "fetch" in turn["actions"], turn
+
+    result = steps["action_result"]
+    assert result == {
+        "step": "action_result",
+        "sent": True,
+        "sent_twice": False,
+        "unknown_sent": False,
+    }
+
+    lost = steps["disconnected"]
+    assert lost["had_session"] is True and lost["will_reconnect"] is True
+    reconnected = steps["reconnected"]
+    assert reconnected["new_session"] is True
+    assert reconnected["failed_attempts"], "the server was down for a while: attempts must fail"
+    assert all("cannot connect" in why for why in reconnected["failed_attempts"])
+    after = steps["turn_after_restart"]
+    assert after["audio_chunks"] >= 1 and after["visemes"] > 0 and after["reply"].strip()
+    assert steps["errors"]["errors"] == []
+
+
+def run_live_harness(harness: Path, live_server: LiveServer) -> dict[str, Any]:
+    """Run the live scenario, restarting the server when it asks; its reports by step."""
+    proc = subprocess.Popen(
+        ["mono", str(harness), "live", live_server.ws_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    steps: dict[str, Any] = {}
+    deadline = time.monotonic() + CONVERSATION_S
+    try:
+        while "done" not in steps and "failed" not in steps:
+            line = lines.get(timeout=max(1.0, deadline - time.monotonic()))
+            if line is None:
+                break
+            report = json.loads(line)
+            steps[report["step"]] = report
+            if report["step"] == "restart_now":
+                live_server.stop()
+                time.sleep(RESTART_GAP_S)  # the client's first attempts find no server
+                live_server.start()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert "failed" not in steps, f"{steps['failed']}\nstderr: {stderr}"
+    assert proc.returncode == 0, f"harness exited with {proc.returncode}: {steps}\n{stderr}"
+    return steps
+
+
+def _pump(stream: Any, lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        if line.strip():
+            lines.put(line)
+    lines.put(None)

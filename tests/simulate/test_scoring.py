@@ -1,0 +1,100 @@
+"""Rubric rules over hand-made transcripts (no model), and reading the judge's answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from npc.simulate.judge import parse_verdict, render_transcript
+from npc.simulate.records import ActionTaken, RunPlan, RunRecord, Utterance
+from npc.simulate.scenario import ActionCheck, EmotionCheck, RegexCheck, TurnsCheck
+from npc.simulate.scoring import check_rule
+
+LINES = [
+    ("patient", "Three hours! Nobody tells me anything!", "angry", ()),
+    ("nurse", "I can see your ankle really hurts. Let me check it.", "concerned", ("take_vitals",)),
+    ("patient", "Fine. How long now?", "angry", ()),
+    ("nurse", "I can't promise a time, but you're next after the ambulance.", "calm", ()),
+    ("patient", "Okay. I'll sit down.", "neutral", ("sit_down",)),
+]
+
+
+def record(lines: list[tuple[str, str, str, tuple[str, ...]]] = LINES, **kw: object) -> RunRecord:
+    names = {"nurse": "Sam", "patient": "Dale"}
+    utterances = [
+        Utterance(
+            "0001", i, who, names[who], text, emotion, 0.65, tuple(ActionTaken(a) for a in acts)
+        )
+        for i, (who, text, emotion, acts) in enumerate(lines, 1)
+    ]
+    rec = RunRecord(RunPlan("0001", 0, 1, None, 10), utterances, stop_turn=len(utterances))
+    for key, value in kw.items():
+        setattr(rec, key, value)
+    return rec
+
+
+@pytest.mark.parametrize(
+    ("check", "passed"),
+    [
+        (RegexCheck(type="regex", speaker="nurse", must=r"\b(hurt|hurts|pain)\b"), True),
+        (RegexCheck(type="regex", speaker="nurse", must=r"\bhurts\b", within_turns=1), False),
+        (RegexCheck(type="regex", speaker="nurse", must_not=r"\d+\s*(minutes|hours)"), True),
+        (RegexCheck(type="regex", speaker="patient", must_not=r"three hours"), False),
+        (RegexCheck(type="regex", speaker="nurse", must="ankle", must_not="promise"), False),
+    ],
+)
+def test_regex(check: RegexCheck, passed: bool) -> None:
+    assert check_rule(check, record())[0] is passed
+
+
+def test_regex_reason_points_at_the_turn() -> None:
+    check = RegexCheck(type="regex", speaker="nurse", must_not=r"can't promise")
+    assert check_rule(check, record()) == (False, "turn 4: \"can't promise\" matches /can't promise/")
+
+
+@pytest.mark.parametrize(
+    ("kw", "passed"),
+    [
+        ({"reaches": ["neutral"]}, True),
+        ({"reaches": ["neutral"], "within_turns": 4}, False),
+        ({"never": ["angry"]}, False),
+        ({"ends_in": ["neutral", "relieved"]}, True),
+        ({"never": ["sad"], "ends_in": ["angry"]}, False),
+    ],
+)
+def test_emotion(kw: dict[str, object], passed: bool) -> None:
+    check = EmotionCheck(type="emotion", speaker="patient", **kw)  # type: ignore[arg-type]
+    assert check_rule(check, record())[0] is passed
+
+
+def test_action_taken_or_not() -> None:
+    taken = ActionCheck(type="action", speaker="nurse", action="take_vitals", within_turns=2)
+    assert check_rule(taken, record()) == (True, "turn 2: take_vitals")
+    never = ActionCheck(type="action", speaker="patient", action="sit_down", taken=False)
+    assert check_rule(never, record()) == (False, "turn 5: patient did sit_down")
+
+
+def test_turn_counts_and_turns_to_goal() -> None:
+    assert check_rule(TurnsCheck(type="turns", max=5), record())[0] is True
+    assert check_rule(TurnsCheck(type="turns", max=4), record())[0] is False
+    assert check_rule(TurnsCheck(type="turns", min=6), record())[0] is False
+    goal = TurnsCheck(type="turns", goal_within=6)
+    assert check_rule(goal, record())[0] is False  # ran out of turns
+    reached = record(goal_reached=True, stopped_by="sat_down")
+    assert check_rule(goal, reached) == (True, "goal reached at turn 5 (sat_down)")
+    assert check_rule(TurnsCheck(type="turns", goal_within=4), reached)[0] is False
+
+
+def test_judge_answers_are_read_even_when_cut_off() -> None:
+    assert parse_verdict('true, "reason": "The nurse said it hurts."}').passed is True
+    cut = parse_verdict('false, "reason": "The nurse never')
+    assert cut.passed is False and cut.reason.endswith("(cut off)")
+    assert parse_verdict("maybe").passed is None
+
+
+def test_transcript_for_the_judge_shows_actions() -> None:
+    text = render_transcript(record().utterances[:2])
+    assert text.splitlines() == [
+        "Dale (patient): Three hours! Nobody tells me anything!",
+        "Sam (nurse): I can see your ankle really hurts. Let me check it.",
+        "  [Sam does take_vitals()]",
+    ]
