@@ -45,7 +45,8 @@ def normal(calls: Any) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
 async def one(runtime: Runtime, case: dict[str, Any], order: tuple[str, ...], i: int
               ) -> tuple[bool, bool, TurnResult, list[ActionCall], float | None]:
     loaded = runtime.character(case["character"])
-    mind = Mind(loaded, runtime.llm, runtime.settings.llm, order=order, cache_key="bench-actions")
+    mind = Mind(loaded, runtime.llm, runtime.settings.llm, order=order, cache_key="bench-actions",
+                intents=runtime.intents(loaded) if HINTS else None)
     result = TurnResult()
     calls: list[ActionCall] = []
     valid = True
@@ -63,6 +64,9 @@ async def one(runtime: Runtime, case: dict[str, Any], order: tuple[str, ...], i:
     return valid, got in wanted, result, calls, first_action
 
 
+HINTS = True
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -73,7 +77,10 @@ async def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--cases", type=Path, default=ROOT / "bench" / "data" / "actions.yaml")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--no-hints", action="store_true", help="no nearest-example action hints")
     args = ap.parse_args()
+    global HINTS
+    HINTS = not args.no_hints
     order = SAY_FIRST if args.order == "say_first" else ACT_FIRST
     cases = load_cases(args.cases)[: args.limit or None]
     runtime = Runtime(load_settings())

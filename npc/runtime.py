@@ -62,6 +62,16 @@ class Runtime:
 
         return Knowledge(self.settings, self.embedder)
 
+    def intents(self, loaded: LoadedSheet) -> Any:
+        """Action hints for a character (its examples embedded once)."""
+        from npc.actions.intent import IntentHints
+
+        with self._lock:
+            key = f"intents:{loaded.sheet.id}"
+            if key not in self._voices:
+                self._voices[key] = IntentHints.build(loaded.sheet, self.embedder)
+            return self._voices[key]
+
     def warm(self, progress: Callable[[str], None] = lambda _: None) -> None:
         """Load every model and evaluate each character's stable prompt once (cached on disk)."""
         from npc.mind.mind import Mind

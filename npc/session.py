@@ -75,6 +75,7 @@ class Session:
             runtime.settings.llm,
             recall=recall,
             cache_key=f"{start.character}:{self.id}",
+            intents=runtime.intents(self.loaded),
         )
         for turn in self.memory.recent_turns(RECENT_TURNS):
             calls = [a for a in turn.actions if isinstance(a, dict)]

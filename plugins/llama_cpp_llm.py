@@ -271,6 +271,7 @@ class LlamaCppModel:
         generated: list[int] = []
         text = ""
         sampler = _Sampler(self._model, self._n_vocab, request, self._seed)
+        decided = False
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         start = time.perf_counter()
         try:
@@ -286,6 +287,9 @@ class LlamaCppModel:
                 if piece:
                     text += piece
                     yield piece
+                if not decided and request.greedy_after and request.greedy_after in text:
+                    decided = True
+                    sampler.go_greedy()
                 self._decode(slot, [token])
         finally:
             if self.template.source is None:
@@ -350,11 +354,16 @@ class _Sampler:
         self._chain = llama_cpp.llama_sampler_chain_init(
             llama_cpp.llama_sampler_chain_default_params()
         )
+        # A mild penalty on recent tokens stops a small model looping ("come, come, come");
+        # after top-k, since scanning the whole vocabulary for repeats is slow.
+        llama_cpp.llama_sampler_chain_add(self._chain, llama_cpp.llama_sampler_init_top_k(40))
+        llama_cpp.llama_sampler_chain_add(
+            self._chain, llama_cpp.llama_sampler_init_penalties(n_vocab, 64, 1.15, 0.0, 0.0)
+        )
         if request.temperature <= 0:
             llama_cpp.llama_sampler_chain_add(self._chain, llama_cpp.llama_sampler_init_greedy())
         else:
             for s in (
-                llama_cpp.llama_sampler_init_top_k(40),
                 llama_cpp.llama_sampler_init_top_p(0.95, 1),
                 llama_cpp.llama_sampler_init_temp(request.temperature),
                 llama_cpp.llama_sampler_init_dist(seed),
@@ -371,6 +380,15 @@ class _Sampler:
         self._n_vocab = n_vocab
         self._one = (llama_cpp.llama_token_data * 1)()
         self._all: Any = None
+
+    def go_greedy(self) -> None:
+        """From now on take the likeliest allowed token (decisions after free-form speech)."""
+        if self._chain:
+            llama_cpp.llama_sampler_free(self._chain)
+        self._chain = llama_cpp.llama_sampler_chain_init(
+            llama_cpp.llama_sampler_chain_default_params()
+        )
+        llama_cpp.llama_sampler_chain_add(self._chain, llama_cpp.llama_sampler_init_greedy())
 
     def sample(self, ctx: Any) -> int:
         token: int = llama_cpp.llama_sampler_sample(self._chain, ctx, -1)

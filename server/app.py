@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import ipaddress
 import logging
 import mimetypes
@@ -84,6 +85,14 @@ class NpcServer:
                 f'"uptime_s":{time.time() - self.started:.0f}}}'
             )
             return _response(HTTPStatus.OK, body.encode(), "application/json")
+        if url.path == "/characters":
+            if self.settings.token and not self._authorised(request, url.query):
+                return _response(HTTPStatus.UNAUTHORIZED, b"missing or wrong token\n", "text/plain")
+            listing = [
+                {"id": c.sheet.id, "name": c.sheet.name, "role": c.sheet.role}
+                for c in self.runtime.characters.values()
+            ]
+            return _response(HTTPStatus.OK, json.dumps(listing).encode(), "application/json")
         if url.path == "/metrics":
             return _response(HTTPStatus.OK, generate_latest(metrics.REGISTRY), CONTENT_TYPE_LATEST)
         if request.headers.get("Upgrade", "").lower() != "websocket":

@@ -41,6 +41,7 @@ class ReplyFormat:
     emotions: tuple[str, ...]
     order: tuple[str, ...] = SAY_FIRST
     language: str = "en"
+    prefer: frozenset[str] = frozenset()  # values the player named: enums narrow to them
 
     @property
     def assistant_prefix(self) -> str:
@@ -107,6 +108,8 @@ class ReplyFormat:
 
     def _value_rule(self, param: Param) -> str:
         values = self.space.values(param)
+        if values is not None and self.prefer & set(values):
+            values = tuple(v for v in values if v in self.prefer)
         if values is not None:
             return _alternatives(_lit(json.dumps(v, ensure_ascii=False)) for v in values)
         if isinstance(param, StringParam):

@@ -68,6 +68,23 @@ class ActionSpace:
                 return False
         return True
 
+    def only(self, names: Iterable[str]) -> ActionSpace:
+        """The same space with only the named actions."""
+        keep = set(names)
+        return ActionSpace(tuple(a for a in self.actions if a.name in keep), self.scene)
+
+    def fitting(self, mentioned: Iterable[str]) -> list[str]:
+        """Actions with a parameter that can take one of the ``mentioned`` scene entries."""
+        names = set(mentioned)
+        out = []
+        for action in self.actions:
+            for param in action.parameters.values():
+                values = self.values(param)
+                if isinstance(param, SceneParam) and values and names & set(values):
+                    out.append(action.name)
+                    break
+        return out
+
     def get(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
 
@@ -85,7 +102,7 @@ def _describe(param: Param) -> str:
     if isinstance(param, SceneParam):
         if param.values:
             return "one of " + ", ".join(param.values)
-        return f"a {param.type} in the scene"
+        return f"{'an' if param.type == 'object' else 'a'} {param.type} in the scene"
     if isinstance(param, ChoiceParam):
         return "one of " + ", ".join(param.values)
     if isinstance(param, StringParam):

@@ -8,6 +8,7 @@ current turn's knowledge and the player's words come last, so a turn evaluates f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from npc.actions.reply import ReplyFormat
@@ -75,11 +76,23 @@ def _examples(sheet: CharacterSheet, fmt: ReplyFormat) -> list[str]:
     greeting = sheet.example_lines[0] if sheet.example_lines else f"Hello. I'm {sheet.name}."
     out.append("Player: hello there")
     out.append(fmt.render(greeting, default, 1, []))
-    for action in sheet.actions:
-        for ex in action.examples[:1]:
-            out.append(f"Player: {ex.player}")
-            out.append(fmt.render(ex.say, default, 2, [{"name": action.name, **ex.args}]))
+    acting = [
+        (ex.player, fmt.render(ex.say, default, 2, [{"name": action.name, **ex.args}]))
+        for action in sheet.actions
+        for ex in action.examples[:MAX_EXAMPLES_PER_ACTION]
+    ]
+    talking = [
+        (ex.player, fmt.render(ex.say, ex.emotion or default, 2, [])) for ex in sheet.examples
+    ]
+    # Interleave, so the model does not learn that replies come in runs of one kind.
+    for i in range(max(len(acting), len(talking))):
+        for pairs in (acting, talking):
+            if i < len(pairs):
+                out += [f"Player: {pairs[i][0]}", pairs[i][1]]
     return out
+
+
+MAX_EXAMPLES_PER_ACTION = 3
 
 
 def scene_text(scene: Scene, memories: Sequence[str] = ()) -> str:
@@ -97,15 +110,44 @@ def scene_text(scene: Scene, memories: Sequence[str] = ()) -> str:
     return " ".join(parts)
 
 
+KINDS = (("object", "objects"), ("place", "locations"), ("person", "characters"))
+
+
+def named(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: all of it, or one of its longer words ("a bowl of
+    ramen" names the "ramen bowl"; "some water" names the "water cup")."""
+    said = set(re.findall(r"[a-z0-9]+", text.lower()))
+    said |= {w[:-1] for w in said if w.endswith("s")}
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    if words and all(w in said for w in words):
+        return True
+    return any(len(w) >= 4 and w in said for w in words)
+
+
+def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:
+    """Scene entries the player named, as (name, kind): small models ground requests better
+    when the prompt points them out."""
+    return [
+        (name, kind) for kind, field in KINDS for name in getattr(scene, field) if named(text, name)
+    ]
+
+
 def user_text(
     player: str,
     *,
     knowledge: Sequence[str] = (),
     events: Sequence[str] = (),
     player_name: str = "Player",
+    scene: Scene | None = None,
+    likely: Sequence[str] = (),
 ) -> str:
     """One turn of the player, with the notes that came with it."""
     lines = []
+    named = mentions(player, scene) if scene is not None else []
+    if named:
+        lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in named))
+    if likely:
+        lines.append("Likely action: " + " or ".join(likely))
     if knowledge:
         lines.append("Knowledge: " + " | ".join(k.strip().replace("\n", " ") for k in knowledge))
     lines.extend(f"[Game: {e.strip()}]" for e in events)

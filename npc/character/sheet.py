@@ -129,6 +129,15 @@ class ActionExample(Strict):
     say: str = Field(min_length=1, description="What the character says as it acts.")
 
 
+class DialogueExample(Strict):
+    """A player line and the character's answer, to teach the model the character's manner:
+    questions answered without acting, impossible requests refused, and so on."""
+
+    player: str = Field(min_length=1)
+    say: str = Field(min_length=1)
+    emotion: str | None = None
+
+
 class Action(Strict):
     """An action the game can execute for the character, with typed parameters."""
 
@@ -160,6 +169,10 @@ class CharacterSheet(Strict):
     personality: list[str] = Field(default_factory=list)
     speaking_style: str = ""
     example_lines: list[str] = Field(default_factory=list)
+    examples: list[DialogueExample] = Field(
+        default_factory=list,
+        description="Exchanges without actions (questions, refusals) shown to the model.",
+    )
     goals: list[str] = Field(default_factory=list)
     voice: Voice = Field(default_factory=lambda: Voice())
     knowledge: Knowledge = Field(default_factory=Knowledge)

@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from npc.actions.intent import IntentHints
 from npc.actions.reply import SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
-from npc.character.prompt import scene_text, system_prompt, user_text
+from npc.character.prompt import mentions, named, scene_text, system_prompt, user_text
+from npc.character.sheet import ChoiceParam
 from npc.config import LLMSettings
 from npc.errors import ActionError, NpcError
 from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
@@ -72,6 +74,7 @@ class Mind:
         order: tuple[str, ...] = SAY_FIRST,
         clock: Callable[[], float] = time.perf_counter,
         partner: str = "Player",
+        intents: IntentHints | None = None,
     ) -> None:
         """``partner`` names who the character talks to in the dialogue (another character's
         name in a simulation); ``cache_key`` picks the prompt cache slot (one per session)."""
@@ -87,6 +90,7 @@ class Mind:
         self._ids = itertools.count(1)
         self._clock = clock
         self.partner = partner
+        self.intents = intents
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
@@ -132,8 +136,47 @@ class Mind:
             msgs.append(ChatMessage("user", current))
         return msgs
 
-    def _user(self, player: str, notes: Sequence[str]) -> str:
-        return user_text(player, knowledge=notes, events=self.pending, player_name=self.partner)
+    def _named(self, player: str) -> list[str]:
+        """Scene entries and choice values the player named."""
+        out = [name for name, _ in mentions(player, self.scene)]
+        for action in self.format.space.actions:
+            for param in action.parameters.values():
+                if isinstance(param, ChoiceParam):
+                    out += [v for v in param.values if named(player, v)]
+        return out
+
+    def _likely(self, player: str) -> list[str]:
+        if self.intents is None or not player.strip():
+            return []
+        boost = self.format.space.fitting(self._named(player))
+        return self.intents.rank(player, boost=boost)
+
+    def _user(self, player: str, notes: Sequence[str], likely: Sequence[str] = ()) -> str:
+        return user_text(
+            player,
+            knowledge=notes,
+            events=self.pending,
+            player_name=self.partner,
+            scene=self.scene,
+            likely=likely,
+        )
+
+    def _grammar_for(self, likely: Sequence[str], named: Sequence[str]) -> str:
+        """The reply grammar, narrowed to the likely actions when the hints give any.
+
+        The model still decides whether to act (an empty list is always allowed) and with
+        what arguments; the hints only keep it from reaching for an unrelated action.
+        """
+        if not likely or self.pending:
+            return self._grammar
+        fmt = ReplyFormat(
+            self.format.space.only(likely),
+            self.format.emotions,
+            self.order,
+            self.format.language,
+            prefer=frozenset(named),
+        )
+        return fmt.grammar()
 
     def request(
         self,
@@ -144,10 +187,11 @@ class Mind:
         open_ended: bool = False,
     ) -> GenerationRequest:
         self._trim_history()
+        likely = self._likely(player)
         return GenerationRequest(
-            messages=tuple(self._messages(self._user(player, notes))),
+            messages=tuple(self._messages(self._user(player, notes, likely))),
             assistant_prefix=self.format.assistant_prefix,
-            grammar=self._grammar,
+            grammar=self._grammar_for(likely, self._named(player)),
             json_schema=self.format.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,
@@ -155,6 +199,8 @@ class Mind:
             cancel=cancel,
             stable_messages=1,
             open_ended=open_ended,
+            # Speech is sampled for variety; emotion and actions are decided greedily.
+            greedy_after='", "emotion": ' if self.order[0] == "say" else None,
         )
 
     def _trim_history(self) -> None:
@@ -195,8 +241,8 @@ class Mind:
         result = result if result is not None else TurnResult()
         start = self._clock()
         notes = list(notes) if notes is not None else self.notes(player)
-        user = self._user(player, notes)
         request = self.request(player, notes, cancel)
+        user = request.messages[-1].content
         result.events, self.pending = self.pending, []
         parser = ReplyParser()
         parser.feed(self.format.assistant_prefix)

@@ -129,6 +129,7 @@ class GenerationRequest:
     cache_key: str = ""
     cancel: threading.Event | None = None
     stable_messages: int = 0  # leading messages that rarely change (cached on disk if possible)
+    greedy_after: str | None = None  # once the reply contains this, pick the likeliest tokens
     open_ended: bool = False  # prefill only: the last message is still being written
 
 

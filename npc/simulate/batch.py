@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from npc.errors import NpcError
@@ -206,12 +206,6 @@ class Batch:
         self.store.write("report.md", batch_markdown(self.loaded, summary))
         self.store.write("report.html", batch_html(self.loaded, summary, records))
         return summary
-
-
-def with_attempt(output: RunOutput, attempt: int) -> RunOutput:
-    """The output with its record marked as made on ``attempt``."""
-    output.record = replace(output.record, attempt=attempt)
-    return output
 
 
 def _describe(exc: BaseException) -> str:

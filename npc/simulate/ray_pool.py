@@ -93,10 +93,13 @@ class RayExecutor:
             return
         try:
             try:
+                if self.address is None:
+                    _local_worker_priority()
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             except ConnectionError:
                 if self.address != "auto":
                     raise
+                _local_worker_priority()
                 ray.init(include_dashboard=False, log_to_driver=False)  # none running: start one
             self._connected_here = True
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -188,6 +191,16 @@ class RayExecutor:
             return RunFailure(plan, text, attempt), actor
         output.record.attempt = attempt
         return output, actor
+
+
+def _local_worker_priority() -> None:
+    """Run a local cluster's workers at normal priority (Ray's default is nice 15).
+
+    The workers are this command's whole workload; at nice 15 they lose every core to
+    anything else running on the machine. A cluster started elsewhere keeps its setting
+    (``RAY_worker_niceness=0 ray start --head`` does the same there).
+    """
+    os.environ.setdefault("RAY_worker_niceness", "0")
 
 
 def _portable(settings: Settings) -> dict[str, Any]:

@@ -77,7 +77,8 @@ def run_markdown(loaded: LoadedScenario, record: RunRecord) -> str:
         out.append(f"{u.turn}. **{u.name}** ({u.speaker}){feel}: {u.text}{acts}")
     out += ["", "## Rubric", "", "| item | result | why |", "|---|---|---|"]
     for sc in record.scores:
-        out.append(f"| {sc.text} | {_mark(sc.passed)} | {sc.reason.replace('|', '/')} |")
+        reason = sc.reason.replace("|", "\\|")  # a table cell must not hold a bare pipe
+        out.append(f"| {sc.text} | {_mark(sc.passed)} | {reason} |")
     return "\n".join(out) + "\n"
 
 
@@ -122,6 +123,15 @@ def batch_markdown(loaded: LoadedScenario, summary: dict[str, Any]) -> str:
     for item_id, item in summary["items"].items():
         per = [_pct(summary["by_variation"][v]["items"][item_id]["pass_rate"]) for v in variations]
         out.append(f"| {item['text']} | {_pct(item['pass_rate'])} | " + " | ".join(per) + " |")
+    out += ["", "## Goal by variation", "", "| variation | runs | goal reached | turns to goal |"]
+    out.append("|---|---|---|---|")
+    for name, fig in summary["by_variation"].items():
+        goal = fig["goal"]
+        turns = goal["turns_to_goal"]["mean"]
+        out.append(
+            f"| {name} | {fig['runs']} | {_pct(goal['rate'])} | "
+            f"{'n/a' if turns is None else turns} |"
+        )
     out += ["", "## Runs", ""]
     out += [f"- [run {r}](runs/{r}/report.md)" for r in summary.get("run_ids", [])]
     return "\n".join(out) + "\n"
@@ -143,6 +153,11 @@ def batch_html(
         rows.append(
             f"<tr><td>{escape(item['text'])}</td><td>{_pct(item['pass_rate'])}</td>{per}</tr>"
         )
+    goals = "".join(
+        f"<tr><td>{escape(name)}</td><td>{fig['runs']}</td><td>{_pct(fig['goal']['rate'])}</td>"
+        f"<td>{fig['goal']['turns_to_goal']['mean'] or 'n/a'}</td></tr>"
+        for name, fig in summary["by_variation"].items()
+    )
     runs = "".join(
         f"<tr><td><a href='runs/{escape(r.plan.run_id)}/report.html'>{escape(r.plan.run_id)}</a>"
         f"</td><td>{escape(r.plan.variation or 'base')}</td><td>{r.turns}</td>"
@@ -154,7 +169,9 @@ def batch_html(
         f"<h1>{escape(s.title or s.id)}</h1><p>{summary['finished']} of {summary['planned']} "
         f"runs finished.</p><p>{'<br>'.join(escape(x) for x in _goal_lines(summary))}</p>"
         f"{batch_chart(loaded, summary)}<h2>Rubric pass rate</h2><table><tr><th>item</th>"
-        f"<th>all</th>{head}</tr>{''.join(rows)}</table><h2>Runs</h2><table><tr><th>run</th>"
+        f"<th>all</th>{head}</tr>{''.join(rows)}</table><h2>Goal by variation</h2><table><tr>"
+        f"<th>variation</th><th>runs</th><th>goal reached</th><th>turns to goal</th></tr>"
+        f"{goals}</table><h2>Runs</h2><table><tr><th>run</th>"
         f"<th>variation</th><th>turns</th><th>stopped by</th><th>passed</th></tr>{runs}</table>"
     )
     return _page(f"{s.id} batch", body)

@@ -1,7 +1,7 @@
 """A live ``npc serve`` for the client tests, and the system tools those tests need.
 
 One server runs at a time, in this process (its own event loop in a thread), sharing one
-Runtime so the models load once per test session. ``restart()`` stops it and starts a new
+Runtime so the models load once per test session. ``stop()`` then ``start()`` gives a new
 server on the same port, which is what a client sees when the server is restarted.
 """
 
@@ -50,10 +50,6 @@ class LiveServer:
 
     def stop(self) -> None:
         self._call(self._stop())
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

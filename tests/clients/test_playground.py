@@ -7,6 +7,7 @@ exposes counters on ``window.npcStats``; the tests read them and the DOM.
 
 from __future__ import annotations
 
+import gc
 import time
 import wave
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ def playwright() -> Iterator[Any]:
     sync_api = require_python_module("playwright.sync_api", "pip install playwright")
     with sync_api.sync_playwright() as p:
         yield p
+    gc.collect()  # see tests/clients/conftest.py
 
 
 class Page:
@@ -111,9 +113,9 @@ def test_typed_turn_is_spoken_with_moving_mouth_and_an_action(tab: Page) -> None
     assert tab.stats("audioMsPlayed") > 500
     assert tab.stats("visemeChanges") >= 2
 
-    actions = tab.stats("actions")
-    assert [a["name"] for a in actions] == ["fetch"], actions
-    item = tab.page.locator(f'#actions li[data-action-id="{actions[0]["action_id"]}"]')
+    fetch = [a for a in tab.stats("actions") if a["name"] == "fetch"]
+    assert fetch, f"no fetch action: {tab.stats('actions')}"
+    item = tab.page.locator(f'#actions li[data-action-id="{fetch[0]["action_id"]}"]')
     assert "fetch" in item.inner_text()
     item.locator(".action-ok").click()
     assert "done" in (item.get_attribute("class") or "")
@@ -166,10 +168,11 @@ def test_errors_and_a_lost_connection_are_shown_and_survived(
     try:
         tab.wait("s.lostConnections >= 1", 30)
         status = tab.page.locator("#status")
-        assert "Connection lost" in status.inner_text() or "Reconnecting" in status.inner_text()
-        assert "lost" in (status.get_attribute("class") or "") or tab.stats("state") != "ready"
-        time.sleep(2.0)  # a few failed attempts while the server is down
-        assert tab.stats("state") in ("lost", "connecting")
+        for _ in range(3):  # while it retries, the page keeps saying plainly what is wrong
+            assert "Connection lost" in status.inner_text()
+            assert "lost" in (status.get_attribute("class") or "")
+            assert tab.stats("state") in ("lost", "connecting")
+            time.sleep(0.7)
     finally:
         live_server.start()
     tab.wait("s.state === 'ready' && s.sessions === 2", 60)

@@ -54,6 +54,17 @@ def test_core_has_no_engine_reference() -> None:
         assert not re.search(r"\busing\s+Unity", text), f"{source.name} uses a Unity namespace"
 
 
+def test_every_package_asset_has_a_meta_file() -> None:
+    """Unity ignores files without a .meta in a package installed from git."""
+    assets = [UNITY / "package.json", UNITY / "README.md", *(UNITY / "Runtime").rglob("*")]
+    missing = [
+        str(p.relative_to(UNITY))
+        for p in assets
+        if p.suffix != ".meta" and not p.with_name(p.name + ".meta").exists()
+    ]
+    assert missing == [], "open the package in Unity to create their .meta files"
+
+
 def test_core_offline_checks(harness: Path) -> None:
     done = subprocess.run(
         ["mono", str(harness), "checks"], capture_output=True, text=True, timeout=120, check=False

@@ -14,7 +14,7 @@ from npc.providers.base import GenerationRequest
 from npc.simulate.batch import Batch, BatchOptions, LocalExecutor, Outcome, plan_runs
 from npc.simulate.errors import SimulationError
 from npc.simulate.loading import LoadedScenario, load_scenario
-from npc.simulate.records import RunPlan, parse_transcript
+from npc.simulate.records import RunPlan
 from npc.simulate.seeding import SeededModel
 from npc.simulate.store import RunStore
 from npc.simulate.worker import SimulationWorker
@@ -83,11 +83,16 @@ def test_run_folder_layout_and_transcript_lines(
     result = batch(loaded, tmp_path, sim_settings, 1).run()
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
-        "report.html", "report.md", "result.json", "transcript.jsonl",
+        "report.html",
+        "report.md",
+        "result.json",
+        "transcript.jsonl",
     ]
     lines = [json.loads(x) for x in (run / "transcript.jsonl").read_text().splitlines()]
     assert [(x["turn"], x["speaker"], x["source"]) for x in lines] == [
-        (1, "patient", "script"), (2, "nurse", "model"), (3, "patient", "model"),
+        (1, "patient", "script"),
+        (2, "nurse", "model"),
+        (3, "patient", "model"),
     ]
     assert set(lines[1]) >= {"run_id", "turn", "speaker", "text", "emotion", "actions", "timings"}
     assert lines[1]["text"] == "I hear you. Let me check your ankle."
@@ -121,8 +126,12 @@ def test_audio_renders_every_line_with_visemes(
     Batch(loaded, store, options, LocalExecutor(worker)).run()
     audio = tmp_path / "runs/0001/audio"
     assert sorted(p.name for p in audio.iterdir()) == [
-        "001-patient.visemes.json", "001-patient.wav", "002-nurse.visemes.json",
-        "002-nurse.wav", "003-patient.visemes.json", "003-patient.wav",
+        "001-patient.visemes.json",
+        "001-patient.wav",
+        "002-nurse.visemes.json",
+        "002-nurse.wav",
+        "003-patient.visemes.json",
+        "003-patient.wav",
     ]
     with wave.open(str(audio / "002-nurse.wav")) as w:
         seconds = w.getnframes() / w.getframerate()
@@ -145,7 +154,10 @@ def test_plans_cycle_variations_with_distinct_seeds() -> None:
 def test_each_generation_of_a_run_gets_its_own_seed() -> None:
     class Provider(ScriptedLLM):
         _seed = 7
-        seen: list[int] = []
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[int] = []
 
         def stream(self, request: GenerationRequest) -> Iterator[str]:
             self.seen.append(self._seed)

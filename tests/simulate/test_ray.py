@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
+    os.environ.setdefault("RAY_worker_niceness", "0")  # as RayExecutor does for its own
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
@@ -38,6 +39,8 @@ def run_batch(
     loaded = load_scenario(scenario, CHARACTERS)
     options = BatchOptions(runs=runs, judge=False)
     store = RunStore(out, loaded, options.identity())
+    # One thread per actor: llama.cpp's threads stall when Ray's own processes take a core.
+    settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"threads": 1})})
     executor = RayExecutor(loaded, settings, address=None, workers=1, judge=False, **kw)
     batch = Batch(loaded, store, options, executor)
     return batch, batch.run().ran
@@ -50,7 +53,10 @@ def test_a_batch_on_ray_writes_the_same_files(
     assert ran == ["0001"]
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
-        "report.html", "report.md", "result.json", "transcript.jsonl",
+        "report.html",
+        "report.md",
+        "result.json",
+        "transcript.jsonl",
     ]
     result = json.loads((run / "result.json").read_text())
     assert result["worker"].split(":")[1] != str(os.getpid())  # ran in the actor

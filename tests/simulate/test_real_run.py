@@ -52,9 +52,7 @@ def test_two_short_runs_write_transcripts_reports_and_summary(
     assert "ran 0, skipped 2 already done" in " ".join(again.output.split())
 
 
-def test_a_trainee_types_the_nurse(
-    cli: CliRunner, short_scenario: Path, tmp_path: Path
-) -> None:
+def test_a_trainee_types_the_nurse(cli: CliRunner, short_scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "human"
     typed = "I can see that ankle hurts. Let me take a look at it now.\n"
     args = ["simulate", str(short_scenario), "--human", "nurse", "--out", str(out), "--no-judge"]
@@ -65,7 +63,9 @@ def test_a_trainee_types_the_nurse(
     lines = (out / "runs/0001/transcript.jsonl").read_text().splitlines()
     utterances = [json.loads(x) for x in lines]
     assert [(u["speaker"], u["source"]) for u in utterances] == [
-        ("patient", "script"), ("nurse", "human"), ("patient", "model"),
+        ("patient", "script"),
+        ("nurse", "human"),
+        ("patient", "model"),
     ]
     assert utterances[1]["text"] == typed.strip()
 

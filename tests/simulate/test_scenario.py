@@ -32,7 +32,9 @@ def test_schema_file_is_up_to_date() -> None:
 def test_missing_character_is_named_at_its_line(tmp_path: Path) -> None:
     text = SHORT.replace("character: belligerent_patient", "character: nobody_here")
     [msg] = problems(tmp_path, text)
-    assert msg.startswith("short.yaml:4:24: participants.patient.character: no character 'nobody_here'")
+    assert msg.startswith(
+        "short.yaml:4:24: participants.patient.character: no character 'nobody_here'"
+    )
     assert "triage_nurse" in msg  # the known ids are listed
 
 

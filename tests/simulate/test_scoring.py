@@ -48,7 +48,10 @@ def test_regex(check: RegexCheck, passed: bool) -> None:
 
 def test_regex_reason_points_at_the_turn() -> None:
     check = RegexCheck(type="regex", speaker="nurse", must_not=r"can't promise")
-    assert check_rule(check, record()) == (False, "turn 4: \"can't promise\" matches /can't promise/")
+    assert check_rule(check, record()) == (
+        False,
+        "turn 4: \"can't promise\" matches /can't promise/",
+    )
 
 
 @pytest.mark.parametrize(

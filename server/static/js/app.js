@@ -54,6 +54,7 @@ Object.defineProperty(stats, 'playing', { get: () => player.playing, enumerable:
 let connection = null;
 let lastTurn = 0; // the newest turn the server told us about
 let minTurn = 0; // audio of older turns is stale (interrupted) and is dropped
+let lostReason = '';
 
 // -- connecting ----------------------------------------------------------------------
 
@@ -99,8 +100,11 @@ function onStatus(status) {
   for (const id of ['send', 'interrupt', 'send-scene', 'send-event']) $(id).disabled = !live;
   $('mic').disabled = !connection;
   $('disconnect').disabled = status.state === 'closed' || status.state === 'refused';
-  if (status.state === 'connecting') {
-    el.textContent = status.attempt ? `Reconnecting (attempt ${status.attempt})…` : 'Connecting…';
+  if (status.state === 'connecting' && status.attempt) {
+    el.className = 'status lost'; // still without a session: keep the loss in view
+    el.textContent = `Connection lost: ${lostReason}. Reconnecting now (attempt ${status.attempt})…`;
+  } else if (status.state === 'connecting') {
+    el.textContent = 'Connecting…';
   } else if (status.state === 'ready') {
     const { ready } = status;
     stats.sessions += 1;
@@ -115,6 +119,7 @@ function onStatus(status) {
     minTurn = 0;
   } else if (status.state === 'lost') {
     stats.lostConnections += 1;
+    lostReason = status.reason;
     player.stop();
     const seconds = (status.retryInMs / 1000).toFixed(1);
     el.textContent =
@@ -124,7 +129,7 @@ function onStatus(status) {
   } else if (status.state === 'refused') {
     el.textContent = `Refused: ${status.reason}`;
   } else {
-    el.textContent = 'Disconnected.';
+    el.textContent = status.reason ? `Disconnected: ${status.reason}` : 'Disconnected.';
   }
 }
 

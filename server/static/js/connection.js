@@ -14,7 +14,7 @@ export class NpcConnection {
    * @param {() => object} options.makeStart  the `start` message for each new session
    * @param {(msg: object) => void} options.onMessage  server messages; audio as {type, header, pcm}
    * @param {(status: object) => void} options.onStatus  {state, ...}: connecting, ready,
-   *   lost (with retryInMs), refused (the server rejected `start`), closed (by us)
+   *   lost (with retryInMs), refused (the server rejected `start`), closed (by us, or idle)
    */
   constructor({ url, makeStart, onMessage, onStatus }) {
     this.url = url;
@@ -109,6 +109,12 @@ export class NpcConnection {
       this.onMessage(msg);
       this.onStatus({ state: 'refused', reason: `${msg.code}: ${msg.message}` });
       ws.close(1000, 'start refused');
+      return;
+    } else if (msg.type === 'error' && msg.code === 'idle_timeout') {
+      // The server closes idle sessions; coming back on our own would keep one open forever.
+      this.stopped = true;
+      this.onMessage(msg);
+      this.onStatus({ state: 'closed', reason: `${msg.message}; press Connect to talk again` });
       return;
     } else if (msg.type === 'audio') {
       if (msg.data !== undefined) {

@@ -111,9 +111,10 @@ namespace Npc.Client.Harness
             Program.Report("disconnected", "reason", lost.Reason, "had_session", lost.HadSession, "will_reconnect", lost.WillReconnect);
             var failedAttempts = new List<object>();
             Ready again = null;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
             while (again == null)
             {
-                var item = Take(TimeSpan.FromSeconds(120), "a new session after the restart");
+                var item = Take(deadline - DateTime.UtcNow, "a new session after the restart");
                 var failed = item as DisconnectInfo;
                 if (failed != null) failedAttempts.Add(failed.Reason);
                 again = item as Ready;
@@ -141,9 +142,10 @@ namespace Npc.Client.Harness
         {
             if (!session.Say(line)) throw new CheckFailed("Say found no live session");
             var record = new TurnRecord();
+            var deadline = DateTime.UtcNow + TurnTimeout;
             while (true)
             {
-                var item = Take(TurnTimeout, "turn_end for: " + line);
+                var item = Take(deadline - DateTime.UtcNow, "turn_end for: " + line);
                 if (item is SpeechChunk chunk)
                 {
                     record.Chunks.Add(chunk);
@@ -179,17 +181,21 @@ namespace Npc.Client.Harness
 
         T Next<T>(TimeSpan timeout, string what) where T : class
         {
+            var deadline = DateTime.UtcNow + timeout; // other events must not extend the wait
             while (true)
             {
-                var item = Take(timeout, what);
+                var item = Take(deadline - DateTime.UtcNow, what);
                 if (item is T wanted) return wanted;
+                var lost = item as DisconnectInfo;
+                if (lost != null) Program.Report("waiting", "for", what, "disconnected", lost.ToString());
             }
         }
 
         object Take(TimeSpan timeout, string what)
         {
             object item;
-            if (!inbox.TryTake(out item, timeout)) throw new CheckFailed("timed out waiting for " + what);
+            if (timeout < TimeSpan.Zero || !inbox.TryTake(out item, timeout))
+                throw new CheckFailed("timed out waiting for " + what);
             return item;
         }
     }
