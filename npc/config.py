@@ -52,7 +52,9 @@ class LLMSettings(_Section):
     threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
     context: int = Field(4096, ge=512)
     max_reply_tokens: int = Field(120, ge=8, le=2048)
-    temperature: float = Field(0.4, ge=0, le=2)
+    temperature: float = Field(
+        0.0, ge=0, le=2, description="0 = greedy: the most accurate actions (bench/actions.py)"
+    )
     seed: int = 7
     endpoint: str | None = Field(
         None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."

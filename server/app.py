@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import ipaddress
+import json
 import logging
 import mimetypes
 import time

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
@@ -64,11 +65,16 @@ class SimulatedSide:
         result = TurnResult()
         intensity = 0.35
         errors: list[str] = []
-        async for event in mind.respond(turn, heard or "", result=result):
-            if isinstance(event, Emotion):
-                intensity = event.intensity
-            elif isinstance(event, ErrorEvent):
-                errors.append(f"{event.code}: {event.message}")
+        cancel = threading.Event()
+        try:
+            async for event in mind.respond(turn, heard or "", cancel=cancel, result=result):
+                if isinstance(event, Emotion):
+                    intensity = event.intensity
+                elif isinstance(event, ErrorEvent):
+                    errors.append(f"{event.code}: {event.message}")
+        except asyncio.CancelledError:
+            cancel.set()  # Ctrl-C: stop the model now, not at the end of its reply
+            raise
         for call in result.actions:
             mind.add_action_result(call.action_id, True)  # the simulated world always obliges
         return Line(
