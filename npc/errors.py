@@ -13,7 +13,8 @@ whether the same call may succeed later (a busy model, a transient disk error).
     ├── ActionError            an action call or action result is outside the schema
     ├── AudioFormatError       audio that is not what the session agreed to
     ├── ProtocolError          a wire message is malformed or not allowed now
-    └── ScenarioError          a simulation scenario has problems
+    ├── ScenarioError          a simulation scenario has problems
+    └── SimulationError        a simulation batch cannot run as asked
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ class SheetError(NpcError):
 
 class ScenarioError(SheetError):
     code = "invalid_scenario"
+
+
+class SimulationError(NpcError):
+    """A batch cannot run as asked: an output folder of another batch, a bad option, a run
+    that failed on every attempt."""
+
+    code = "simulation_error"
 
 
 class ModelAssetError(NpcError):

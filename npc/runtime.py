@@ -23,6 +23,15 @@ class Runtime:
         self._lock = threading.Lock()
         self._voices: dict[str, Any] = {}
 
+    def derive(self, settings: Settings) -> Runtime:
+        """A runtime with other settings that shares the models this one has loaded."""
+        other = Runtime(settings, self.providers)
+        for name in ("llm", "asr", "vad", "embedder", "knowledge"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        other._voices = self._voices
+        return other
+
     @cached_property
     def characters(self) -> dict[str, LoadedSheet]:
         return load_characters(self.settings.characters_dir)

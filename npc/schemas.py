@@ -34,10 +34,17 @@ def protocol_schema() -> dict[str, Any]:
     }
 
 
+def _scenario_schema() -> dict[str, Any]:
+    from npc.simulate.loading import scenario_schema
+
+    return scenario_schema()
+
+
 # Each generated file, relative to the repository root, and what produces it.
 GENERATED: dict[str, Callable[[], dict[str, Any]]] = {
     "characters/schema.json": character_schema,
     "docs/protocol.schema.json": protocol_schema,
+    "scenarios/schema.json": _scenario_schema,
 }
 
 

@@ -270,7 +270,8 @@ class LlamaCppModel:
         stats = self.last_stats
         generated: list[int] = []
         text = ""
-        sampler = _Sampler(self._model, self._n_vocab, request, self._seed)
+        seed = self._seed if request.seed is None else request.seed
+        sampler = _Sampler(self._model, self._n_vocab, request, seed)
         decided = False
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         start = time.perf_counter()

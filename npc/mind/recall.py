@@ -20,11 +20,18 @@ class KnowledgeRecall:
     """
 
     def __init__(
-        self, knowledge: Any, character_id: str, player_id: str, *, k: int = 2, memories: int = 1
+        self,
+        knowledge: Any,
+        character_id: str,
+        player_id: str | None,
+        *,
+        k: int = 2,
+        memories: int = 1,
     ) -> None:
+        """``player_id`` None: lore only, no memory (simulated conversations)."""
         self.knowledge = knowledge
         self.character_id = character_id
-        self.memory = knowledge.memory(character_id, player_id)
+        self.memory = knowledge.memory(character_id, player_id) if player_id else None
         self.k = k
         self.k_memories = memories
 
@@ -32,12 +39,16 @@ class KnowledgeRecall:
         out = [
             _short(hit.text) for hit in self.knowledge.retrieve(self.character_id, query, k=self.k)
         ]
+        if self.memory is None:
+            return out
         for m in self.memory.recall(query, k=self.k_memories, kinds=("summary", "turn")):
             if m.relevance > 0.45:
                 out.append("Earlier: " + _short(m.text.replace("\n", " ")))
         return out
 
     def memories(self) -> list[str]:
+        if self.memory is None:
+            return []
         facts = self.memory.facts()
         facts.sort(key=lambda m: -m.importance)
         return [_short(m.text, 160) for m in facts[:8]]

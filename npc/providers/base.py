@@ -130,6 +130,7 @@ class GenerationRequest:
     cancel: threading.Event | None = None
     stable_messages: int = 0  # leading messages that rarely change (cached on disk if possible)
     greedy_after: str | None = None  # once the reply contains this, pick the likeliest tokens
+    seed: int | None = None  # sampling seed (simulation runs differ by it); None: the model's
     open_ended: bool = False  # prefill only: the last message is still being written
 
 

@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from npc.actions.intent import IntentHints
 from npc.actions.space import Scene
 from npc.character.loader import LoadedSheet
 from npc.config import LLMSettings
-from npc.mind.mind import Mind
+from npc.mind.mind import Mind, Recall
 from npc.providers.base import LanguageModel
 from npc.simulate.judge import Judge
 from npc.simulate.loading import LoadedScenario
@@ -60,8 +61,14 @@ def simulated_side(
     plan: RunPlan,
     llm: LanguageModel,
     settings: LLMSettings,
+    *,
+    recall: Recall | None = None,
+    intents: IntentHints | None = None,
 ) -> SimulatedSide:
-    """A participant played by its Mind, seeded for this run, with its own cache slot."""
+    """A participant played by its Mind, seeded for this run, with its own cache slot.
+
+    ``recall`` and ``intents`` are the same helpers a live session's mind gets.
+    """
     scenario = loaded.scenario
     sheet = cast_sheet(loaded, participant, plan.variation)
     if scenario.temperature is not None:
@@ -72,6 +79,8 @@ def simulated_side(
         settings,
         cache_key=f"sim:{plan.run_id}:{participant}",
         partner=loaded.name(scenario.partner(participant)),
+        recall=recall,
+        intents=intents,
     )
     setting = scenario.setting
     if setting.objects is not None or setting.locations is not None:

@@ -1,12 +1,5 @@
-"""The simulation's own error (a child of ``NpcError``; scenario files raise ``ScenarioError``)."""
+"""The simulation's error, kept in ``npc.errors`` with the rest of the tree."""
 
-from __future__ import annotations
+from npc.errors import SimulationError
 
-from npc.errors import NpcError
-
-
-class SimulationError(NpcError):
-    """A batch cannot run as asked: an output folder of another batch, a bad option, a run
-    that failed on every attempt."""
-
-    code = "simulation_error"
+__all__ = ["SimulationError"]

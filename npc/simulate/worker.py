@@ -12,6 +12,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from npc.mind.recall import KnowledgeRecall
 from npc.runtime import Runtime
 from npc.simulate.audio import render_audio
 from npc.simulate.conversation import Conversation, OnUtterance, simulated_side
@@ -62,8 +63,15 @@ class SimulationWorker:
             if source is not None:
                 sides[name] = HumanSide(self.loaded.name(name), source)
             else:
+                sheet = self.loaded.sheets[name]
                 sides[name] = simulated_side(
-                    self.loaded, name, plan, llm, self.runtime.settings.llm
+                    self.loaded,
+                    name,
+                    plan,
+                    llm,
+                    self.runtime.settings.llm,
+                    recall=KnowledgeRecall(self.runtime.knowledge, sheet.sheet.id, None),
+                    intents=self.runtime.intents(sheet),
                 )
         judge = Judge(llm, cache_key=f"sim:{plan.run_id}:judge") if self.use_judge else None
         record = await Conversation(self.loaded, plan, sides, judge, on_utterance).run()

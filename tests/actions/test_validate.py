@@ -21,9 +21,13 @@ def nova() -> ActionSpace:
 
 def test_valid_calls(jin: ActionSpace, nova: ActionSpace) -> None:
     assert validate_call(jin, {"name": "fetch", "item": "ramen bowl"}) == (
-        "fetch", {"item": "ramen bowl"})
+        "fetch",
+        {"item": "ramen bowl"},
+    )
     assert validate_call(nova, {"name": "run_scan", "target": "laptop", "depth": 3.0}) == (
-        "run_scan", {"target": "laptop", "depth": 3})
+        "run_scan",
+        {"target": "laptop", "depth": 3},
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,8 +41,9 @@ def test_valid_calls(jin: ActionSpace, nova: ActionSpace) -> None:
         ({"name": "serve", "dish": "shoyu", "to": "kitchen"}, "serve.to = 'kitchen'"),
     ],
 )
-def test_invalid_calls_are_refused_with_a_reason(jin: ActionSpace, call: object,
-                                                 message: str) -> None:
+def test_invalid_calls_are_refused_with_a_reason(
+    jin: ActionSpace, call: object, message: str
+) -> None:
     with pytest.raises(ActionError, match=message):
         validate_call(jin, call)
 

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from npc.config import Settings
 from npc.runtime import Runtime
 from tests.clients.support import LiveServer
 
 
 @pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[LiveServer]:
-    runtime = Runtime(settings)
-    runtime.warm()  # as `npc serve` does: models, knowledge and every character's prompt
+def live_server(runtime: Runtime) -> Iterator[LiveServer]:
+    """The test session's warm runtime (models loaded once) behind a server of its own."""
     server = LiveServer(runtime)
     try:
         server.start()

@@ -41,10 +41,15 @@ def test_grammar_constrained_replies_always_parse_and_validate(runtime: Runtime)
     fmt = ReplyFormat(space, tuple(loaded.sheet.emotions.allowed))
     for line in ("grab me the soy sauce", "tell me a joke", "bring me a dragon"):
         req = GenerationRequest(
-            (ChatMessage("system", "You are Jin, a ramen chef. Reply as JSON."),
-             ChatMessage("user", line)),
-            assistant_prefix=fmt.assistant_prefix, grammar=fmt.grammar(), max_tokens=120,
-            temperature=0.7, cache_key="test-grammar",
+            (
+                ChatMessage("system", "You are Jin, a ramen chef. Reply as JSON."),
+                ChatMessage("user", line),
+            ),
+            assistant_prefix=fmt.assistant_prefix,
+            grammar=fmt.grammar(),
+            max_tokens=120,
+            temperature=0.7,
+            cache_key="test-grammar",
         )
         text = fmt.assistant_prefix + "".join(runtime.llm.stream(req))
         reply = json.loads(text)
@@ -71,8 +76,13 @@ def test_prompt_over_the_context_is_a_clear_error(runtime: Runtime) -> None:
 def test_stable_prefix_state_is_cached_on_disk(runtime: Runtime, tmp_path: Path) -> None:
     llm: LlamaCppModel = runtime.llm
     fresh = LlamaCppModel(llm.path, threads=2, context=1024, slots=1, state_dir=tmp_path)
-    req = GenerationRequest((SYSTEM, ChatMessage("user", "hi")), stable_messages=1,
-                            max_tokens=4, temperature=0, cache_key="a")
+    req = GenerationRequest(
+        (SYSTEM, ChatMessage("user", "hi")),
+        stable_messages=1,
+        max_tokens=4,
+        temperature=0,
+        cache_key="a",
+    )
     list(fresh.stream(req))
     assert len(list(tmp_path.glob("*.kv"))) == 1
     other = LlamaCppModel(llm.path, threads=2, context=1024, slots=1, state_dir=tmp_path)

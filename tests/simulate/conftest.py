@@ -61,9 +61,9 @@ def sim_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def sim_runtime(sim_settings: Settings) -> Iterator[Runtime]:
-    """The models, loaded once for all simulation tests (lazily: only what a test uses)."""
-    yield Runtime(sim_settings)
+def sim_runtime(sim_settings: Settings, runtime: Runtime) -> Iterator[Runtime]:
+    """The test session's models (loaded once), with the simulation tests' settings."""
+    yield runtime.derive(sim_settings)
 
 
 @pytest.fixture
