@@ -101,6 +101,7 @@ class Session:
         self._listen_task: asyncio.Task[None] | None = None
         self._reply: ReplyTurn | None = None
         self._reply_task: asyncio.Task[None] | None = None
+        self._prefill: asyncio.Task[None] | None = None
         self._next_turn = 1
         self._speech_stopped: dict[int, tuple[float, float]] = {}
         self.closed = False
@@ -254,12 +255,25 @@ class Session:
             await self._send(m.SpeechStartedMsg(turn_id=event.turn_id))
         elif isinstance(event, PartialTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=False))
+            if self._reply is None and self._prefill is None:
+                self._prefill = asyncio.create_task(self._prefill_from(event.text))
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
         elif isinstance(event, FinalTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
             if event.text.strip():
                 await self._start_reply(event.turn_id, event.text)
+
+    async def _prefill_from(self, partial: str) -> None:
+        """While the player still speaks, evaluate the prompt up to their words (a few
+        hundred ms of model time that would otherwise follow the end of their turn)."""
+        try:
+            notes = await asyncio.to_thread(self.mind.notes, partial)
+            await asyncio.to_thread(self.mind.prefill, partial, notes)
+        except NpcError as exc:  # only a missed speed-up
+            log.warning("prefill failed: %s", exc.message)
+        finally:
+            self._prefill = None
 
     # -- replying -------------------------------------------------------------------
 

@@ -141,16 +141,20 @@ def user_text(
     scene: Scene | None = None,
     likely: Sequence[str] = (),
 ) -> str:
-    """One turn of the player, with the notes that came with it."""
+    """One turn of the player, with the notes that came with it.
+
+    The longest part (knowledge) comes first and the parts that depend on the exact words
+    last, so what was evaluated from a partial transcript mostly stays valid.
+    """
     lines = []
+    if knowledge:
+        lines.append("Knowledge: " + " | ".join(k.strip().replace("\n", " ") for k in knowledge))
+    lines.extend(f"[Game: {e.strip()}]" for e in events)
     named = mentions(player, scene) if scene is not None else []
     if named:
         lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in named))
     if likely:
         lines.append("Likely action: " + " or ".join(likely))
-    if knowledge:
-        lines.append("Knowledge: " + " | ".join(k.strip().replace("\n", " ") for k in knowledge))
-    lines.extend(f"[Game: {e.strip()}]" for e in events)
     if player.strip():
         lines.append(f"{player_name}: {player.strip()}")
     elif not events:

@@ -49,6 +49,19 @@ class SimulationWorker:
         self.use_judge = judge
         self.humans = humans or {}
         self.id = f"{socket.gethostname()}:{os.getpid()}"
+        self._ingested = False
+
+    def _recall(self, character_id: str) -> KnowledgeRecall | None:
+        """Lore for a simulated participant, as live sessions get (no player memory)."""
+        knowledge = self.runtime.knowledge
+        if knowledge is None:
+            return None
+        if not self._ingested:  # incremental: unchanged files cost nothing
+            for sheet in self.loaded.sheets.values():
+                knowledge.ingest(sheet)
+                knowledge.warm(sheet.sheet.id)
+            self._ingested = True
+        return KnowledgeRecall(knowledge, character_id, None)
 
     def run(self, plan: RunPlan, on_utterance: OnUtterance | None = None) -> RunOutput:
         """Run ``plan`` to the end (blocking; not from inside an event loop)."""
@@ -64,13 +77,14 @@ class SimulationWorker:
                 sides[name] = HumanSide(self.loaded.name(name), source)
             else:
                 sheet = self.loaded.sheets[name]
+                recall = await asyncio.to_thread(self._recall, sheet.sheet.id)
                 sides[name] = simulated_side(
                     self.loaded,
                     name,
                     plan,
                     llm,
                     self.runtime.settings.llm,
-                    recall=KnowledgeRecall(self.runtime.knowledge, sheet.sheet.id, None),
+                    recall=recall,
                     intents=self.runtime.intents(sheet),
                 )
         judge = Judge(llm, cache_key=f"sim:{plan.run_id}:judge") if self.use_judge else None

@@ -44,5 +44,10 @@ class FakeRuntime:
         self.llm = llm
         self._voice = voice
 
+    knowledge: Any = None  # no lore or memory: the scripted model ignores notes anyway
+
     def voice(self, loaded: Any) -> Any:
         return self._voice
+
+    def intents(self, loaded: Any) -> Any:
+        return None

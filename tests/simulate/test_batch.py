@@ -153,14 +153,12 @@ def test_plans_cycle_variations_with_distinct_seeds() -> None:
 
 def test_each_generation_of_a_run_gets_its_own_seed() -> None:
     class Provider(ScriptedLLM):
-        _seed = 7
-
         def __init__(self) -> None:
             super().__init__()
-            self.seen: list[int] = []
+            self.seen: list[int | None] = []
 
         def stream(self, request: GenerationRequest) -> Iterator[str]:
-            self.seen.append(self._seed)
+            self.seen.append(request.seed)
             yield from super().stream(request)
 
     provider = Provider()
@@ -170,4 +168,3 @@ def test_each_generation_of_a_run_gets_its_own_seed() -> None:
         list(model.stream(request))
         list(model.stream(request))
     assert provider.seen == [1001, 1002, 2001, 2002]
-    assert provider._seed == 7  # restored
