@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -58,11 +59,14 @@ class Session:
         *,
         recall: Recall | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        on_turn_end: Callable[[bool, dict[str, float]], None] | None = None,
     ) -> None:
+        """``on_turn_end(interrupted, timings_ms)`` is told of every finished turn (metrics)."""
         self.runtime = runtime
         self.start = start
         self._send = send
         self.clock = clock
+        self.on_turn_end = on_turn_end
         self.id = uuid.uuid4().hex[:12]
         self.loaded = runtime.character(start.character)
         knowledge = runtime.knowledge
@@ -294,8 +298,28 @@ class Session:
         if self._reply is reply:
             self._reply = None
             await self._record(reply.player_text, reply.result, reply.result.say)
+            await self._end_turn(reply, interrupted=False)
+
+    async def _end_turn(self, reply: ReplyTurn, *, interrupted: bool) -> None:
+        timings = self._timings(reply)
+        log.info(
+            "session %s turn %d%s: %s",
+            self.id,
+            reply.turn_id,
+            " (interrupted)" if interrupted else "",
+            json.dumps(
+                {
+                    "timings_ms": timings,
+                    "actions": [a.name for a in reply.result.actions],
+                    "emotion": reply.result.emotion,
+                }
+            ),
+        )
+        if self.on_turn_end is not None:
+            self.on_turn_end(interrupted, timings)
+        if not self.closed:
             await self._send(
-                m.TurnEnd(turn_id=reply.turn_id, interrupted=False, timings=self._timings(reply))
+                m.TurnEnd(turn_id=reply.turn_id, interrupted=interrupted, timings=timings)
             )
 
     async def _record(self, player: str, result: TurnResult, said: str) -> None:
@@ -334,9 +358,7 @@ class Session:
         await self._record(reply.player_text, reply.result, spoken)
         if notify and not self.closed:
             await self._send(m.Interrupted(turn_id=reply.turn_id, spoken_text=spoken))
-            await self._send(
-                m.TurnEnd(turn_id=reply.turn_id, interrupted=True, timings=self._timings(reply))
-            )
+            await self._end_turn(reply, interrupted=True)
 
     async def _emit(self, event: Event) -> None:
         out = self.start.outputs

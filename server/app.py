@@ -161,7 +161,7 @@ class NpcServer:
                     )
                     await ws.close()
                     return None
-                session = Session(self.runtime, start, send)
+                session = Session(self.runtime, start, send, on_turn_end=metrics.turn_ended)
                 await session.open()
                 log.info("session %s: %s with %s", session.id, start.player_id, start.character)
                 return session

@@ -21,3 +21,12 @@ FIRST_AUDIO = Histogram(
     buckets=_BUCKETS,
     registry=REGISTRY,
 )
+
+
+def turn_ended(interrupted: bool, timings_ms: dict[str, float]) -> None:
+    """Record one finished turn of any session."""
+    TURNS.labels("yes" if interrupted else "no").inc()
+    if "voice_to_voice" in timings_ms:
+        VOICE_TO_VOICE.observe(timings_ms["voice_to_voice"] / 1000)
+    if "first_audio" in timings_ms:
+        FIRST_AUDIO.observe(timings_ms["first_audio"] / 1000)

@@ -205,7 +205,7 @@ async def test_health_and_metrics(server: NpcServer) -> None:
     status, body = await asyncio.to_thread(http_get, base + "/health")
     assert status == 200 and json.loads(body)["status"] == "ok"
     status, body = await asyncio.to_thread(http_get, base + "/metrics")
-    assert status == 200 and b"npc_sessions" in body
+    assert status == 200 and b"npc_sessions" in body and b"npc_turns_total" in body
     status, _ = await asyncio.to_thread(http_get, base + "/no/such/file")
     assert status == 404
 

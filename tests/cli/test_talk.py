@@ -1,0 +1,55 @@
+"""``npc talk`` and ``npc chat`` as a user runs them (each a new process with the real models)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from npc.runtime import Runtime
+from tests.conftest import ROOT
+
+
+def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "npc", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_talk_prints_the_event_stream(runtime: Runtime) -> None:  # runtime: caches are warm
+    out = run(["talk", "jin", "--text", "grab me a bowl of ramen"])
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout.replace("\n", " ")
+    assert "audio #0" in text and "visemes:" in text
+    assert "action:" in text and "fetch" in text
+    assert "turn_end" in text and "first_audio" in text
+
+
+def test_talk_needs_text_or_wav() -> None:
+    out = run(["talk", "jin"])
+    assert out.returncode == 2 and "give exactly one of --text or --wav" in out.stderr
+
+
+def test_chat_with_game_side_commands(runtime: Runtime) -> None:
+    script = (
+        "\n".join(
+            [
+                "grab me a bowl of ramen",
+                "/result a9.9 ok",
+                "/scene objects=axe,lantern",
+                "/event the player drew a knife",
+                "/quit",
+            ]
+        )
+        + "\n"
+    )
+    out = run(["chat", "jin"], stdin=script)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "action a1.1: fetch(item='ramen bowl')" in out.stdout
+    assert "no action with id 'a9.9'" in out.stdout
+    assert "lantern" in out.stdout
+    assert out.stdout.count("emotion:") == 2
