@@ -42,11 +42,18 @@ def normal(calls: Any) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
     return [(c["name"], tuple(sorted((c.get("args") or {}).items()))) for c in calls]
 
 
-async def one(runtime: Runtime, case: dict[str, Any], order: tuple[str, ...], i: int
-              ) -> tuple[bool, bool, TurnResult, list[ActionCall], float | None]:
+async def one(
+    runtime: Runtime, case: dict[str, Any], order: tuple[str, ...], i: int
+) -> tuple[bool, bool, TurnResult, list[ActionCall], float | None]:
     loaded = runtime.character(case["character"])
-    mind = Mind(loaded, runtime.llm, runtime.settings.llm, order=order, cache_key="bench-actions",
-                intents=runtime.intents(loaded) if HINTS else None)
+    mind = Mind(
+        loaded,
+        runtime.llm,
+        runtime.settings.llm,
+        order=order,
+        cache_key="bench-actions",
+        intents=runtime.intents(loaded) if HINTS else None,
+    )
     result = TurnResult()
     calls: list[ActionCall] = []
     valid = True
@@ -86,8 +93,12 @@ async def main() -> None:
     runtime = Runtime(load_settings())
     runtime.warm()
     valid = correct = 0
-    timings: dict[str, list[float]] = {"first_token": [], "first_phrase": [], "action": [],
-                                       "reply_done": []}
+    timings: dict[str, list[float]] = {
+        "first_token": [],
+        "first_phrase": [],
+        "action": [],
+        "reply_done": [],
+    }
     for i, case in enumerate(cases):
         ok_schema, ok, result, calls, first_action = await one(runtime, case, order, i)
         valid += ok_schema
@@ -95,8 +106,11 @@ async def main() -> None:
         for key in ("first_token", "first_phrase", "reply_done"):
             if key in result.timings:
                 timings[key].append(result.timings[key])
-        timings["action"].append(first_action if first_action is not None
-                                 else result.timings.get("reply_done", float("nan")))
+        timings["action"].append(
+            first_action
+            if first_action is not None
+            else result.timings.get("reply_done", float("nan"))
+        )
         if args.verbose or not ok:
             got = ", ".join(f"{c.name}{c.args}" for c in calls) or "-"
             mark = "ok  " if ok else "MISS"

@@ -79,8 +79,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(port: int) -> Iterator[str]:
     env = {**os.environ, "NPC_SERVER__PORT": str(port), "NPC_SERVER__MAX_SESSIONS": "64"}
-    proc = subprocess.Popen([sys.executable, "-m", "npc", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "npc", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 600
         while time.time() < deadline:
@@ -97,27 +102,43 @@ def server(port: int) -> Iterator[str]:
         proc.wait(30)
 
 
-async def one_session(url: str, clips: list[bytes], turns: int, offset: int,
-                      results: dict[str, list[float]]) -> None:
+async def one_session(
+    url: str, clips: list[bytes], turns: int, offset: int, results: dict[str, list[float]]
+) -> None:
     async with NpcClient.connect(url, m.Start(character="jin", player_id=f"bench{offset}")) as c:
         for i in range(turns):
             pcm = clips[(offset + i) % len(clips)]
-            sender = asyncio.create_task(send(c, pcm))
-            spoken_end = await sender
-            first_audio = first_action = None
-            async for msg in c.turn(timeout=600):
-                now = time.perf_counter()
-                if isinstance(msg, Speech) and first_audio is None:
-                    first_audio = now
-                elif isinstance(msg, m.ActionMsg) and first_action is None:
-                    first_action = now
-                elif isinstance(msg, m.TurnEnd):
-                    for k, v in msg.timings.items():
-                        results[f"server {k}"].append(v)
+            # Read replies while still sending: the reply starts during the trailing silence.
+            receiver = asyncio.create_task(receive_turn(c, results))
+            spoken_end = await send(c, pcm)
+            first_audio, first_action = await receiver
             if first_audio is not None:
                 results["voice to voice"].append((first_audio - spoken_end) * 1000)
             if first_action is not None:
                 results["to first action"].append((first_action - spoken_end) * 1000)
+
+
+async def receive_turn(
+    c: NpcClient, results: dict[str, list[float]]
+) -> tuple[float | None, float | None]:
+    """When the turn's first audio and first action arrived; records the server's timings."""
+    first_audio = first_action = None
+    async for msg in c.messages():
+        now = time.perf_counter()
+        if isinstance(msg, Speech) and first_audio is None:
+            first_audio = now
+        elif isinstance(msg, m.ActionMsg) and first_action is None:
+            first_action = now
+        elif isinstance(msg, m.TurnEnd):
+            for k, v in msg.timings.items():
+                results[f"server {k}"].append(v)
+            if VERBOSE:
+                print(f"  turn {msg.turn_id}: interrupted={msg.interrupted} {msg.timings}")
+            if not msg.interrupted:  # an interrupted turn was the player going on speaking
+                break
+        elif isinstance(msg, m.Error | m.Transcript) and VERBOSE:
+            print(f"  {msg.type} {msg.model_dump(exclude={'type'})}")
+    return first_audio, first_action
 
 
 async def send(c: NpcClient, pcm: bytes) -> float:
@@ -135,6 +156,9 @@ async def send(c: NpcClient, pcm: bytes) -> float:
     return speech_end
 
 
+VERBOSE = False
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -148,12 +172,15 @@ async def run(url: str, clips: list[bytes], sessions: int, turns: int) -> dict[s
 def report(sessions: int, results: dict[str, list[float]]) -> None:
     print(f"\n== {sessions} concurrent session(s) ==")
     print(f"{'measure':32} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'mean':>9}")
-    order = ["voice to voice", "to first action"] + sorted(k for k in results if k.startswith("server"))
+    server = sorted(k for k in results if k.startswith("server"))
+    order = ["voice to voice", "to first action", *server]
     for key in order:
         v = results.get(key, [])
         if v:
-            print(f"{key:32} {len(v):4d} {pct(v, 50):9.0f} {pct(v, 95):9.0f} "
-                  f"{statistics.fmean(v):9.0f}")
+            print(
+                f"{key:32} {len(v):4d} {pct(v, 50):9.0f} {pct(v, 95):9.0f} "
+                f"{statistics.fmean(v):9.0f}"
+            )
 
 
 def main() -> None:
@@ -161,7 +188,10 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, nargs="*", default=[1, 2, 4, 8])
     ap.add_argument("--turns", type=int, default=0, help="turns per session (default: 20/n)")
     ap.add_argument("--url", help="an already running server instead of starting one")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every turn")
     args = ap.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
     clips = speech()
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(server(free_port()))

@@ -31,9 +31,15 @@ from npc.runtime import Runtime  # noqa: E402
 from plugins.llama_cpp_llm import LlamaCppModel  # noqa: E402
 
 COMMANDS = [
-    "grab me a bowl of ramen", "how's it going?", "what's in your tonkotsu broth?",
-    "can you pass the soy sauce?", "who wants to buy your shop?", "make me a miso ramen",
-    "where is the storage room?", "tell me about Mika", "one shoyu at table 2 please",
+    "grab me a bowl of ramen",
+    "how's it going?",
+    "what's in your tonkotsu broth?",
+    "can you pass the soy sauce?",
+    "who wants to buy your shop?",
+    "make me a miso ramen",
+    "where is the storage room?",
+    "tell me about Mika",
+    "one shoyu at table 2 please",
     "what time do you close?",
 ]
 
@@ -59,12 +65,19 @@ async def run(runtime: Runtime, turns: int, cached: bool) -> dict[str, list[floa
     base: LlamaCppModel = runtime.llm
     llm = base
     out: dict[str, list[float]] = {}
-    mind = Mind(loaded, llm, runtime.settings.llm, cache_key="bench-mind",
-                intents=runtime.intents(loaded), recall=None)
+    mind = Mind(
+        loaded,
+        llm,
+        runtime.settings.llm,
+        cache_key="bench-mind",
+        intents=runtime.intents(loaded),
+        recall=None,
+    )
     for i in range(turns):
         if not cached:  # a fresh context, no saved prefix: the whole prompt every turn
-            llm = LlamaCppModel(base.path, threads=runtime.settings.llm.threads, slots=1,
-                                state_dir=None)
+            llm = LlamaCppModel(
+                base.path, threads=runtime.settings.llm.threads, slots=1, state_dir=None
+            )
             mind.llm = llm
         t = await turn(mind, i + 1, COMMANDS[i % len(COMMANDS)], llm)
         for k, v in t.items():
@@ -74,13 +87,21 @@ async def run(runtime: Runtime, turns: int, cached: bool) -> dict[str, list[floa
 
 def report(name: str, values: dict[str, list[float]]) -> None:
     print(f"\n== {name} ({len(values.get('reply_done', []))} turns) ==")
-    for key in ("first_token", "first_phrase", "decision", "reply_done",
-                "prompt_tokens_evaluated", "tokens_per_s"):
+    for key in (
+        "first_token",
+        "first_phrase",
+        "decision",
+        "reply_done",
+        "prompt_tokens_evaluated",
+        "tokens_per_s",
+    ):
         v = values.get(key, [])
         if v:
             unit = "" if key in ("prompt_tokens_evaluated", "tokens_per_s") else " ms"
-            print(f"{key:26} p50 {np.percentile(v, 50):8.1f}{unit}   "
-                  f"p95 {np.percentile(v, 95):8.1f}{unit}")
+            print(
+                f"{key:26} p50 {np.percentile(v, 50):8.1f}{unit}   "
+                f"p95 {np.percentile(v, 95):8.1f}{unit}"
+            )
 
 
 def main() -> None:

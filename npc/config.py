@@ -56,6 +56,12 @@ class LLMSettings(_Section):
         0.0, ge=0, le=2, description="0 = greedy: the most accurate actions (bench/actions.py)"
     )
     seed: int = 7
+    history_turns: int = Field(
+        6, ge=1, le=100, description="Exchanges kept in the prompt; older ones live in memory."
+    )
+    prefill_partial: bool = Field(
+        True, description="Evaluate the prompt from partial transcripts while the player speaks."
+    )
     endpoint: str | None = Field(
         None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."
     )

@@ -45,6 +45,7 @@ from npc.voice.speaker import Speaker
 log = logging.getLogger(__name__)
 Send = Callable[[m._ServerMessage | bytes], Awaitable[None]]
 RECENT_TURNS = 6  # earlier exchanges put back into the dialogue when a player returns
+CONTINUE_WINDOW_S = 2.0  # speech this soon after a silent reply began continues the turn
 _END = object()
 
 
@@ -106,6 +107,7 @@ class Session:
         self._reply: ReplyTurn | None = None
         self._reply_task: asyncio.Task[None] | None = None
         self._prefill: asyncio.Task[None] | None = None
+        self._unfinished = ""  # the player's words of a turn they went on with
         self._next_turn = 1
         self._speech_stopped: dict[int, tuple[float, float]] = {}
         self.closed = False
@@ -130,6 +132,15 @@ class Session:
                 audio_sample_rate=rate,
             )
         )
+        self._prefill = asyncio.create_task(self._warm())
+
+    async def _warm(self) -> None:
+        try:
+            await asyncio.to_thread(self.mind.warm)
+        except NpcError as exc:  # only a missed speed-up
+            log.warning("warm-up failed: %s", exc.message)
+        finally:
+            self._prefill = None
 
     async def run(self, inbox: AsyncIterator[Any]) -> None:
         """Handle messages until ``end`` or the inbox ends; always leaves memory saved."""
@@ -255,18 +266,33 @@ class Session:
 
     async def _on_heard(self, event: Event) -> None:
         if isinstance(event, SpeechStarted):
-            await self._stop_reply(None)  # barge-in
+            await self._stop_reply(None, retract=self._not_finished())  # barge-in
             await self._send(m.SpeechStartedMsg(turn_id=event.turn_id))
         elif isinstance(event, PartialTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=False))
-            if self._reply is None and self._prefill is None:
+            prefill = self.runtime.settings.llm.prefill_partial
+            if prefill and self._reply is None and self._prefill is None:
                 self._prefill = asyncio.create_task(self._prefill_from(event.text))
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
         elif isinstance(event, FinalTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
-            if event.text.strip():
-                await self._start_reply(event.turn_id, event.text)
+            text = " ".join(t for t in (self._unfinished, event.text.strip()) if t)
+            self._unfinished = ""
+            if text:
+                await self._start_reply(event.turn_id, text)
+
+    def _not_finished(self) -> bool:
+        """Whether the player, speaking again, is finishing their last turn rather than
+        interrupting: the reply has said nothing and done nothing yet, and began moments
+        ago (people pause at commas longer than the end-of-turn wait)."""
+        reply = self._reply
+        return (
+            reply is not None
+            and not reply.played
+            and not reply.result.actions
+            and self.clock() - reply.started < CONTINUE_WINDOW_S
+        )
 
     async def _prefill_from(self, partial: str) -> None:
         """While the player still speaks, evaluate the prompt up to their words (a few
@@ -344,7 +370,11 @@ class Session:
                 )
         return t
 
-    async def _stop_reply(self, played_ms: float | None, *, notify: bool = True) -> None:
+    async def _stop_reply(
+        self, played_ms: float | None, *, notify: bool = True, retract: bool = False
+    ) -> None:
+        """Stop the reply in progress. ``retract``: the player was not finished; the turn is
+        forgotten and its words join the player's next ones."""
         reply, task = self._reply, self._reply_task
         if reply is None or task is None:
             return
@@ -354,8 +384,12 @@ class Session:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         spoken = reply.spoken_text(played_ms)
-        self.mind.interrupted(spoken, reply.result)
-        await self._record(reply.player_text, reply.result, spoken)
+        if retract:
+            self.mind.retract(reply.turn_id, reply.result)
+            self._unfinished = reply.player_text
+        else:
+            self.mind.interrupted(reply.turn_id, spoken, reply.result)
+            await self._record(reply.player_text, reply.result, spoken)
         if notify and not self.closed:
             await self._send(m.Interrupted(turn_id=reply.turn_id, spoken_text=spoken))
             await self._end_turn(reply, interrupted=True)

@@ -66,6 +66,7 @@ class GenerationStats:
     generated_tokens: int = 0
     generate_s: float = 0.0
     grammar_fallbacks: int = 0
+    shifted_tokens: int = 0  # dropped from the cache by shifting instead of re-evaluating
 
 
 class LlamaCppModel:
@@ -227,16 +228,17 @@ class LlamaCppModel:
 
     def _evaluate(self, slot: _Slot, tokens: list[int], stable: int = 0) -> None:
         """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one."""
-        common = 0
-        for a, b in zip(slot.tokens, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
+        common = _common_prefix(slot.tokens, tokens)
+        shifted = self._drop_block(slot, tokens, common)
+        if shifted:
+            common = _common_prefix(slot.tokens, tokens)
         if common == len(tokens):
             common -= 1  # re-evaluate the last token to get its logits
         slot.ctx.kv_cache_seq_rm(-1, common, -1)
         del slot.tokens[common:]
-        stats = self.last_stats = GenerationStats(prompt_tokens=len(tokens), cached_tokens=common)
+        stats = self.last_stats = GenerationStats(
+            prompt_tokens=len(tokens), cached_tokens=common, shifted_tokens=shifted
+        )
         start = time.perf_counter()
         if self._states is not None and common < stable < len(tokens):
             prefix = tokens[:stable]
@@ -248,6 +250,26 @@ class LlamaCppModel:
                 common = stable
         self._feed(slot, tokens, common, len(tokens))
         stats.prefill_s = time.perf_counter() - start
+
+    def _drop_block(self, slot: _Slot, tokens: list[int], common: int) -> int:
+        """When the new prompt is the cached one minus a block (old dialogue left the prompt),
+        remove that block from the KV cache and slide the rest back instead of evaluating it
+        all again. Returns how many tokens were dropped."""
+        rest = len(tokens) - common
+        if rest < SHIFT_MATCH or len(slot.tokens) <= common or not self._can_shift(slot):
+            return 0
+        probe = tokens[common : common + SHIFT_MATCH]
+        cached = slot.tokens
+        for gap in range(1, len(cached) - common - SHIFT_MATCH + 1):
+            if cached[common + gap : common + gap + SHIFT_MATCH] == probe:
+                slot.ctx.kv_cache_seq_rm(0, common, common + gap)
+                slot.ctx.kv_cache_seq_shift(0, common + gap, -1, -gap)
+                del cached[common : common + gap]
+                return gap
+        return 0
+
+    def _can_shift(self, slot: _Slot) -> bool:
+        return bool(llama_cpp.llama_memory_can_shift(slot.ctx.memory))
 
     def _feed(self, slot: _Slot, tokens: list[int], start: int, end: int) -> None:
         for i in range(start, end, self._batch):
@@ -303,6 +325,18 @@ class LlamaCppModel:
             stats.generate_s = time.perf_counter() - start
             stats.grammar_fallbacks = sampler.fallbacks
             sampler.close()
+
+
+SHIFT_MATCH = 32  # tokens that must match to recognise where the kept dialogue resumes
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class PrefixStates:

@@ -46,6 +46,7 @@ class Exchange:
 
     user: str
     reply: str
+    turn_id: int = 0  # 0: from memory, before this conversation
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Mind:
         self._ids = itertools.count(1)
         self._clock = clock
         self.partner = partner
+        self._memories: list[str] | None = None
         self.intents = intents
         self.set_scene(Scene.of(self.sheet))
 
@@ -125,10 +127,13 @@ class Mind:
     # -- prompts ----------------------------------------------------------------------
 
     def _messages(self, current: str | None) -> list[ChatMessage]:
-        memories = self.recall.memories() if self.recall else []
+        if self._memories is None:
+            # Read once per conversation: what is learned later is in the dialogue itself,
+            # and a changing line here would make the model re-read the whole dialogue.
+            self._memories = self.recall.memories() if self.recall else []
         msgs = [
             ChatMessage("system", self._system),
-            ChatMessage("system", scene_text(self.scene, memories)),
+            ChatMessage("system", scene_text(self.scene, self._memories)),
         ]
         for ex in self.history:
             msgs += [ChatMessage("user", ex.user), ChatMessage("assistant", ex.reply)]
@@ -204,7 +209,9 @@ class Mind:
         )
 
     def _trim_history(self) -> None:
-        # Old exchanges leave the prompt (memory keeps them); the newest always stay.
+        # Old exchanges leave the prompt (memory keeps them; the model's cache slides the rest
+        # back rather than reading it again); the newest always stay.
+        del self.history[: max(0, len(self.history) - self.settings.history_turns)]
         while len(self.history) > 2 and self._too_long():
             del self.history[0]
 
@@ -220,6 +227,12 @@ class Mind:
 
     def notes(self, player: str) -> list[str]:
         return self.recall.notes(player) if self.recall and player.strip() else []
+
+    def warm(self) -> None:
+        """Evaluate the conversation so far (persona, scene, earlier exchanges) ahead of the
+        first turn; a returning player's history is otherwise read when they first speak."""
+        messages = tuple(self._messages(None))
+        self.llm.prefill(GenerationRequest(messages, cache_key=self.cache_key, stable_messages=1))
 
     def prefill(self, partial: str, notes: Sequence[str]) -> None:
         """Evaluate the prompt up to the player's words while they are still speaking."""
@@ -249,6 +262,10 @@ class Mind:
         splitter = PhraseSplitter()
         phrases = itertools.count()
         emotion: dict[str, Any] = {}
+        # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
+        # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.
+        exchange = Exchange(user, "", turn_id)
+        self.history.append(exchange)
         try:
             async for piece in iterate_in_thread(lambda: self.llm.stream(request)):
                 if "first_token" not in result.timings:
@@ -261,18 +278,23 @@ class Mind:
                         yield event
         except NpcError as exc:
             yield ErrorEvent(turn_id, exc.code, exc.message, fatal=False)
+        finally:
+            exchange.reply = self._reply_text(parser, result)
         rest = splitter.flush()
         if rest:
             yield Phrase(turn_id, next(phrases), rest)
         if not emotion:
             yield self._emotion(turn_id, {}, result)
         result.timings["reply_done"] = (self._clock() - start) * 1000
-        reply = self.format.assistant_prefix + result.reply_text
-        if not parser.complete:  # cut short (cancelled or out of tokens): keep it valid
-            reply = self.format.render(
-                result.say, result.emotion, 1, [{"name": a.name, **a.args} for a in result.actions]
-            )
-        self.history.append(Exchange(user, reply))
+
+    def _reply_text(self, parser: ReplyParser, result: TurnResult) -> str:
+        """The reply as the dialogue keeps it: as generated (so the model's cache reuses
+        it), or rebuilt valid when it was cut short."""
+        if parser.complete:
+            return self.format.assistant_prefix + result.reply_text
+        actions = [{"name": a.name, **a.args} for a in result.actions]
+        emotion = result.emotion or self.sheet.emotions.default
+        return self.format.render(result.say, emotion, 1, actions)
 
     def _handle(
         self,
@@ -325,12 +347,23 @@ class Mind:
         reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
         self.history.append(Exchange(self._user(player, []), reply))
 
-    def interrupted(self, spoken: str, result: TurnResult) -> None:
+    def _exchange(self, turn_id: int) -> Exchange | None:
+        return next((e for e in reversed(self.history) if e.turn_id == turn_id), None)
+
+    def interrupted(self, turn_id: int, spoken: str, result: TurnResult) -> None:
         """The player cut the reply short: the dialogue keeps only what was actually said."""
-        if not self.history:
+        exchange = self._exchange(turn_id)
+        if exchange is None:
             return
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
-        reply = self.format.render(spoken.strip(), emotion, 1, actions)
-        self.history[-1] = Exchange(self.history[-1].user, reply)
+        exchange.reply = self.format.render(spoken.strip(), emotion, 1, actions)
         self.pending.append("the player interrupted you")
+
+    def retract(self, turn_id: int, result: TurnResult) -> None:
+        """Forget a turn that never reached the player (they were not finished speaking);
+        the game events it answered wait for the next turn again."""
+        exchange = self._exchange(turn_id)
+        if exchange is not None:
+            self.history.remove(exchange)
+        self.pending[:0] = result.events

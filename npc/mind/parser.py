@@ -99,6 +99,9 @@ class ReplyParser:
             elif self._depth == 1 and self._key is not None and self._key != "say":
                 self._emit(pos + 1, out)
             elif self._depth == 1 and self._key == "say":
+                # Announce the end of speech at once: the last phrase can go to the voice
+                # while the model is still writing the emotion and actions.
+                out.append(Field("say", None))
                 self._key = None
             return
         if self._depth == 1 and self._key == "say" and self._key_start < 0:

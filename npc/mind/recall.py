@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_NOTE_CHARS = 300
+MAX_NOTE_CHARS = 240
+# Only clearly relevant lore goes into a turn: each note costs ~50 tokens of prompt
+# evaluation (~0.6 s on 2 cores) after the player stops speaking. Short facts pass lower.
+FIRST_BAR, SECOND_BAR, FACT_BAR = 0.5, 0.6, 0.4
+
+
+def _bar(hit: Any, rank: int) -> float:
+    if hit.heading == "facts":
+        return FACT_BAR
+    return FIRST_BAR if rank == 0 else SECOND_BAR
 
 
 def _short(text: str, limit: int = MAX_NOTE_CHARS) -> str:
@@ -36,9 +45,8 @@ class KnowledgeRecall:
         self.k_memories = memories
 
     def notes(self, query: str) -> list[str]:
-        out = [
-            _short(hit.text) for hit in self.knowledge.retrieve(self.character_id, query, k=self.k)
-        ]
+        hits = self.knowledge.retrieve(self.character_id, query, k=self.k)
+        out = [_short(h.text) for i, h in enumerate(hits) if h.score >= _bar(h, i)]
         if self.memory is None:
             return out
         for m in self.memory.recall(query, k=self.k_memories, kinds=("summary", "turn")):

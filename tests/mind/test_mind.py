@@ -90,6 +90,6 @@ async def test_a_huge_line_is_an_error_event_not_a_crash(runtime: Runtime) -> No
 async def test_an_interruption_keeps_only_what_was_said(runtime: Runtime) -> None:
     m = mind(runtime)
     _, result = await reply(m, "tell me about your tonkotsu")
-    m.interrupted("Eighteen hours of", result)
+    m.interrupted(1, "Eighteen hours of", result)
     assert '"say": "Eighteen hours of"' in m.history[-1].reply
     assert m.pending == ["the player interrupted you"]

@@ -37,7 +37,7 @@ def test_fields_come_out_in_order_as_they_complete() -> None:
     assert say == REPLY["say"]
     assert [x.call for x in out if isinstance(x, ActionItem)] == REPLY["actions"]
     fields = {x.name: x.value for x in out if isinstance(x, Field)}
-    assert fields == {"emotion": "happy", "intensity": 2, "actions": REPLY["actions"]}
+    assert fields == {"say": None, "emotion": "happy", "intensity": 2, "actions": REPLY["actions"]}
     kinds = [type(x).__name__ for x in out]
     assert kinds.index("ActionItem") > kinds.index("Field")  # emotion before actions
 

@@ -97,3 +97,22 @@ def test_a_file_that_is_not_a_model_fails_clearly(tmp_path: Path) -> None:
         LlamaCppModel(bad)
     with pytest.raises(ModelLoadError, match="does not exist"):
         LlamaCppModel(tmp_path / "missing.gguf")
+
+
+def test_dropping_old_dialogue_slides_the_cache_instead_of_reevaluating(
+    runtime: Runtime,
+) -> None:
+    llm: LlamaCppModel = runtime.llm
+    turns = [ChatMessage("user" if i % 2 == 0 else "assistant", f"Line number {i} " * 12)
+             for i in range(8)]
+    ask_ = lambda msgs: GenerationRequest(  # noqa: E731
+        (SYSTEM, *msgs, ChatMessage("user", "and now?")), max_tokens=4, temperature=0,
+        cache_key="test-shift")
+    list(llm.stream(ask_(turns)))
+    list(llm.stream(ask_(turns[2:])))  # the oldest exchange left the prompt
+    stats = llm.last_stats
+    assert stats.shifted_tokens > 0
+    assert stats.prompt_tokens - stats.cached_tokens < 20  # only the new tail was evaluated
+    reference = "".join(llm.stream(ask_(turns[2:])))
+    fresh = LlamaCppModel(llm.path, threads=2, context=2048, slots=1)
+    assert "".join(fresh.stream(ask_(turns[2:]))) == reference
