@@ -105,7 +105,9 @@ def server(port: int) -> Iterator[str]:
 async def one_session(
     url: str, clips: list[bytes], turns: int, offset: int, results: dict[str, list[float]]
 ) -> None:
-    async with NpcClient.connect(url, m.Start(character="jin", player_id=f"bench{offset}")) as c:
+    # A new player each run: a returning one would bring back earlier runs' dialogue.
+    player = f"bench-{RUN}-{offset}"
+    async with NpcClient.connect(url, m.Start(character="jin", player_id=player)) as c:
         for i in range(turns):
             pcm = clips[(offset + i) % len(clips)]
             # Read replies while still sending: the reply starts during the trailing silence.
@@ -157,6 +159,7 @@ async def send(c: NpcClient, pcm: bytes) -> float:
 
 
 VERBOSE = False
+RUN = f"{time.time():.0f}"
 
 
 def pct(values: list[float], q: float) -> float:

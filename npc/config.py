@@ -60,7 +60,9 @@ class LLMSettings(_Section):
         6, ge=1, le=100, description="Exchanges kept in the prompt; older ones live in memory."
     )
     prefill_partial: bool = Field(
-        True, description="Evaluate the prompt from partial transcripts while the player speaks."
+        False,
+        description="Evaluate the prompt from partial transcripts while the player speaks "
+        "(off: on 2 cores it competed with speech recognition; see docs/benchmarks.md).",
     )
     endpoint: str | None = Field(
         None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."
