@@ -77,14 +77,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(port: int) -> Iterator[str]:
+def server(port: int, log: Path | None = None) -> Iterator[str]:
     env = {**os.environ, "NPC_SERVER__PORT": str(port), "NPC_SERVER__MAX_SESSIONS": "64"}
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "npc", "serve"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.time() + 600
@@ -191,13 +192,14 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, nargs="*", default=[1, 2, 4, 8])
     ap.add_argument("--turns", type=int, default=0, help="turns per session (default: 20/n)")
     ap.add_argument("--url", help="an already running server instead of starting one")
+    ap.add_argument("--server-log", type=Path, help="write the server's log (turn logs) here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every turn")
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
     clips = speech()
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(server(free_port()))
+        url = args.url or stack.enter_context(server(free_port(), args.server_log))
         for n in args.sessions:
             turns = args.turns or max(2, 20 // n)
             report(n, asyncio.run(run(url, clips, n, turns)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -63,6 +64,12 @@ class LLMSettings(_Section):
         False,
         description="Evaluate the prompt from partial transcripts while the player speaks "
         "(off: on 2 cores it competed with speech recognition; see docs/benchmarks.md).",
+    )
+    flash_attention: Literal["off", "on", "auto"] = Field(
+        "off",
+        description="llama.cpp flash attention. Off by default: on this kind of CPU it halved "
+        "prompt evaluation speed at 2000 tokens of context (docs/benchmarks.md); try on or "
+        "auto with a GPU build.",
     )
     endpoint: str | None = Field(
         None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from npc.events import Event, Phrase, SpeechAudio
 from npc.mind.mind import Mind, TurnResult
-from npc.threads import iterate_in_thread
+from npc.threads import Hold, iterate_in_thread
 from npc.voice.speaker import Speaker
 
 Emit = Callable[[Event], Awaitable[None]]
@@ -44,6 +44,7 @@ class ReplyTurn:
     clock: Callable[[], float] = time.perf_counter
     result: TurnResult = field(default_factory=TurnResult)
     cancel: threading.Event = field(default_factory=threading.Event)
+    hold: Hold = field(default_factory=Hold)  # the voice pauses the model for the first audio
     played: list[_Played] = field(default_factory=list)
     started: float = 0.0
 
@@ -58,6 +59,7 @@ class ReplyTurn:
                 notes=self.notes,
                 cancel=self.cancel,
                 result=self.result,
+                hold=self.hold,
             ):
                 if self.cancel.is_set():
                     break
@@ -77,13 +79,30 @@ class ReplyTurn:
         while (phrase := await phrases.get()) is not None:
             if self.speaker is None:
                 continue
-            speak = functools.partial(self.speaker.speak, self.turn_id, index, phrase.text)
+            index = await self._say(self.speaker, phrase, index)
+            if self.cancel.is_set():
+                return
+
+    async def _say(self, speaker: Speaker, phrase: Phrase, index: int) -> int:
+        """Speak one phrase; returns the index of the next chunk."""
+        holding = not self.played  # the reply's first audio: the model waits until it is out
+        if holding:
+            self.hold.hold()
+        try:
+            speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text)
             async for chunk in iterate_in_thread(speak):
                 if self.cancel.is_set():
-                    return
+                    break
                 index = chunk.index + 1
                 self._mark_played(chunk)
                 await self.emit(chunk)
+                if holding:
+                    self.hold.release()
+                    holding = False
+        finally:
+            if holding:
+                self.hold.release()
+        return index
 
     def _mark_played(self, chunk: SpeechAudio) -> None:
         now = self.clock()

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -107,6 +108,7 @@ class Session:
         self._reply: ReplyTurn | None = None
         self._reply_task: asyncio.Task[None] | None = None
         self._prefill: asyncio.Task[None] | None = None
+        self._prefill_cancel = threading.Event()
         self._unfinished = ""  # the player's words of a turn they went on with
         self._next_turn = 1
         self._speech_stopped: dict[int, tuple[float, float]] = {}
@@ -298,8 +300,10 @@ class Session:
         """While the player still speaks, evaluate the prompt up to their words (a few
         hundred ms of model time that would otherwise follow the end of their turn)."""
         try:
+            cancel = self._prefill_cancel = threading.Event()
             notes = await asyncio.to_thread(self.mind.notes, partial)
-            await asyncio.to_thread(self.mind.prefill, partial, notes)
+            if not cancel.is_set():
+                await asyncio.to_thread(self.mind.prefill, partial, notes, cancel)
         except NpcError as exc:  # only a missed speed-up
             log.warning("prefill failed: %s", exc.message)
         finally:
@@ -308,6 +312,7 @@ class Session:
     # -- replying -------------------------------------------------------------------
 
     async def _start_reply(self, turn_id: int, text: str) -> None:
+        self._prefill_cancel.set()  # the reply needs the model now
         await self._stop_reply(None)
         reply = ReplyTurn(turn_id, self.mind, self.speaker, self._emit, text, clock=self.clock)
         self._reply = reply
@@ -338,6 +343,7 @@ class Session:
                     "timings_ms": timings,
                     "actions": [a.name for a in reply.result.actions],
                     "emotion": reply.result.emotion,
+                    "prompt_tokens": reply.result.prompt_tokens,
                 }
             ),
         )

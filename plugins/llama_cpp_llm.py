@@ -84,6 +84,7 @@ class LlamaCppModel:
         batch: int = 256,
         seed: int = 7,
         state_dir: Path | None = None,
+        flash_attention: str = "off",
     ) -> None:
         """``state_dir`` keeps the KV state of each stable prefix on disk across restarts."""
         if not path.is_file():
@@ -100,6 +101,7 @@ class LlamaCppModel:
         self._context = min(context, self._model.n_ctx_train())
         self._batch = batch
         self._seed = seed
+        self._flash = FLASH_ATTENTION[flash_attention]
         self._max_slots = slots
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._slots_lock = threading.Lock()
@@ -107,7 +109,8 @@ class LlamaCppModel:
         self.template = ChatTemplate.from_metadata(self._model.metadata())
         self.last_stats = GenerationStats()
         self._memo: OrderedDict[str, list[int]] = OrderedDict()
-        self._states = PrefixStates(state_dir, path) if state_dir is not None else None
+        layout = f"flash={flash_attention}"
+        self._states = PrefixStates(state_dir, path, layout) if state_dir is not None else None
 
     @classmethod
     def from_context(cls, ctx: ProviderContext) -> LlamaCppModel:
@@ -119,6 +122,7 @@ class LlamaCppModel:
             context=s.context,
             seed=s.seed,
             state_dir=ctx.settings.cache_dir / "llm-states",
+            flash_attention=s.flash_attention,
         )
 
     @property
@@ -179,7 +183,7 @@ class LlamaCppModel:
         self._check_budget(tokens, 0)
         slot = self._slot(request.cache_key)
         with slot.lock:
-            self._evaluate(slot, tokens, stable)
+            self._evaluate(slot, tokens, stable, request.cancel)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         tokens, stable = self.prompt_tokens(request)
@@ -212,6 +216,7 @@ class LlamaCppModel:
             params.n_ubatch = self._batch
             params.n_threads = self._threads
             params.n_threads_batch = self._threads
+            params.flash_attn_type = self._flash
             ctx = internals.LlamaContext(model=self._model, params=params, verbose=False)
             batch = internals.LlamaBatch(n_tokens=self._batch, embd=0, n_seq_max=1, verbose=False)
             slot = _Slot(ctx, batch)
@@ -226,8 +231,19 @@ class LlamaCppModel:
                 return
         # Every slot is busy: allow one more rather than block a live conversation.
 
-    def _evaluate(self, slot: _Slot, tokens: list[int], stable: int = 0) -> None:
-        """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one."""
+    def _evaluate(
+        self,
+        slot: _Slot,
+        tokens: list[int],
+        stable: int = 0,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one.
+
+        With ``cancel`` (a prefill a reply may overtake), the new tokens go in small batches
+        and evaluation stops at the first one after ``cancel`` is set: what was evaluated
+        stays cached, and the reply waits at most one small batch for the model.
+        """
         common = _common_prefix(slot.tokens, tokens)
         shifted = self._drop_block(slot, tokens, common)
         if shifted:
@@ -248,7 +264,7 @@ class LlamaCppModel:
                 self._feed(slot, tokens, common, stable)
                 self._states.save(slot)
                 common = stable
-        self._feed(slot, tokens, common, len(tokens))
+        self._feed(slot, tokens, common, len(tokens), cancel)
         stats.prefill_s = time.perf_counter() - start
 
     def _drop_block(self, slot: _Slot, tokens: list[int], common: int) -> int:
@@ -271,9 +287,19 @@ class LlamaCppModel:
     def _can_shift(self, slot: _Slot) -> bool:
         return bool(llama_cpp.llama_memory_can_shift(slot.ctx.memory))
 
-    def _feed(self, slot: _Slot, tokens: list[int], start: int, end: int) -> None:
-        for i in range(start, end, self._batch):
-            self._decode(slot, tokens[i : min(i + self._batch, end)])
+    def _feed(
+        self,
+        slot: _Slot,
+        tokens: list[int],
+        start: int,
+        end: int,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        step = self._batch if cancel is None else PREFILL_STEP
+        for i in range(start, end, step):
+            if cancel is not None and cancel.is_set():
+                return
+            self._decode(slot, tokens[i : min(i + step, end)])
 
     def _decode(self, slot: _Slot, chunk: list[int]) -> None:
         slot.batch.set_batch(batch=chunk, n_past=len(slot.tokens), logits_all=False)
@@ -313,6 +339,8 @@ class LlamaCppModel:
                 if not decided and request.greedy_after and request.greedy_after in text:
                     decided = True
                     sampler.go_greedy()
+                if request.hold is not None:
+                    request.hold.wait(request.cancel)
                 self._decode(slot, [token])
         finally:
             if self.template.source is None:
@@ -327,6 +355,10 @@ class LlamaCppModel:
             sampler.close()
 
 
+# llama.cpp's flash_attn_type values. Its "auto" enables flash attention on CPUs too, where
+# it evaluated prompts at half the speed (docs/benchmarks.md).
+FLASH_ATTENTION = {"auto": -1, "off": 0, "on": 1}
+PREFILL_STEP = 8  # tokens per batch of a prefill that a reply may overtake (~0.2 s)
 SHIFT_MATCH = 32  # tokens that must match to recognise where the kept dialogue resumes
 
 
@@ -342,10 +374,12 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 class PrefixStates:
     """KV states of stable prompt prefixes, saved as files keyed by model and tokens."""
 
-    def __init__(self, folder: Path, model_path: Path) -> None:
+    def __init__(self, folder: Path, model_path: Path, layout: str = "") -> None:
+        """``layout`` names context settings that change the saved cache's layout (flash
+        attention stores V differently), so a state is only loaded where it fits."""
         self.folder = folder
         stat = model_path.stat()
-        self._model_id = f"{model_path.name}:{stat.st_size}".encode()
+        self._model_id = f"{model_path.name}:{stat.st_size}:{layout}".encode()
 
     def _file(self, tokens: Sequence[int]) -> Path:
         digest = hashlib.sha256(self._model_id)

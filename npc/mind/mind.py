@@ -27,7 +27,7 @@ from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
 from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
 from npc.mind.phrases import PhraseSplitter
 from npc.providers.base import ChatMessage, GenerationRequest, LanguageModel
-from npc.threads import iterate_in_thread
+from npc.threads import Hold, iterate_in_thread
 
 INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
 
@@ -35,7 +35,9 @@ INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
 class Recall(Protocol):
     """Where the mind gets notes for a turn: knowledge and what it remembers of the player."""
 
-    def notes(self, query: str) -> list[str]: ...
+    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[str]:
+        """Notes for ``query``; ``in_dialogue`` are player lines the prompt already holds."""
+        ...
 
     def memories(self) -> list[str]: ...
 
@@ -47,6 +49,7 @@ class Exchange:
     user: str
     reply: str
     turn_id: int = 0  # 0: from memory, before this conversation
+    player: str = ""  # the player's own words in ``user``
 
 
 @dataclass
@@ -58,6 +61,7 @@ class TurnResult:
     actions: list[ActionCall] = field(default_factory=list)
     reply_text: str = ""
     events: list[str] = field(default_factory=list)  # game events this turn answered
+    prompt_tokens: int = 0  # prompt tokens the model evaluated for this turn (0: unknown)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -190,6 +194,7 @@ class Mind:
         cancel: threading.Event | None = None,
         *,
         open_ended: bool = False,
+        hold: Hold | None = None,
     ) -> GenerationRequest:
         self._trim_history()
         likely = self._likely(player)
@@ -204,6 +209,7 @@ class Mind:
             cancel=cancel,
             stable_messages=1,
             open_ended=open_ended,
+            hold=hold,
             # Speech is sampled for variety; emotion and actions are decided greedily.
             greedy_after='", "emotion": ' if self.order[0] == "say" else None,
         )
@@ -226,7 +232,9 @@ class Mind:
         return size > budget
 
     def notes(self, player: str) -> list[str]:
-        return self.recall.notes(player) if self.recall and player.strip() else []
+        if not self.recall or not player.strip():
+            return []
+        return self.recall.notes(player, [e.player for e in self.history if e.player])
 
     def warm(self) -> None:
         """Evaluate the conversation so far (persona, scene, earlier exchanges) ahead of the
@@ -234,10 +242,13 @@ class Mind:
         messages = tuple(self._messages(None))
         self.llm.prefill(GenerationRequest(messages, cache_key=self.cache_key, stable_messages=1))
 
-    def prefill(self, partial: str, notes: Sequence[str]) -> None:
-        """Evaluate the prompt up to the player's words while they are still speaking."""
+    def prefill(
+        self, partial: str, notes: Sequence[str], cancel: threading.Event | None = None
+    ) -> None:
+        """Evaluate the prompt up to the player's words while they are still speaking;
+        ``cancel`` stops it early (the reply is about to start)."""
         words = partial.split()[:-1]  # the last word of a partial often changes
-        self.llm.prefill(self.request(" ".join(words), notes, open_ended=True))
+        self.llm.prefill(self.request(" ".join(words), notes, cancel, open_ended=True))
 
     # -- a turn ------------------------------------------------------------------------
 
@@ -249,12 +260,13 @@ class Mind:
         notes: Sequence[str] | None = None,
         cancel: threading.Event | None = None,
         result: TurnResult | None = None,
+        hold: Hold | None = None,
     ) -> AsyncIterator[Event]:
         """Stream the reply to ``player`` (empty: react to pending game events)."""
         result = result if result is not None else TurnResult()
         start = self._clock()
         notes = list(notes) if notes is not None else self.notes(player)
-        request = self.request(player, notes, cancel)
+        request = self.request(player, notes, cancel, hold=hold)
         user = request.messages[-1].content
         result.events, self.pending = self.pending, []
         parser = ReplyParser()
@@ -264,12 +276,13 @@ class Mind:
         emotion: dict[str, Any] = {}
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
         # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.
-        exchange = Exchange(user, "", turn_id)
+        exchange = Exchange(user, "", turn_id, player)
         self.history.append(exchange)
         try:
             async for piece in iterate_in_thread(lambda: self.llm.stream(request)):
                 if "first_token" not in result.timings:
                     result.timings["first_token"] = (self._clock() - start) * 1000
+                    self._note_prompt_cost(result)
                 result.reply_text += piece
                 for item in parser.feed(piece):
                     for event in self._handle(turn_id, item, splitter, phrases, emotion, result):
@@ -286,6 +299,14 @@ class Mind:
         if not emotion:
             yield self._emotion(turn_id, {}, result)
         result.timings["reply_done"] = (self._clock() - start) * 1000
+
+    def _note_prompt_cost(self, result: TurnResult) -> None:
+        """How long the model read this turn's prompt, and how many tokens it had to read
+        (providers that say so; with several sessions a figure may be another's)."""
+        stats = getattr(self.llm, "last_stats", None)
+        if stats is not None:
+            result.timings["prompt_eval"] = stats.prefill_s * 1000
+            result.prompt_tokens = stats.prompt_tokens - stats.cached_tokens
 
     def _reply_text(self, parser: ReplyParser, result: TurnResult) -> str:
         """The reply as the dialogue keeps it: as generated (so the model's cache reuses
@@ -345,7 +366,7 @@ class Mind:
     def remember(self, player: str, said: str, actions: Sequence[dict[str, Any]]) -> None:
         """Put an earlier exchange (from memory, after a reconnect) into the dialogue."""
         reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
-        self.history.append(Exchange(self._user(player, []), reply))
+        self.history.append(Exchange(self._user(player, []), reply, player=player))
 
     def _exchange(self, turn_id: int) -> Exchange | None:
         return next((e for e in reversed(self.history) if e.turn_id == turn_id), None)

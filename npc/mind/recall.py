@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
-MAX_NOTE_CHARS = 240
-# Only clearly relevant lore goes into a turn: each note costs ~50 tokens of prompt
-# evaluation (~0.6 s on 2 cores) after the player stops speaking. Short facts pass lower.
+from npc.knowledge.keywords import terms
+from npc.mind.phrases import ABBREVIATIONS
+
+MAX_NOTE_CHARS = 160
+# Only clearly relevant lore goes into a turn: every token of a note is evaluated after the
+# player stops speaking (~25 ms each on 2 cores). Short facts pass lower.
 FIRST_BAR, SECOND_BAR, FACT_BAR = 0.5, 0.6, 0.4
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def _bar(hit: Any, rank: int) -> float:
@@ -19,6 +25,36 @@ def _bar(hit: Any, rank: int) -> float:
 def _short(text: str, limit: int = MAX_NOTE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in _SENTENCE.split(text):
+        if out and out[-1].rsplit(" ", 1)[-1].lower().rstrip(".") in ABBREVIATIONS:
+            out[-1] += " " + piece  # "Mr. Sato" is one sentence
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def focus(text: str, query: str, limit: int = MAX_NOTE_CHARS) -> str:
+    """The sentences of ``text`` that share the most words with ``query``, in their own order,
+    within ``limit`` characters: a chunk of lore is several facts and a turn needs one or two."""
+    text = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    sentences = _sentences(" ".join(text.split()))
+    if not sentences:
+        return ""
+    wanted = set(terms(query))
+    scores = [len(wanted & set(terms(x))) for x in sentences]
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    chosen = [order[0]]
+    used = len(sentences[order[0]])
+    for i in order[1:]:
+        if used + 1 + len(sentences[i]) > limit:
+            break
+        chosen.append(i)
+        used += 1 + len(sentences[i])
+    return _short(" ".join(sentences[i] for i in sorted(chosen)), limit)
 
 
 class KnowledgeRecall:
@@ -44,14 +80,18 @@ class KnowledgeRecall:
         self.k = k
         self.k_memories = memories
 
-    def notes(self, query: str) -> list[str]:
+    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[str]:
         hits = self.knowledge.retrieve(self.character_id, query, k=self.k)
-        out = [_short(h.text) for i, h in enumerate(hits) if h.score >= _bar(h, i)]
+        out = [focus(h.text, query) for i, h in enumerate(hits) if h.score >= _bar(h, i)]
         if self.memory is None:
             return out
-        for m in self.memory.recall(query, k=self.k_memories, kinds=("summary", "turn")):
+        # A turn still in the prompt's dialogue would only be read twice.
+        shown = {f"Player: {line.strip()}" for line in in_dialogue}
+        found = self.memory.recall(query, k=self.k_memories + len(shown), kinds=("summary", "turn"))
+        fresh = [m for m in found if not (m.kind == "turn" and m.text.split("\n")[0] in shown)]
+        for m in fresh[: self.k_memories]:
             if m.relevance > 0.45:
-                out.append("Earlier: " + _short(m.text.replace("\n", " ")))
+                out.append("Earlier: " + focus(m.text, query))
         return out
 
     def memories(self) -> list[str]:

@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from npc.threads import Hold
+
 ASR_SAMPLE_RATE = 16_000
 
 
@@ -132,6 +134,7 @@ class GenerationRequest:
     greedy_after: str | None = None  # once the reply contains this, pick the likeliest tokens
     seed: int | None = None  # sampling seed (simulation runs differ by it); None: the model's
     open_ended: bool = False  # prefill only: the last message is still being written
+    hold: Hold | None = None  # generation pauses between tokens while this is held
 
 
 @runtime_checkable

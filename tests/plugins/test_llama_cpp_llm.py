@@ -103,11 +103,16 @@ def test_dropping_old_dialogue_slides_the_cache_instead_of_reevaluating(
     runtime: Runtime,
 ) -> None:
     llm: LlamaCppModel = runtime.llm
-    turns = [ChatMessage("user" if i % 2 == 0 else "assistant", f"Line number {i} " * 12)
-             for i in range(8)]
+    turns = [
+        ChatMessage("user" if i % 2 == 0 else "assistant", f"Line number {i} " * 12)
+        for i in range(8)
+    ]
     ask_ = lambda msgs: GenerationRequest(  # noqa: E731
-        (SYSTEM, *msgs, ChatMessage("user", "and now?")), max_tokens=4, temperature=0,
-        cache_key="test-shift")
+        (SYSTEM, *msgs, ChatMessage("user", "and now?")),
+        max_tokens=4,
+        temperature=0,
+        cache_key="test-shift",
+    )
     list(llm.stream(ask_(turns)))
     list(llm.stream(ask_(turns[2:])))  # the oldest exchange left the prompt
     stats = llm.last_stats

@@ -1,0 +1,61 @@
+from npc.knowledge.memory import Memory
+from npc.mind.recall import MAX_NOTE_CHARS, KnowledgeRecall, focus
+
+LORE = """## Tonkotsu
+The house tonkotsu is pork-bone broth simmered for eighteen hours. It is served with thin
+noodles and chashu pork. A bowl costs 12 credits.
+
+## Miso
+The miso ramen uses red and white miso from Hokkaido."""
+
+
+def test_focus_keeps_the_sentences_that_answer_the_question() -> None:
+    note = focus(LORE, "How much does a bowl cost?")
+    assert "12 credits" in note
+    assert "#" not in note
+    assert len(note) <= MAX_NOTE_CHARS
+
+
+def test_focus_keeps_the_original_order_of_what_it_chose() -> None:
+    note = focus(LORE, "tonkotsu broth and its noodles", limit=200)
+    assert note.index("broth") < note.index("noodles")
+
+
+def test_focus_falls_back_to_the_opening_when_no_word_matches() -> None:
+    assert focus(LORE, "zzz").startswith("The house tonkotsu")
+
+
+def test_focus_shortens_one_long_sentence_to_the_limit() -> None:
+    note = focus("word " * 100 + ".", "word", limit=50)
+    assert len(note) <= 50 and note.endswith("...")
+
+
+def test_focus_of_nothing_is_empty() -> None:
+    assert focus("## only a heading", "anything") == ""
+
+
+class ScriptedMemory:
+    """Test double for PlayerMemory.recall: two past turns, best first."""
+
+    def recall(self, query: str, k: int = 5, *, kinds: object = None) -> list[Memory]:
+        turns = ["Player: a bowl of miso\nMe: Coming up.", "Player: miso again?\nMe: Sure."]
+        return [Memory(t, "turn", 3.0, 0.0, relevance=0.9) for t in turns][:k]
+
+
+class ScriptedKnowledge:
+    def memory(self, character_id: str, player_id: str) -> ScriptedMemory:
+        return ScriptedMemory()
+
+    def retrieve(self, character_id: str, query: str, k: int = 2) -> list[object]:
+        return []
+
+
+def test_turns_still_in_the_dialogue_are_not_recalled_again() -> None:
+    recall = KnowledgeRecall(ScriptedKnowledge(), "jin", "p1")
+    assert recall.notes("miso") == ["Earlier: Player: a bowl of miso Me: Coming up."]
+    assert recall.notes("miso", ["a bowl of miso"]) == ["Earlier: Player: miso again? Me: Sure."]
+
+
+def test_focus_does_not_cut_a_sentence_at_mr() -> None:
+    lore = "Their agent is a man called Mr. Sato. He visits on Fridays."
+    assert focus(lore, "who is the agent", limit=40) == "Their agent is a man called Mr. Sato."

@@ -1,0 +1,58 @@
+"""ReplyTurn with scripted test doubles for the mind and the voice."""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from npc.events import Event, Phrase, ReplyText, SpeechAudio
+from npc.mind.mind import TurnResult
+from npc.reply_turn import ReplyTurn
+from npc.threads import Hold
+
+
+class ScriptedMind:
+    """Yields two phrases; records whether the model would have been held after each."""
+
+    def __init__(self) -> None:
+        self.held_after: list[bool] = []
+
+    async def respond(
+        self, turn_id: int, player: str, *, hold: Hold, **_: Any
+    ) -> AsyncIterator[Event]:
+        for text in ("Coming right up,", "one bowl of ramen."):
+            yield ReplyText(turn_id, text)
+            yield Phrase(turn_id, 0, text)
+            await asyncio.sleep(0.05)
+            self.held_after.append(hold.held)
+
+
+class ScriptedSpeaker:
+    """One 100 ms chunk per phrase, after a pause that stands for synthesis."""
+
+    def __init__(self, hold_seen: list[bool], turn: list[ReplyTurn]) -> None:
+        self.hold_seen = hold_seen
+        self.turn = turn
+
+    def speak(self, turn_id: int, index: int, text: str) -> Iterator[SpeechAudio]:
+        self.hold_seen.append(self.turn[0].hold.held)
+        yield SpeechAudio(turn_id, index, b"\0\0" * 1600, 16000, text, [])
+
+
+async def test_the_model_is_held_while_the_first_phrase_is_synthesized() -> None:
+    sent: list[Event] = []
+
+    async def emit(event: Event) -> None:
+        sent.append(event)
+
+    mind = ScriptedMind()
+    seen: list[bool] = []
+    box: list[ReplyTurn] = []
+    turn = ReplyTurn(1, mind, ScriptedSpeaker(seen, box), emit, "ramen please")  # type: ignore[arg-type]
+    box.append(turn)
+    result = await turn.run()
+    assert isinstance(result, TurnResult)
+    audio = [e for e in sent if isinstance(e, SpeechAudio)]
+    assert [a.index for a in audio] == [0, 1]
+    assert seen == [True, False]  # held for the first phrase only
+    assert not turn.hold.held
+    assert "first_audio" in result.timings
