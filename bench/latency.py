@@ -53,6 +53,16 @@ COMMANDS = [
     "Where is the storage room?",
     "Bring me some green tea.",
     "Thanks, that was delicious.",
+    "What time do you close tonight?",
+    "Hand me the chopsticks, please.",
+    "Is the spicy tantanmen very hot?",
+    "Go over to the counter.",
+    "Who is the man in the grey suit?",
+    "Which one is table 2?",
+    "How much is a bowl of shoyu?",
+    "Cook me a bowl of tonkotsu.",
+    "Do you make the noodles yourself?",
+    "See you tomorrow, Jin.",
 ]
 SR = 16000
 CHUNK_MS = 20

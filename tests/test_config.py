@@ -33,3 +33,12 @@ def test_bad_values_are_a_config_error(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("NPC_CONFIG", str(toml))
     with pytest.raises(ConfigError, match="cannot read the settings file"):
         load_settings()
+
+
+def test_flash_attention_is_off_by_default_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().llm.flash_attention == "off"
+    monkeypatch.setenv("NPC_LLM__FLASH_ATTENTION", "on")
+    assert load_settings().llm.flash_attention == "on"
+    monkeypatch.setenv("NPC_LLM__FLASH_ATTENTION", "fast")
+    with pytest.raises(ConfigError, match="llm.flash_attention"):
+        load_settings()

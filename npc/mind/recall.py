@@ -10,6 +10,7 @@ from npc.knowledge.keywords import terms
 from npc.mind.phrases import ABBREVIATIONS
 
 MAX_NOTE_CHARS = 160
+MEMORY_NOTE_CHARS = 100  # a reminder of an earlier exchange, not a transcript of it
 # Only clearly relevant lore goes into a turn: every token of a note is evaluated after the
 # player stops speaking (~25 ms each on 2 cores). Short facts pass lower.
 FIRST_BAR, SECOND_BAR, FACT_BAR = 0.5, 0.6, 0.4
@@ -91,7 +92,7 @@ class KnowledgeRecall:
         fresh = [m for m in found if not (m.kind == "turn" and m.text.split("\n")[0] in shown)]
         for m in fresh[: self.k_memories]:
             if m.relevance > 0.45:
-                out.append("Earlier: " + focus(m.text, query))
+                out.append("Earlier: " + focus(m.text, query, MEMORY_NOTE_CHARS))
         return out
 
     def memories(self) -> list[str]:

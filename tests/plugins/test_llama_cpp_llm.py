@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from npc.actions.validate import validate_call
 from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import ChatMessage, GenerationRequest
 from npc.runtime import Runtime
+from npc.threads import Hold
 from plugins.llama_cpp_llm import LlamaCppModel
 
 SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
@@ -121,3 +123,33 @@ def test_dropping_old_dialogue_slides_the_cache_instead_of_reevaluating(
     reference = "".join(llm.stream(ask_(turns[2:])))
     fresh = LlamaCppModel(llm.path, threads=2, context=2048, slots=1)
     assert "".join(fresh.stream(ask_(turns[2:]))) == reference
+
+
+def test_a_cancelled_prefill_stops_early_and_keeps_what_it_read(runtime: Runtime) -> None:
+    llm: LlamaCppModel = runtime.llm
+    cancel = threading.Event()
+    cancel.set()
+    long_line = "Tell me about " + "noodles and broth, " * 40
+    llm.prefill(ask(long_line, cancel=cancel))
+    assert llm.last_stats.prefill_s < 1.0  # stopped before the first small batch
+    llm.prefill(ask(long_line))
+    read = llm.last_stats.prompt_tokens - llm.last_stats.cached_tokens
+    assert read > 100
+    "".join(llm.stream(ask(long_line)))
+    assert llm.last_stats.cached_tokens >= llm.last_stats.prompt_tokens - 1
+
+
+def test_a_hold_pauses_generation_between_tokens(runtime: Runtime) -> None:
+    hold = Hold()
+    pieces: list[str] = []
+    released = threading.Timer(0.5, hold.release)
+    for piece in runtime.llm.stream(ask("Count from one to ten in words.", hold=hold)):
+        pieces.append(piece)
+        if len(pieces) == 1:
+            hold.hold()
+            started = time.monotonic()
+            released.start()
+        if len(pieces) == 2:
+            assert time.monotonic() - started >= 0.4
+            break
+    assert len(pieces) == 2
