@@ -138,7 +138,8 @@ class Session:
 
     async def _warm(self) -> None:
         try:
-            await asyncio.to_thread(self.mind.warm)
+            cancel = self._prefill_cancel = threading.Event()
+            await asyncio.to_thread(self.mind.warm, cancel)
         except NpcError as exc:  # only a missed speed-up
             log.warning("warm-up failed: %s", exc.message)
         finally:
@@ -330,6 +331,8 @@ class Session:
             self._reply = None
             await self._record(reply.player_text, reply.result, reply.result.say)
             await self._end_turn(reply, interrupted=False)
+            if self._prefill is None and self._reply is None and not self.closed:
+                self._prefill = asyncio.create_task(self._warm())
 
     async def _end_turn(self, reply: ReplyTurn, *, interrupted: bool) -> None:
         timings = self._timings(reply)

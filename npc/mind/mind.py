@@ -236,11 +236,21 @@ class Mind:
             return []
         return self.recall.notes(player, [e.player for e in self.history if e.player])
 
-    def warm(self) -> None:
-        """Evaluate the conversation so far (persona, scene, earlier exchanges) ahead of the
-        first turn; a returning player's history is otherwise read when they first speak."""
-        messages = tuple(self._messages(None))
-        self.llm.prefill(GenerationRequest(messages, cache_key=self.cache_key, stable_messages=1))
+    def warm(self, cancel: threading.Event | None = None) -> None:
+        """Evaluate the conversation so far (persona, scene, earlier exchanges, the opening
+        of the player's next line) between turns: a returning player's history is otherwise
+        read when they first speak, and every token read now is one less after they stop."""
+        self._trim_history()
+        messages = (*self._messages(None), ChatMessage("user", ""))
+        self.llm.prefill(
+            GenerationRequest(
+                messages,
+                cache_key=self.cache_key,
+                stable_messages=1,
+                cancel=cancel,
+                open_ended=True,
+            )
+        )
 
     def prefill(
         self, partial: str, notes: Sequence[str], cancel: threading.Event | None = None

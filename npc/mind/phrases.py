@@ -16,7 +16,7 @@ _SOFT_BREAK = ",;:—–"
 class PhraseSplitter:
     """``feed`` text, get complete phrases; ``flush`` returns what remains at the end."""
 
-    def __init__(self, *, first_min_words: int = 4, min_words: int = 8) -> None:
+    def __init__(self, *, first_min_words: int = 2, min_words: int = 8) -> None:
         self._buf = ""
         self._first_min_words = first_min_words
         self._min_words = min_words

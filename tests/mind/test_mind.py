@@ -93,3 +93,18 @@ async def test_an_interruption_keeps_only_what_was_said(runtime: Runtime) -> Non
     m.interrupted(1, "Eighteen hours of", result)
     assert '"say": "Eighteen hours of"' in m.history[-1].reply
     assert m.pending == ["the player interrupted you"]
+
+
+async def test_warming_between_turns_leaves_only_the_new_line_to_read(runtime: Runtime) -> None:
+    m = mind(runtime)
+    m.cache_key = "test-mind-warm"
+    await reply(m, "hello there")
+    m.warm()
+    request = m.request("how are you today?", [])
+    tokens, _ = runtime.llm.prompt_tokens(request)
+    "".join(runtime.llm.stream(request))
+    stats = runtime.llm.last_stats
+    user_and_reply_opening = len(tokens) - stats.cached_tokens
+    # The dialogue and the opening of the player's message were read before they spoke.
+    assert stats.cached_tokens > 0
+    assert user_and_reply_opening <= runtime.llm.count_tokens(request.messages[-1].content) + 12

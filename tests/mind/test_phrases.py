@@ -18,14 +18,14 @@ def split(text: str, step: int = 1) -> list[str]:
 def test_sentences_and_an_early_first_phrase() -> None:
     text = "Well now, my good friend, sit down. Mr. Sato wants the shop for 3.5 million! No way"
     assert split(text) == [
-        "Well now, my good friend,",
-        "sit down.",
+        "Well now,",
+        "my good friend, sit down.",
         "Mr. Sato wants the shop for 3.5 million!",
         "No way",
     ]
 
 
-def test_short_opening_waits_for_more_words() -> None:
+def test_a_one_word_opening_waits_for_more_words() -> None:
     assert split("Hi, friend. Sit.") == ["Hi, friend.", "Sit."]
 
 
