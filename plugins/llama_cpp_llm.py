@@ -31,6 +31,7 @@ from llama_cpp import _internals as internals
 from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.providers.registry import ProviderContext
+from npc.threads import Hold
 from plugins.chat_template import ChatTemplate
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class LlamaCppModel:
         self._check_budget(tokens, 0)
         slot = self._slot(request.cache_key)
         with slot.lock:
-            self._evaluate(slot, tokens, stable, request.cancel)
+            self._evaluate(slot, tokens, stable, request.cancel, request.hold)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         tokens, stable = self.prompt_tokens(request)
@@ -237,12 +238,14 @@ class LlamaCppModel:
         tokens: list[int],
         stable: int = 0,
         cancel: threading.Event | None = None,
+        hold: Hold | None = None,
     ) -> None:
         """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one.
 
         With ``cancel`` (a prefill a reply may overtake), the new tokens go in small batches
         and evaluation stops at the first one after ``cancel`` is set: what was evaluated
-        stays cached, and the reply waits at most one small batch for the model.
+        stays cached, and the reply waits at most one small batch for the model. ``hold``
+        pauses it between batches (speech recognition needs the cores).
         """
         common = _common_prefix(slot.tokens, tokens)
         shifted = self._drop_block(slot, tokens, common)
@@ -264,7 +267,7 @@ class LlamaCppModel:
                 self._feed(slot, tokens, common, stable)
                 self._states.save(slot)
                 common = stable
-        self._feed(slot, tokens, common, len(tokens), cancel)
+        self._feed(slot, tokens, common, len(tokens), cancel, hold)
         stats.prefill_s = time.perf_counter() - start
 
     def _drop_block(self, slot: _Slot, tokens: list[int], common: int) -> int:
@@ -294,9 +297,12 @@ class LlamaCppModel:
         start: int,
         end: int,
         cancel: threading.Event | None = None,
+        hold: Hold | None = None,
     ) -> None:
         step = self._batch if cancel is None else PREFILL_STEP
         for i in range(start, end, step):
+            if hold is not None:
+                hold.wait(cancel)
             if cancel is not None and cancel.is_set():
                 return
             self._decode(slot, tokens[i : min(i + step, end)])

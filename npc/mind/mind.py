@@ -253,12 +253,16 @@ class Mind:
         )
 
     def prefill(
-        self, partial: str, notes: Sequence[str], cancel: threading.Event | None = None
+        self,
+        partial: str,
+        notes: Sequence[str],
+        cancel: threading.Event | None = None,
+        hold: Hold | None = None,
     ) -> None:
         """Evaluate the prompt up to the player's words while they are still speaking;
-        ``cancel`` stops it early (the reply is about to start)."""
+        ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
         words = partial.split()[:-1]  # the last word of a partial often changes
-        self.llm.prefill(self.request(" ".join(words), notes, cancel, open_ended=True))
+        self.llm.prefill(self.request(" ".join(words), notes, cancel, open_ended=True, hold=hold))
 
     # -- a turn ------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Cut streamed reply text into phrases to speak, each as soon as it is complete.
 
-The first phrase may end at a comma once it has a few words, so the character starts
-speaking early; later ones prefer sentence ends, which sound more natural.
+The first phrase may end at a comma once it has a few words, or after a handful of words
+with no mark at all, so the character starts speaking early; later ones prefer sentence
+ends, which sound more natural.
 """
 
 from __future__ import annotations
@@ -11,14 +12,27 @@ import re
 ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e"])
 _SENTENCE_END = ".!?…"
 _SOFT_BREAK = ",;:—–"
+_WORD = re.compile(r"\S+(?=\s)")
+_LEADING = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the to of in on at for from with by and or but if as my your his her our their "
+        "its this that these those is are was be i you we they he she it",
+    )
+)
 
 
 class PhraseSplitter:
     """``feed`` text, get complete phrases; ``flush`` returns what remains at the end."""
 
-    def __init__(self, *, first_min_words: int = 2, min_words: int = 8) -> None:
+    def __init__(
+        self, *, first_min_words: int = 2, first_max_words: int = 5, min_words: int = 8
+    ) -> None:
+        """``first_max_words``: the first phrase is cut after this many words even without a
+        mark (0: never); the rest of the reply is generated while those words play."""
         self._buf = ""
         self._first_min_words = first_min_words
+        self._first_max_words = first_max_words
         self._min_words = min_words
         self._emitted = 0
 
@@ -48,6 +62,13 @@ class PhraseSplitter:
                 return i + 1
             if ch in _SOFT_BREAK and _words(buf[:i]) >= soft_min:
                 return i + 1
+        if self._emitted == 0 and self._first_max_words:
+            # A word is complete once whitespace follows it; a phrase should not end on
+            # "the" or "to", which would be voiced as if the sentence stopped there.
+            words = list(_WORD.finditer(buf))
+            for m in words[self._first_max_words - 1 :]:
+                if m.group().lower() not in _LEADING:
+                    return m.end()
         return None
 
     @staticmethod

@@ -46,6 +46,7 @@ from npc.providers.base import (
     Transcript,
     VoiceActivityDetector,
 )
+from npc.threads import Hold
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
 
 Frame = bytes | bytearray | memoryview | NDArray[np.generic]
@@ -103,11 +104,13 @@ class Listener:
         max_pending_finals: int = 2,
         first_turn_id: int = 1,
         turn_config: TurnConfig | None = None,
+        busy: Hold | None = None,
     ) -> None:
         """``vad`` may be shared: a detector with ``new_stream()`` gives this listener its own.
 
         ``turn_config`` overrides the turn-taking thresholds; the keyword arguments still
-        set end of turn, turn length and push-to-talk.
+        set end of turn, turn length and push-to-talk. ``busy`` is held while an ASR call
+        runs, so work that can wait (evaluating the prompt ahead) leaves it the cores.
         """
         base = turn_config or TurnConfig()
         self.config = TurnConfig(
@@ -144,6 +147,7 @@ class Listener:
         self._last_partial = ""
         self._out: asyncio.Queue[Event | BaseException | _Done] = asyncio.Queue()
         self._progress = asyncio.Event()
+        self._busy = busy
         self.next_turn_id = first_turn_id
 
     @property
@@ -287,6 +291,8 @@ class Listener:
         self._task = asyncio.create_task(self._transcribe(job))
 
     async def _transcribe(self, job: _Job) -> None:
+        if self._busy is not None:
+            self._busy.hold()
         try:
             transcript = await asyncio.to_thread(
                 self._asr.transcribe, job.audio, language=self._language, prompt=self._prompt
@@ -297,6 +303,8 @@ class Listener:
             self._out.put_nowait(exc)
             return
         finally:
+            if self._busy is not None:
+                self._busy.release()
             self._in_flight = None
             self._progress.set()
         self._done(job, self._clean(transcript))

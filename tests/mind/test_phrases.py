@@ -29,6 +29,21 @@ def test_a_one_word_opening_waits_for_more_words() -> None:
     assert split("Hi, friend. Sit.") == ["Hi, friend.", "Sit."]
 
 
+def test_a_long_first_clause_is_cut_after_a_handful_of_words() -> None:
+    text = "I will bring you a bowl of the house special tonight. Sit."
+    assert split(text) == ["I will bring you a bowl", "of the house special tonight.", "Sit."]
+    assert split("Tell me what you want to eat. Now.")[0] == "Tell me what you want"
+
+
+def test_the_first_phrase_does_not_end_on_a_little_word() -> None:
+    assert split("Go over there to the counter and wait.")[0] == "Go over there to the counter"
+
+
+def test_no_cut_without_marks_when_turned_off() -> None:
+    s = PhraseSplitter(first_max_words=0)
+    assert s.feed("one two three four five six seven ") == []
+
+
 @given(st.text(alphabet="abc ,.!?", max_size=80), st.integers(min_value=1, max_value=7))
 def test_nothing_is_lost_or_reordered(text: str, step: int) -> None:
     assert " ".join(split(text, step)).split() == text.split()

@@ -153,3 +153,15 @@ def test_a_hold_pauses_generation_between_tokens(runtime: Runtime) -> None:
             assert time.monotonic() - started >= 0.4
             break
     assert len(pieces) == 2
+
+
+def test_a_held_prefill_waits_between_batches(runtime: Runtime) -> None:
+    """The prefill run beside speech recognition waits while ASR holds the cores."""
+    llm: LlamaCppModel = runtime.llm
+    hold, cancel = Hold(), threading.Event()
+    hold.hold()
+    threading.Timer(0.5, hold.release).start()
+    started = time.monotonic()
+    llm.prefill(ask("Where do you buy your pork bones, friend?", cancel=cancel, hold=hold))
+    assert time.monotonic() - started >= 0.4
+    assert llm.last_stats.prompt_tokens > llm.last_stats.cached_tokens

@@ -11,6 +11,7 @@ import pytest
 
 from npc.errors import AudioFormatError
 from npc.events import Event, FinalTranscript, PartialTranscript, SpeechStarted, SpeechStopped
+from npc.threads import Hold
 from npc.voice.listener import Listener
 from plugins.faster_whisper_asr import WhisperRecognizer
 from plugins.silero_vad import SileroVad
@@ -272,6 +273,24 @@ async def test_asr_is_called_once_at_a_time(silero: SileroVad, sentences) -> Non
     check_turn_order(events)
     assert len(of(FinalTranscript, events)) == 2
     assert SlowAsr.calls < audio.size / SR / 0.4 + 4
+
+
+async def test_busy_is_held_while_asr_runs(silero: SileroVad, sentences) -> None:
+    """Work that can wait (the prompt read ahead) sees the hold exactly while ASR runs."""
+    busy = Hold()
+    seen: list[bool] = []
+
+    class WatchedAsr:
+        def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
+            from npc.providers.base import Transcript
+
+            seen.append(busy.held)
+            return Transcript("words", "en", 0.0)
+
+    audio = np.concatenate([silence(0.3), sentences[6].audio, silence(0.8)])
+    events = await listen(Listener(WatchedAsr(), silero, busy=busy), pcm_chunks(audio))
+    assert of(FinalTranscript, events) and seen and all(seen)
+    assert not busy.held
 
 
 async def test_consumer_may_stop_early(whisper: WhisperRecognizer, silero: SileroVad, sentences):
