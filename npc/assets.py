@@ -20,6 +20,7 @@ import importlib.util
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -231,13 +232,13 @@ def _resolve_bundled(model: BundledModel, cache_dir: Path, full_check: bool) -> 
         file = cache_dir / "models" / model.filename
         if not file.exists():
             source = _resolve_bundled(BUNDLED[model.made_from.source], cache_dir, full_check)
-            _requantize(model, source.path, file)
+            _requantize(model, source.path, file, cache_dir)
     elif len(sources) == 1:
         file = sources[0]
     else:
         file = cache_dir / "models" / model.filename
         if not file.exists() or file.stat().st_size != sum(s.stat().st_size for s in sources):
-            _join(model, sources, file)
+            _join(model, sources, file, cache_dir)
     _verify(model, file, cache_dir, full_check)
     path = file.parent if model.is_directory else file
     return ResolvedModel(
@@ -245,71 +246,98 @@ def _resolve_bundled(model: BundledModel, cache_dir: Path, full_check: bool) -> 
     )
 
 
-def _join(model: BundledModel, sources: list[Path], target: Path) -> None:
-    """Concatenate the parts into ``target`` atomically, checking the digest on the way."""
+def _write_checked(
+    model: BundledModel,
+    target: Path,
+    cache_dir: Path,
+    write: Callable[[Path], None],
+    mismatch: Callable[[str], str],
+) -> None:
+    """Write ``target`` through a temporary file that only takes its place when its sha256
+    is the model's (``mismatch`` words the error otherwise); the check is stamped, so
+    ``_verify`` does not hash the file again."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as out:
-            for src in sources:
-                with src.open("rb") as f:
-                    while chunk := f.read(1 << 22):
-                        digest.update(chunk)
-                        out.write(chunk)
-        if digest.hexdigest() != model.sha256:
-            raise ModelAssetError(_corrupt(model, digest.hexdigest()))
+        write(Path(tmp))
+        found = sha256_of(Path(tmp))
+        if found != model.sha256:
+            raise ModelAssetError(mismatch(found))
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    _save_stamp(*_stamp(model, target, cache_dir))
 
 
-def _requantize(model: BundledModel, source: Path, target: Path) -> None:
+def _join(model: BundledModel, sources: list[Path], target: Path, cache_dir: Path) -> None:
+    """Concatenate the parts into ``target``."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as out:
+            for src in sources:
+                with src.open("rb") as f:
+                    while chunk := f.read(1 << 22):
+                        out.write(chunk)
+
+    _write_checked(model, target, cache_dir, write, lambda found: _corrupt(model, found))
+
+
+def _requantize(model: BundledModel, source: Path, target: Path, cache_dir: Path) -> None:
     """Make ``target`` from ``source`` with llama.cpp's quantizer (a few seconds, once)."""
-    assert model.made_from is not None
+    made = model.made_from
+    assert made is not None
     import ctypes
 
     import llama_cpp
 
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{model.made_from.ftype}")
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{made.ftype}")
     params.allow_requantize = True
     params.nthread = os.cpu_count() or 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         code = llama_cpp.llama_model_quantize(
-            str(source).encode(), tmp.encode(), ctypes.byref(params)
+            str(source).encode(), str(tmp).encode(), ctypes.byref(params)
         )
         if code != 0:
             raise ModelAssetError(
                 f"llama.cpp could not make {model.name} from {source} (error {code})"
             )
-        found = sha256_of(Path(tmp))
-        if found != model.sha256:
-            raise ModelAssetError(
-                f"{model.name} made from {model.made_from.source} has sha256 {found[:16]}..., "
-                f"expected {model.sha256[:16]}...; it is only known good as made by "
-                f"llama-cpp-python 0.3.36: reinstall that version or use "
-                f"{model.made_from.source}"
-            )
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    def mismatch(found: str) -> str:
+        return (
+            f"{model.name} made from {made.source} has sha256 {found[:16]}..., "
+            f"expected {model.sha256[:16]}...; it is only known good as made by "
+            f"llama-cpp-python 0.3.36: reinstall that version or use {made.source}"
+        )
+
+    _write_checked(model, target, cache_dir, write, mismatch)
 
 
-def _verify(model: BundledModel, file: Path, cache_dir: Path, full_check: bool) -> None:
+def _stamp(model: BundledModel, file: Path, cache_dir: Path) -> tuple[Path, dict[str, object]]:
+    """Where the record of a file's check lives, and what it says while the file is unchanged."""
     stat = file.stat()
-    stamp = cache_dir / "verified" / f"{model.name}.json"
-    expected = {
+    expected: dict[str, object] = {
         "path": str(file),
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
         "sha256": model.sha256,
     }
+    return cache_dir / "verified" / f"{model.name}.json", expected
+
+
+def _save_stamp(stamp: Path, expected: dict[str, object]) -> None:
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps(expected))
+    except OSError:
+        pass  # a read-only cache costs a re-hash next time, nothing else
+
+
+def _verify(model: BundledModel, file: Path, cache_dir: Path, full_check: bool) -> None:
+    stamp, expected = _stamp(model, file, cache_dir)
     if not full_check and stamp.is_file():
         try:
             if json.loads(stamp.read_text()) == expected:
@@ -319,11 +347,7 @@ def _verify(model: BundledModel, file: Path, cache_dir: Path, full_check: bool) 
     found = sha256_of(file)
     if found != model.sha256:
         raise ModelAssetError(_corrupt(model, found))
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps(expected))
-    except OSError:
-        pass  # a read-only cache costs a re-hash next time, nothing else
+    _save_stamp(stamp, expected)
 
 
 def _corrupt(model: BundledModel, found: str) -> str:
