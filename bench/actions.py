@@ -3,12 +3,16 @@
     .venv/bin/python bench/actions.py                       # say-first replies (the default)
     .venv/bin/python bench/actions.py --order act_first     # actions before speech
     .venv/bin/python bench/actions.py --limit 10 -v
+    .venv/bin/python bench/actions.py --ahead 1           # as in a session: prompt read ahead
 
 Each line of bench/data/actions.yaml is said to its character in a fresh conversation; the
 actions the mind emits are compared with the expected calls. Prints the share of replies
 that were schema-valid (every emitted call passed validation), the share with exactly the
 expected actions and arguments, and latency figures (first token, first phrase, action
 decision) as p50/p95.
+
+``--ahead N`` reads the prompt ahead as a session does while the player speaks: from the
+line without its last N words (a partial transcript), then answers the whole line.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ async def one(
         cache_key="bench-actions",
         intents=runtime.intents(loaded) if HINTS else None,
     )
+    words = case["say"].split()
+    if AHEAD and len(words) > AHEAD:
+        mind.prefill(" ".join(words[:-AHEAD]), [])
     result = TurnResult()
     calls: list[ActionCall] = []
     valid = True
@@ -72,6 +79,7 @@ async def one(
 
 
 HINTS = True
+AHEAD = 0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -85,9 +93,11 @@ async def main() -> None:
     ap.add_argument("--cases", type=Path, default=ROOT / "bench" / "data" / "actions.yaml")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--no-hints", action="store_true", help="no nearest-example action hints")
+    ap.add_argument("--ahead", type=int, default=0, help="read ahead without the last N words")
     args = ap.parse_args()
-    global HINTS
+    global HINTS, AHEAD
     HINTS = not args.no_hints
+    AHEAD = args.ahead
     order = SAY_FIRST if args.order == "say_first" else ACT_FIRST
     cases = load_cases(args.cases)[: args.limit or None]
     runtime = Runtime(load_settings())

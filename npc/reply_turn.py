@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from npc.events import Event, Phrase, SpeechAudio
 from npc.mind.mind import Mind, TurnResult
+from npc.mind.recall import Note
 from npc.threads import Hold, iterate_in_thread
 from npc.voice.speaker import Speaker
 
@@ -40,7 +41,7 @@ class ReplyTurn:
     speaker: Speaker | None  # None: text only
     emit: Emit
     player_text: str
-    notes: list[str] | None = None
+    notes: list[Note] | None = None
     clock: Callable[[], float] = time.perf_counter
     result: TurnResult = field(default_factory=TurnResult)
     cancel: threading.Event = field(default_factory=threading.Event)

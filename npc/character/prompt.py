@@ -138,10 +138,11 @@ def user_text(
     knowledge: Sequence[str] = (),
     events: Sequence[str] = (),
     player_name: str = "Player",
-    scene: Scene | None = None,
+    mentioned: Sequence[tuple[str, str]] = (),
     likely: Sequence[str] = (),
 ) -> str:
-    """One turn of the player, with the notes that came with it.
+    """One turn of the player, with the notes that came with it; ``mentioned`` are scene
+    entries the player named, as ``mentions`` finds them, ``likely`` the likely actions.
 
     The longest part (knowledge) comes first and the parts that depend on the exact words
     last, so what was evaluated from a partial transcript mostly stays valid.
@@ -150,9 +151,8 @@ def user_text(
     if knowledge:
         lines.append("Knowledge: " + " | ".join(k.strip().replace("\n", " ") for k in knowledge))
     lines.extend(f"[Game: {e.strip()}]" for e in events)
-    named = mentions(player, scene) if scene is not None else []
-    if named:
-        lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in named))
+    if mentioned:
+        lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in mentioned))
     if likely:
         lines.append("Likely action: " + " or ".join(likely))
     if player.strip():

@@ -67,8 +67,9 @@ class Memory:
     importance: float
     created: float
     score: float = 0.0
-    relevance: float = 0.0
+    relevance: float = 0.0  # scaled over the candidates: the best one is always 1
     recency: float = 0.0
+    similarity: float = 0.0  # the query's cosine with it, comparable across queries
 
 
 @dataclass
@@ -176,14 +177,16 @@ class PlayerMemory:
         if not rows or k <= 0:
             return []
         now = self._clock()
-        relevance = self._relevance(query, [v for _, v in rows], [m.text for m, _ in rows])
+        relevance, similarity = self._relevance(
+            query, [v for _, v in rows], [m.text for m, _ in rows]
+        )
         half_life = self._config.recency_half_life_h * 3600.0
         w = self._weights
         scored = []
-        for (m, _), rel in zip(rows, relevance, strict=True):
+        for (m, _), rel, sim in zip(rows, relevance, similarity, strict=True):
             recency = 0.5 ** (max(now - m.created, 0.0) / half_life)
             score = w.relevance * rel + w.recency * recency + w.importance * m.importance / 10.0
-            scored.append(Memory(m.text, m.kind, m.importance, m.created, score, rel, recency))
+            scored.append(Memory(m.text, m.kind, m.importance, m.created, score, rel, recency, sim))
         scored.sort(key=lambda m: -m.score)
         return scored[:k]
 
@@ -223,9 +226,10 @@ class PlayerMemory:
 
     def _relevance(
         self, query: str, vectors: list[NDArray[np.float32] | None], texts: list[str]
-    ) -> list[float]:
+    ) -> tuple[list[float], list[float]]:
+        """Relevance scaled over the candidates, and the raw cosines."""
         if not query.strip():
-            return [0.0] * len(texts)
+            return [0.0] * len(texts), [0.0] * len(texts)
         missing = [i for i, v in enumerate(vectors) if v is None]
         if missing:
             filled = self._embedder.embed([texts[i] for i in missing])
@@ -235,10 +239,11 @@ class PlayerMemory:
         cosine = matrix @ self._embedder.embed([query])[0]
         # Min-max over the candidates, as in Generative Agents: cosines of this model sit in a
         # narrow band, which importance and recency would otherwise swamp.
+        raw = [float(x) for x in cosine]
         low, high = float(cosine.min()), float(cosine.max())
         if high - low < 1e-6:
-            return [max(high, 0.0)] * len(texts)
-        return [float(x) for x in (cosine - low) / (high - low)]
+            return [max(high, 0.0)] * len(texts), raw
+        return [float(x) for x in (cosine - low) / (high - low)], raw
 
     def _compact(self) -> None:
         """Summarise the oldest turns (and merge old summaries) past the configured bounds."""

@@ -8,6 +8,7 @@ wait in a queue and are shown to the model with the next turn.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -26,6 +27,7 @@ from npc.errors import ActionError, NpcError
 from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
 from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
 from npc.mind.phrases import PhraseSplitter
+from npc.mind.recall import Note
 from npc.providers.base import ChatMessage, GenerationRequest, LanguageModel
 from npc.threads import Hold, iterate_in_thread
 
@@ -35,11 +37,35 @@ INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
 class Recall(Protocol):
     """Where the mind gets notes for a turn: knowledge and what it remembers of the player."""
 
-    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[str]:
+    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
         """Notes for ``query``; ``in_dialogue`` are player lines the prompt already holds."""
         ...
 
     def memories(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Pointers for the model in a turn's prompt, from the player's words."""
+
+    named: tuple[tuple[str, str], ...] = ()  # (scene entry, its kind)
+    likely: tuple[str, ...] = ()  # likely actions, best first
+
+    def covers(self, other: Hints) -> bool:
+        return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
+
+
+@dataclass
+class _Ahead:
+    """What the latest prefill put in the prompt before the player's words."""
+
+    words: list[str]  # the player's words it evaluated, as ``_words`` gives them
+    notes: list[Note]
+    hints: Hints
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 @dataclass
@@ -96,6 +122,7 @@ class Mind:
         self._clock = clock
         self.partner = partner
         self._memories: list[str] | None = None
+        self._ahead: _Ahead | None = None
         self.intents = intents
         self.set_scene(Scene.of(self.sheet))
 
@@ -154,20 +181,24 @@ class Mind:
                     out += [v for v in param.values if named(player, v)]
         return out
 
-    def _likely(self, player: str) -> list[str]:
+    def hints(self, player: str) -> Hints:
+        """What the prompt points out for ``player``'s words: scene entries they named and
+        the likely actions."""
+        named = tuple(mentions(player, self.scene))
         if self.intents is None or not player.strip():
-            return []
+            return Hints(named)
         boost = self.format.space.fitting(self._named(player))
-        return self.intents.rank(player, boost=boost)
+        return Hints(named, tuple(self.intents.rank(player, boost=boost)))
 
-    def _user(self, player: str, notes: Sequence[str], likely: Sequence[str] = ()) -> str:
+    def _user(self, player: str, notes: Sequence[Note], hints: Hints | None = None) -> str:
+        hints = hints or Hints(tuple(mentions(player, self.scene)))
         return user_text(
             player,
-            knowledge=notes,
+            knowledge=[n.text for n in notes],
             events=self.pending,
             player_name=self.partner,
-            scene=self.scene,
-            likely=likely,
+            mentioned=hints.named,
+            likely=hints.likely,
         )
 
     def _grammar_for(self, likely: Sequence[str], named: Sequence[str]) -> str:
@@ -190,18 +221,23 @@ class Mind:
     def request(
         self,
         player: str,
-        notes: Sequence[str],
+        notes: Sequence[Note],
         cancel: threading.Event | None = None,
         *,
         open_ended: bool = False,
         hold: Hold | None = None,
+        hints: Hints | None = None,
+        narrow: Hints | None = None,
     ) -> GenerationRequest:
+        """The request for ``player``'s line; ``hints`` (default: from the line) go in the
+        prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows."""
         self._trim_history()
-        likely = self._likely(player)
+        hints = hints or self.hints(player)
+        narrow = narrow or hints
         return GenerationRequest(
-            messages=tuple(self._messages(self._user(player, notes, likely))),
+            messages=tuple(self._messages(self._user(player, notes, hints))),
             assistant_prefix=self.format.assistant_prefix,
-            grammar=self._grammar_for(likely, self._named(player)),
+            grammar=self._grammar_for(narrow.likely, self._named(player)),
             json_schema=self.format.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,
@@ -231,10 +267,23 @@ class Mind:
         budget = getattr(self.llm, "context_size", 4096) - self.settings.max_reply_tokens - 400
         return size > budget
 
-    def notes(self, player: str) -> list[str]:
+    def notes(self, player: str) -> list[Note]:
         if not self.recall or not player.strip():
             return []
         return self.recall.notes(player, [e.player for e in self.history if e.player])
+
+    def _settled(self, player: str, notes: list[Note], hints: Hints) -> tuple[list[Note], Hints]:
+        """What the prefill put before the player's words, where it holds all that the final
+        words found: that part of the prompt (and the words after it) is already read. More
+        than needed is harmless; the grammar still follows the final words."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or not ahead.words or _words(player)[: len(ahead.words)] != ahead.words:
+            return notes, hints  # read from other words (a revised or an earlier line)
+        if {n.source for n in notes} <= {n.source for n in ahead.notes}:
+            notes = ahead.notes
+            if ahead.hints.covers(hints):
+                hints = ahead.hints
+        return notes, hints
 
     def warm(self, cancel: threading.Event | None = None) -> None:
         """Evaluate the conversation so far (persona, scene, earlier exchanges, the opening
@@ -255,14 +304,18 @@ class Mind:
     def prefill(
         self,
         partial: str,
-        notes: Sequence[str],
+        notes: Sequence[Note],
         cancel: threading.Event | None = None,
         hold: Hold | None = None,
     ) -> None:
         """Evaluate the prompt up to the player's words while they are still speaking;
         ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
         words = partial.split()[:-1]  # the last word of a partial often changes
-        self.llm.prefill(self.request(" ".join(words), notes, cancel, open_ended=True, hold=hold))
+        ahead = self._ahead = _Ahead(_words(" ".join(words)), list(notes), self.hints(partial))
+        request = self.request(
+            " ".join(words), notes, cancel, open_ended=True, hold=hold, hints=ahead.hints
+        )
+        self.llm.prefill(request)
 
     # -- a turn ------------------------------------------------------------------------
 
@@ -271,7 +324,7 @@ class Mind:
         turn_id: int,
         player: str,
         *,
-        notes: Sequence[str] | None = None,
+        notes: Sequence[Note] | None = None,
         cancel: threading.Event | None = None,
         result: TurnResult | None = None,
         hold: Hold | None = None,
@@ -279,8 +332,12 @@ class Mind:
         """Stream the reply to ``player`` (empty: react to pending game events)."""
         result = result if result is not None else TurnResult()
         start = self._clock()
-        notes = list(notes) if notes is not None else self.notes(player)
-        request = self.request(player, notes, cancel, hold=hold)
+        narrow = self.hints(player)
+        if notes is None:
+            notes, hints = self._settled(player, self.notes(player), narrow)
+        else:
+            notes, hints = list(notes), narrow
+        request = self.request(player, notes, cancel, hold=hold, hints=hints, narrow=narrow)
         user = request.messages[-1].content
         result.events, self.pending = self.pending, []
         parser = ReplyParser()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from npc.knowledge.keywords import terms
@@ -14,7 +15,19 @@ MEMORY_NOTE_CHARS = 100  # a reminder of an earlier exchange, not a transcript o
 # Only clearly relevant lore goes into a turn: every token of a note is evaluated after the
 # player stops speaking (~25 ms each on 2 cores). Short facts pass lower.
 FIRST_BAR, SECOND_BAR, FACT_BAR = 0.5, 0.6, 0.4
+# An earlier exchange comes back only when it is about the same thing: the bundled embedder
+# gives 0.4-0.65 for "the soy sauce again" against that exchange, 0.25-0.33 for small talk.
+MEMORY_BAR = 0.36
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note for one turn; ``source`` names what it came from (a chunk of lore, an earlier
+    exchange), since the wording follows the player's words and the source does not."""
+
+    text: str
+    source: str = ""
 
 
 def _bar(hit: Any, rank: int) -> float:
@@ -81,9 +94,13 @@ class KnowledgeRecall:
         self.k = k
         self.k_memories = memories
 
-    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[str]:
+    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
         hits = self.knowledge.retrieve(self.character_id, query, k=self.k)
-        out = [focus(h.text, query) for i, h in enumerate(hits) if h.score >= _bar(h, i)]
+        out = [
+            Note(focus(h.text, query), "lore: " + h.text)
+            for i, h in enumerate(hits)
+            if h.score >= _bar(h, i)
+        ]
         if self.memory is None:
             return out
         # A turn still in the prompt's dialogue would only be read twice.
@@ -91,8 +108,9 @@ class KnowledgeRecall:
         found = self.memory.recall(query, k=self.k_memories + len(shown), kinds=("summary", "turn"))
         fresh = [m for m in found if not (m.kind == "turn" and m.text.split("\n")[0] in shown)]
         for m in fresh[: self.k_memories]:
-            if m.relevance > 0.45:
-                out.append("Earlier: " + focus(m.text, query, MEMORY_NOTE_CHARS))
+            if m.relevance > 0.45 and m.similarity >= MEMORY_BAR:
+                text = "Earlier: " + focus(m.text, query, MEMORY_NOTE_CHARS)
+                out.append(Note(text, "memory: " + m.text))
         return out
 
     def memories(self) -> list[str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
-from npc.mind.mind import Mind, TurnResult
+from npc.mind.mind import Hints, Mind, TurnResult
+from npc.mind.recall import Note
 from npc.runtime import Runtime
+from tests.simulate.fakes import ScriptedLLM
 
 
 def mind(runtime: Runtime, character: str = "jin") -> Mind:
@@ -108,3 +112,76 @@ async def test_warming_between_turns_leaves_only_the_new_line_to_read(runtime: R
     # The dialogue and the opening of the player's message were read before they spoke.
     assert stats.cached_tokens > 0
     assert user_and_reply_opening <= runtime.llm.count_tokens(request.messages[-1].content) + 12
+
+
+class ScriptedRecall:
+    """Test double for Recall: a note's wording follows the query, its source does not."""
+
+    def __init__(self) -> None:
+        self.extra: list[Note] = []
+
+    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
+        return [Note(f"Tonkotsu, for {query!r}.", "lore: tonkotsu"), *self.extra]
+
+    def memories(self) -> list[str]:
+        return []
+
+
+async def test_notes_read_ahead_stay_unless_the_final_words_find_a_new_source(
+    runtime: Runtime,
+) -> None:
+    llm, recall = ScriptedLLM(["Twelve credits."]), ScriptedRecall()
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, recall=recall)
+    m.prefill("how much is the", m.notes("how much is the"))
+    await reply(m, "how much is the tonkotsu")
+    prompt = llm.requests[-1].messages[-1].content
+    assert "Tonkotsu, for 'how much is the'." in prompt  # already evaluated: kept
+
+    m.prefill("and the", m.notes("and the"))
+    recall.extra = [Note("Miso comes from Hokkaido.", "lore: miso")]
+    await reply(m, "and the miso", turn=2)
+    prompt = llm.requests[-1].messages[-1].content
+    assert "Tonkotsu, for 'and the miso'." in prompt and "Hokkaido" in prompt
+
+
+class ScriptedIntents:
+    """Test double for IntentHints: the likely actions for each line, as scripted."""
+
+    def __init__(self, ranks: dict[str, list[str]]) -> None:
+        self.ranks = ranks
+
+    def rank(self, line: str, boost: object = ()) -> list[str]:
+        return self.ranks.get(line, ["none"])
+
+
+async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["Here."])
+    intents = ScriptedIntents(
+        {
+            "bring me the ladle": ["fetch", "none"],
+            "bring me the ladle now": ["fetch"],
+            "make me a": ["fetch", "none"],
+            "make me a miso ramen": ["cook"],
+        }
+    )
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    m.prefill("bring me the ladle", [])
+    await reply(m, "bring me the ladle now")
+    prompt = llm.requests[-1].messages[-1].content
+    assert "In the scene: ladle (object)\nLikely action: fetch or none\n" in prompt
+    assert llm.requests[-1].grammar == m._grammar_for(["fetch"], ["ladle"])  # the final's
+
+    m.prefill("make me a", [])
+    await reply(m, "make me a miso ramen", turn=2)
+    assert "Likely action: cook\n" in llm.requests[-1].messages[-1].content
+
+    m.prefill("bring me the ladle", [])
+    await reply(m, "no wait, bring me the ladle now", turn=3)  # not the words read ahead
+    assert "Likely action: none\n" in llm.requests[-1].messages[-1].content
+
+
+def test_hints_cover_what_they_hold() -> None:
+    wide = Hints((("ladle", "object"), ("knife", "object")), ("fetch", "none"))
+    assert wide.covers(Hints((("ladle", "object"),), ("fetch",)))
+    assert not wide.covers(Hints((("ladle", "object"),), ("cook",)))
+    assert not Hints().covers(wide)

@@ -1,5 +1,5 @@
 from npc.knowledge.memory import Memory
-from npc.mind.recall import MAX_NOTE_CHARS, KnowledgeRecall, focus
+from npc.mind.recall import MAX_NOTE_CHARS, KnowledgeRecall, Note, focus
 
 LORE = """## Tonkotsu
 The house tonkotsu is pork-bone broth simmered for eighteen hours. It is served with thin
@@ -34,17 +34,28 @@ def test_focus_of_nothing_is_empty() -> None:
     assert focus("## only a heading", "anything") == ""
 
 
+def texts(notes: list[Note]) -> list[str]:
+    return [n.text for n in notes]
+
+
 class ScriptedMemory:
     """Test double for PlayerMemory.recall: two past turns, best first."""
 
+    def __init__(self, similarity: float = 0.5) -> None:
+        self.similarity = similarity
+
     def recall(self, query: str, k: int = 5, *, kinds: object = None) -> list[Memory]:
         turns = ["Player: a bowl of miso\nMe: Coming up.", "Player: miso again?\nMe: Sure."]
-        return [Memory(t, "turn", 3.0, 0.0, relevance=0.9) for t in turns][:k]
+        sim = self.similarity
+        return [Memory(t, "turn", 3.0, 0.0, relevance=0.9, similarity=sim) for t in turns][:k]
 
 
 class ScriptedKnowledge:
+    def __init__(self, similarity: float = 0.5) -> None:
+        self.similarity = similarity
+
     def memory(self, character_id: str, player_id: str) -> ScriptedMemory:
-        return ScriptedMemory()
+        return ScriptedMemory(self.similarity)
 
     def retrieve(self, character_id: str, query: str, k: int = 2) -> list[object]:
         return []
@@ -52,8 +63,15 @@ class ScriptedKnowledge:
 
 def test_turns_still_in_the_dialogue_are_not_recalled_again() -> None:
     recall = KnowledgeRecall(ScriptedKnowledge(), "jin", "p1")
-    assert recall.notes("miso") == ["Earlier: Player: a bowl of miso Me: Coming up."]
-    assert recall.notes("miso", ["a bowl of miso"]) == ["Earlier: Player: miso again? Me: Sure."]
+    assert texts(recall.notes("miso")) == ["Earlier: Player: a bowl of miso Me: Coming up."]
+    again = recall.notes("miso", ["a bowl of miso"])
+    assert texts(again) == ["Earlier: Player: miso again? Me: Sure."]
+
+
+def test_the_best_of_unrelated_memories_is_not_recalled() -> None:
+    # Relevance is scaled over the candidates, so the best one always ranks high; the raw
+    # similarity says whether it is about the player's words at all.
+    assert KnowledgeRecall(ScriptedKnowledge(similarity=0.2), "jin", "p1").notes("tea") == []
 
 
 def test_focus_does_not_cut_a_sentence_at_mr() -> None:
