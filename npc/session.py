@@ -142,7 +142,7 @@ class Session:
     async def _warm(self) -> None:
         try:
             cancel = self._prefill_cancel = threading.Event()
-            await asyncio.to_thread(self.mind.warm, cancel)
+            await asyncio.to_thread(self.mind.warm, cancel, self._asr_busy)
         except NpcError as exc:  # only a missed speed-up
             log.warning("warm-up failed: %s", exc.message)
         finally:

@@ -285,10 +285,11 @@ class Mind:
                 hints = ahead.hints
         return notes, hints
 
-    def warm(self, cancel: threading.Event | None = None) -> None:
+    def warm(self, cancel: threading.Event | None = None, hold: Hold | None = None) -> None:
         """Evaluate the conversation so far (persona, scene, earlier exchanges, the opening
         of the player's next line) between turns: a returning player's history is otherwise
-        read when they first speak, and every token read now is one less after they stop."""
+        read when they first speak, and every token read now is one less after they stop.
+        ``hold`` pauses it (the player is speaking again and their words need the cores)."""
         self._trim_history()
         messages = (*self._messages(None), ChatMessage("user", ""))
         self.llm.prefill(
@@ -298,6 +299,7 @@ class Mind:
                 stable_messages=1,
                 cancel=cancel,
                 open_ended=True,
+                hold=hold,
             )
         )
 

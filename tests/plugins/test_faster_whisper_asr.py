@@ -9,7 +9,7 @@ import pytest
 
 from npc.config import Settings
 from npc.providers.base import SpeechRecognizer
-from plugins.faster_whisper_asr import WhisperRecognizer
+from plugins.faster_whisper_asr import WhisperRecognizer, _without_echo
 from tests.voice.conftest import load_whisper, shared_audio, silence, word_error_rate
 
 pytestmark = pytest.mark.slow
@@ -87,3 +87,19 @@ def test_registry_builds_it(settings: Settings) -> None:
 
     built = registry().create("asr", "faster_whisper", settings)
     assert isinstance(built, WhisperRecognizer)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Where's the storage room? Where's the storage room?", "Where's the storage room?"),
+        ("who wants to buy who wants to buy who", "who wants to buy"),
+        ("Can you pass this? Can you pass this", "Can you pass this?"),
+        ("Grab me a bowl of ramen", "Grab me a bowl of ramen"),
+        ("no no", "no no"),
+        ("I said the the thing", "I said the the thing"),
+    ],
+)
+def test_a_second_take_of_the_opening_is_cut(said: str, kept: str) -> None:
+    # The fitted window often makes Whisper say a short clip twice.
+    assert _without_echo(said) == kept
