@@ -65,6 +65,12 @@ class LLMSettings(_Section):
         description="Evaluate the prompt from partial transcripts while the player speaks; "
         "it pauses while speech recognition runs (docs/benchmarks.md).",
     )
+    reply_on_pause: bool = Field(
+        True,
+        description="Start the reply as soon as the player pauses, from the transcript so "
+        "far; nothing is sent until the end of turn is decided, and it is dropped unheard if "
+        "they go on (docs/benchmarks.md).",
+    )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",
         description="llama.cpp flash attention. Off by default: on this kind of CPU it halved "

@@ -42,6 +42,22 @@ class PartialTranscript:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechPaused:
+    """The player has gone quiet in their turn; ``text`` is everything they said in it so far,
+    which becomes the final transcript if they stay quiet until the end of turn is decided."""
+
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechResumed:
+    """The player spoke again after a ``SpeechPaused``: that turn goes on."""
+
+    turn_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class FinalTranscript:
     turn_id: int
     text: str
@@ -124,6 +140,8 @@ Event = (
     SpeechStarted
     | SpeechStopped
     | PartialTranscript
+    | SpeechPaused
+    | SpeechResumed
     | FinalTranscript
     | ReplyText
     | Phrase

@@ -3,6 +3,10 @@
 Generation and synthesis overlap: the first phrase goes to the voice while the model is
 still writing the rest, and actions leave the moment they are decided. ``cancel`` stops
 both at once (barge-in); ``spoken_text`` then tells what the player actually heard.
+
+A reply may start before the player's turn is known to be over (on a pause, from the
+transcript so far): it then reads its prompt in small steps that ``cancel`` can stop and
+sends nothing until ``confirm()``; if the player goes on instead, it is cancelled unheard.
 """
 
 from __future__ import annotations
@@ -48,6 +52,21 @@ class ReplyTurn:
     hold: Hold = field(default_factory=Hold)  # the voice pauses the model for the first audio
     played: list[_Played] = field(default_factory=list)
     started: float = 0.0
+    tentative: bool = False  # the turn may not be over: send nothing until ``confirm()``
+    sure: threading.Event = field(default_factory=threading.Event)  # set by ``confirm()``
+    _confirmed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.tentative:
+            self.confirm()
+
+    @property
+    def confirmed(self) -> bool:
+        return self.sure.is_set()
+
+    def confirm(self) -> None:
+        self.sure.set()
+        self._confirmed.set()
 
     async def run(self) -> TurnResult:
         self.started = self.clock()
@@ -61,19 +80,25 @@ class ReplyTurn:
                 cancel=self.cancel,
                 result=self.result,
                 hold=self.hold,
+                sure=self.sure,
             ):
                 if self.cancel.is_set():
                     break
                 if isinstance(event, Phrase):
                     phrases.put_nowait(event)
                 else:
-                    await self.emit(event)
+                    await self._send(event)
             phrases.put_nowait(None)
             await voice
+            await self._confirmed.wait()  # a reply never ends before its turn does
         finally:
             if not voice.done():
                 voice.cancel()
         return self.result
+
+    async def _send(self, event: Event) -> None:
+        await self._confirmed.wait()
+        await self.emit(event)
 
     async def _speak(self, phrases: asyncio.Queue[Phrase | None]) -> None:
         index = 0
@@ -95,8 +120,8 @@ class ReplyTurn:
                 if self.cancel.is_set():
                     break
                 index = chunk.index + 1
+                await self._send(chunk)
                 self._mark_played(chunk)
-                await self.emit(chunk)
                 if holding:
                     self.hold.release()
                     holding = False

@@ -30,6 +30,8 @@ from npc.events import (
     PartialTranscript,
     ReplyText,
     SpeechAudio,
+    SpeechPaused,
+    SpeechResumed,
     SpeechStarted,
     SpeechStopped,
 )
@@ -281,16 +283,34 @@ class Session:
             prefill = self.runtime.settings.llm.prefill_partial
             if prefill and self._reply is None and self._prefill is None:
                 self._prefill = asyncio.create_task(self._prefill_partials())
+        elif isinstance(event, SpeechPaused):
+            # The player may be done: start the reply on what they said; it sends nothing
+            # until the end of turn is decided, and is dropped if they go on.
+            if self.runtime.settings.llm.reply_on_pause and self._reply is None:
+                await self._start_reply(event.turn_id, self._with_unfinished(event.text), True)
+        elif isinstance(event, SpeechResumed):
+            reply = self._reply
+            if reply is not None and not reply.confirmed and reply.turn_id == event.turn_id:
+                await self._stop_reply(None)
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
             self._partial = ""
             self._prefill_cancel.set()  # the final transcript is next; the reply needs the model
         elif isinstance(event, FinalTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
-            text = " ".join(t for t in (self._unfinished, event.text.strip()) if t)
+            text = self._with_unfinished(event.text)
             self._unfinished = ""
+            reply = self._reply
+            if reply is not None and not reply.confirmed and reply.turn_id == event.turn_id:
+                if reply.player_text == text:
+                    reply.confirm()
+                    return
+                await self._stop_reply(None)  # begun on words that turned out otherwise
             if text:
                 await self._start_reply(event.turn_id, text)
+
+    def _with_unfinished(self, text: str) -> str:
+        return " ".join(t for t in (self._unfinished, text.strip()) if t)
 
     def _not_finished(self) -> bool:
         """Whether the player, speaking again, is finishing their last turn rather than
@@ -323,10 +343,19 @@ class Session:
 
     # -- replying -------------------------------------------------------------------
 
-    async def _start_reply(self, turn_id: int, text: str) -> None:
+    async def _start_reply(self, turn_id: int, text: str, tentative: bool = False) -> None:
+        """``tentative``: the player's turn may not be over; see ``ReplyTurn``."""
         self._prefill_cancel.set()  # the reply needs the model now
         await self._stop_reply(None)
-        reply = ReplyTurn(turn_id, self.mind, self.speaker, self._emit, text, clock=self.clock)
+        reply = ReplyTurn(
+            turn_id,
+            self.mind,
+            self.speaker,
+            self._emit,
+            text,
+            clock=self.clock,
+            tentative=tentative,
+        )
         self._reply = reply
         self._reply_task = asyncio.create_task(self._run_reply(reply))
 
@@ -383,18 +412,19 @@ class Session:
         if stopped is not None:
             stop_wall, end_of_speech_s = stopped
             t["end_of_speech"] = round(end_of_speech_s * 1000, 1)
-            t["transcript"] = round((reply.started - stop_wall) * 1000, 1)
+            # Negative when the reply began on a pause, before the end of turn was decided.
+            transcript = (reply.started - stop_wall) * 1000
+            t["transcript"] = round(max(0.0, transcript), 1)
             if "first_audio" in t:
-                t["voice_to_voice"] = round(
-                    t["end_of_speech"] + t["transcript"] + t["first_audio"], 1
-                )
+                t["voice_to_voice"] = round(t["end_of_speech"] + transcript + t["first_audio"], 1)
         return t
 
     async def _stop_reply(
         self, played_ms: float | None, *, notify: bool = True, retract: bool = False
     ) -> None:
         """Stop the reply in progress. ``retract``: the player was not finished; the turn is
-        forgotten and its words join the player's next ones."""
+        forgotten and its words join the player's next ones. A reply still waiting for the
+        end of its turn is dropped unseen: the client never heard of it."""
         reply, task = self._reply, self._reply_task
         if reply is None or task is None:
             return
@@ -403,6 +433,9 @@ class Session:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        if not reply.confirmed:
+            self.mind.retract(reply.turn_id, reply.result)
+            return
         spoken = reply.spoken_text(played_ms)
         if retract:
             self.mind.retract(reply.turn_id, reply.result)

@@ -239,13 +239,16 @@ class LlamaCppModel:
         stable: int = 0,
         cancel: threading.Event | None = None,
         hold: Hold | None = None,
-    ) -> None:
-        """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one.
+        sure: threading.Event | None = None,
+    ) -> bool:
+        """Make the slot's KV cache hold exactly ``tokens``, logits ready for the last one;
+        False when ``cancel`` stopped it first.
 
-        With ``cancel`` (a prefill a reply may overtake), the new tokens go in small batches
-        and evaluation stops at the first one after ``cancel`` is set: what was evaluated
-        stays cached, and the reply waits at most one small batch for the model. ``hold``
-        pauses it between batches (speech recognition needs the cores).
+        With ``cancel`` (a prefill a reply may overtake, or a reply the player may not want
+        yet), the new tokens go in small batches, until ``sure`` is set, and evaluation
+        stops at the first one after ``cancel`` is set: what was evaluated stays cached,
+        and the next request waits at most one small batch for the model. ``hold`` pauses
+        it between batches (speech recognition needs the cores).
         """
         common = _common_prefix(slot.tokens, tokens)
         shifted = self._drop_block(slot, tokens, common)
@@ -267,8 +270,9 @@ class LlamaCppModel:
                 self._feed(slot, tokens, common, stable)
                 self._states.save(slot)
                 common = stable
-        self._feed(slot, tokens, common, len(tokens), cancel, hold)
+        done = self._feed(slot, tokens, common, len(tokens), cancel, hold, sure)
         stats.prefill_s = time.perf_counter() - start
+        return done
 
     def _drop_block(self, slot: _Slot, tokens: list[int], common: int) -> int:
         """When the new prompt is the cached one minus a block (old dialogue left the prompt),
@@ -298,14 +302,19 @@ class LlamaCppModel:
         end: int,
         cancel: threading.Event | None = None,
         hold: Hold | None = None,
-    ) -> None:
-        step = self._batch if cancel is None else PREFILL_STEP
-        for i in range(start, end, step):
+        sure: threading.Event | None = None,
+    ) -> bool:
+        i = start
+        while i < end:
             if hold is not None:
                 hold.wait(cancel)
             if cancel is not None and cancel.is_set():
-                return
+                return False
+            small = cancel is not None and (sure is None or not sure.is_set())
+            step = PREFILL_STEP if small else self._batch
             self._decode(slot, tokens[i : min(i + step, end)])
+            i += step
+        return True
 
     def _decode(self, slot: _Slot, chunk: list[int]) -> None:
         slot.batch.set_batch(batch=chunk, n_past=len(slot.tokens), logits_all=False)
@@ -320,7 +329,12 @@ class LlamaCppModel:
     def _generate(
         self, slot: _Slot, tokens: list[int], stable: int, request: GenerationRequest
     ) -> Iterator[str]:
-        self._evaluate(slot, tokens, stable)
+        sure = request.sure
+        if sure is not None and not sure.is_set():
+            if not self._evaluate(slot, tokens, stable, request.cancel, sure=sure):
+                return
+        else:
+            self._evaluate(slot, tokens, stable)
         stats = self.last_stats
         generated: list[int] = []
         text = ""

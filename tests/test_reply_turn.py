@@ -1,6 +1,7 @@
 """ReplyTurn with scripted test doubles for the mind and the voice."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -56,3 +57,48 @@ async def test_the_model_is_held_while_the_first_phrase_is_synthesized() -> None
     assert seen == [True, False]  # held for the first phrase only
     assert not turn.hold.held
     assert "first_audio" in result.timings
+
+
+async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
+    sent: list[Event] = []
+
+    async def emit(event: Event) -> None:
+        sent.append(event)
+
+    box: list[ReplyTurn] = []
+    turn = ReplyTurn(
+        1,
+        ScriptedMind(),
+        ScriptedSpeaker([], box),
+        emit,
+        "ramen",
+        tentative=True,  # type: ignore[arg-type]
+    )
+    box.append(turn)
+    assert not turn.sure.is_set()
+    task = asyncio.create_task(turn.run())
+    await asyncio.sleep(0.3)  # the scripted reply is written by now
+    assert sent == [] and not task.done()
+    turn.confirm()
+    result = await task
+    assert [type(e) for e in sent].count(SpeechAudio) == 2
+    assert isinstance(sent[0], ReplyText) and turn.sure.is_set()
+    assert result.timings["first_audio"] >= 300  # counted from the start, sent at the confirmation
+
+
+async def test_a_tentative_reply_cancelled_unconfirmed_sent_nothing() -> None:
+    sent: list[Event] = []
+
+    async def emit(event: Event) -> None:
+        sent.append(event)
+
+    box: list[ReplyTurn] = []
+    turn = ReplyTurn(1, ScriptedMind(), ScriptedSpeaker([], box), emit, "x", tentative=True)  # type: ignore[arg-type]
+    box.append(turn)
+    task = asyncio.create_task(turn.run())
+    await asyncio.sleep(0.2)
+    turn.cancel.set()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert sent == [] and turn.spoken_text() == ""

@@ -228,6 +228,7 @@ class Mind:
         hold: Hold | None = None,
         hints: Hints | None = None,
         narrow: Hints | None = None,
+        sure: threading.Event | None = None,
     ) -> GenerationRequest:
         """The request for ``player``'s line; ``hints`` (default: from the line) go in the
         prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows."""
@@ -246,6 +247,7 @@ class Mind:
             stable_messages=1,
             open_ended=open_ended,
             hold=hold,
+            sure=sure,
             # Speech is sampled for variety; emotion and actions are decided greedily.
             greedy_after='", "emotion": ' if self.order[0] == "say" else None,
         )
@@ -330,8 +332,10 @@ class Mind:
         cancel: threading.Event | None = None,
         result: TurnResult | None = None,
         hold: Hold | None = None,
+        sure: threading.Event | None = None,
     ) -> AsyncIterator[Event]:
-        """Stream the reply to ``player`` (empty: react to pending game events)."""
+        """Stream the reply to ``player`` (empty: react to pending game events); ``sure``
+        unset: the player may not be done, so ``cancel`` may come while the prompt is read."""
         result = result if result is not None else TurnResult()
         start = self._clock()
         narrow = self.hints(player)
@@ -339,7 +343,9 @@ class Mind:
             notes, hints = self._settled(player, self.notes(player), narrow)
         else:
             notes, hints = list(notes), narrow
-        request = self.request(player, notes, cancel, hold=hold, hints=hints, narrow=narrow)
+        request = self.request(
+            player, notes, cancel, hold=hold, hints=hints, narrow=narrow, sure=sure
+        )
         user = request.messages[-1].content
         result.events, self.pending = self.pending, []
         parser = ReplyParser()

@@ -135,6 +135,9 @@ class GenerationRequest:
     seed: int | None = None  # sampling seed (simulation runs differ by it); None: the model's
     open_ended: bool = False  # prefill only: the last message is still being written
     hold: Hold | None = None  # generation pauses between tokens while this is held
+    # Unset while the reply may yet be abandoned (it began before the player's turn was
+    # surely over): the prompt is read in small steps that ``cancel`` stops. None: sure.
+    sure: threading.Event | None = None
 
 
 @runtime_checkable

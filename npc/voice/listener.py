@@ -7,6 +7,9 @@ Drive it with ``Listener.run(frames)``, an async iterator of client frames (PCM1
   barging in);
 * ``PartialTranscript`` while the player speaks (the turn so far, transcribed in a worker
   thread; at most one ASR call is in flight, so partials are skipped when ASR is behind);
+* ``SpeechPaused`` once the player has been quiet for ``speculate_ms`` and the turn so far
+  is transcribed: the final transcript if they stay quiet (a reply may start on it);
+  ``SpeechResumed`` if they then speak again;
 * ``SpeechStopped`` at the end of the turn: ``end_of_turn_ms`` of silence, ``end_turn()``,
   ``max_turn_seconds`` reached (the turn is cut and the rest becomes the next turn), or the
   end of the frames;
@@ -37,6 +40,8 @@ from npc.events import (
     Event,
     FinalTranscript,
     PartialTranscript,
+    SpeechPaused,
+    SpeechResumed,
     SpeechStarted,
     SpeechStopped,
 )
@@ -62,6 +67,7 @@ class _Job:
     end: int
     audio: Audio
     final: bool
+    speculative: bool = False  # the turn so far, at a pause: may be the final transcript
 
 
 @dataclass(slots=True)
@@ -78,6 +84,7 @@ class _OpenTurn:
     audio_from: int
     speech_from: int
     asked_until: int  # end of the latest ASR call started for this turn
+    paused: bool = False  # SpeechPaused was sent and the player has not spoken since
 
 
 class _Done:
@@ -99,7 +106,7 @@ class Listener:
         push_to_talk: bool = False,
         sample_rate: int = SR,
         prompt: str | None = None,
-        speculate_ms: float = 100,
+        speculate_ms: float = 32,
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
         first_turn_id: int = 1,
@@ -222,6 +229,10 @@ class Listener:
             probability = self._vad.speech_probability(pending[i : i + self._window])
             self._vad_pos += self._window
             self._apply(self._detector.push(probability, self._vad_pos / SR))
+            turn = self._turn
+            if turn is not None and turn.paused and self._detector.phase is Phase.SPEAKING:
+                turn.paused = False
+                self._out.put_nowait(SpeechResumed(turn.turn_id))
         self._pending = pending[whole:].copy()
         keep = self._turn.audio_from if self._turn else self._vad_pos - int(IDLE_KEEP_S * SR)
         self._buffer.drop_before(keep)
@@ -276,7 +287,8 @@ class Listener:
         if turn is None:
             return None
         now = self._vad_pos
-        if detector.phase is Phase.PAUSED:  # speculate: this may be the final transcript
+        paused = detector.phase is Phase.PAUSED
+        if paused:  # speculate: this may be the final transcript
             target = _sample(detector.speech_end_s) + self._speculate_samples
             due = now >= target and turn.asked_until < target
         else:
@@ -284,7 +296,8 @@ class Listener:
         if not due or turn.asked_until >= now:
             return None
         turn.asked_until = now
-        return _Job(turn.turn_id, now, self._buffer.slice(turn.audio_from, now), final=False)
+        audio = self._buffer.slice(turn.audio_from, now)
+        return _Job(turn.turn_id, now, audio, final=False, speculative=paused)
 
     def _start(self, job: _Job) -> None:
         self._in_flight = job
@@ -319,9 +332,19 @@ class Listener:
             return
         self._latest = _Result(job.turn_id, job.end, text, audio_s)
         turn = self._turn
-        if turn is not None and turn.turn_id == job.turn_id and text and text != self._last_partial:
+        if turn is None or turn.turn_id != job.turn_id or not text:
+            return
+        if text != self._last_partial:
             self._last_partial = text
             self._out.put_nowait(PartialTranscript(job.turn_id, text))
+        detector = self._detector
+        if (
+            job.speculative
+            and detector.phase is Phase.PAUSED
+            and _sample(detector.speech_end_s) <= job.end  # still the pause it transcribed
+        ):
+            turn.paused = True
+            self._out.put_nowait(SpeechPaused(job.turn_id, text))
 
     def _emit_final(self, turn_id: int, text: str, audio_s: float) -> None:
         self._out.put_nowait(FinalTranscript(turn_id, text, audio_s))

@@ -16,7 +16,7 @@ from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import ChatMessage, GenerationRequest
 from npc.runtime import Runtime
 from npc.threads import Hold
-from plugins.llama_cpp_llm import LlamaCppModel
+from plugins.llama_cpp_llm import PREFILL_STEP, LlamaCppModel
 
 SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
 
@@ -165,3 +165,39 @@ def test_a_held_prefill_waits_between_batches(runtime: Runtime) -> None:
     llm.prefill(ask("Where do you buy your pork bones, friend?", cancel=cancel, hold=hold))
     assert time.monotonic() - started >= 0.4
     assert llm.last_stats.prompt_tokens > llm.last_stats.cached_tokens
+
+
+def test_a_reply_not_yet_sure_stops_while_reading_when_cancelled(runtime: Runtime) -> None:
+    """A reply begun on a pause: cancelled before the player's turn is over, it ends
+    without a token and keeps what it read; confirmed, it reads the rest at once."""
+    llm: LlamaCppModel = runtime.llm
+    line = "What goes into the broth, and " + "how long does it simmer, " * 12
+    sure, cancel = threading.Event(), threading.Event()
+    cancel.set()
+    assert list(llm.stream(ask(line, sure=sure, cancel=cancel))) == []
+    assert llm.last_stats.generated_tokens == 0
+    sure.set()
+    assert "".join(llm.stream(ask(line, sure=sure, cancel=threading.Event())))
+    assert llm.last_stats.generated_tokens > 0
+
+
+def test_a_reply_confirmed_while_reading_reads_the_rest_in_one_batch(runtime: Runtime) -> None:
+    llm: LlamaCppModel = runtime.llm
+    sure = threading.Event()
+    batches: list[int] = []
+    decode = llm._decode
+
+    def counting(slot: object, chunk: list[int]) -> None:
+        batches.append(len(chunk))
+        if len(batches) == 1:
+            sure.set()  # the end of turn is decided during the first small batch
+        decode(slot, chunk)  # type: ignore[arg-type]
+
+    llm._decode = counting  # type: ignore[method-assign]
+    try:
+        line = "Tell me about the noodles, " + "the pork and the eggs, " * 10
+        for _ in llm.stream(ask(line, sure=sure, cancel=threading.Event())):
+            break
+    finally:
+        del llm._decode
+    assert batches[0] == PREFILL_STEP < batches[1]  # small first, then the rest at once

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from npc.errors import AudioFormatError
-from npc.events import Event, FinalTranscript, PartialTranscript, SpeechStarted, SpeechStopped
+from npc.events import (
+    Event,
+    FinalTranscript,
+    PartialTranscript,
+    SpeechPaused,
+    SpeechStarted,
+    SpeechStopped,
+)
 from npc.threads import Hold
 from npc.voice.listener import Listener
 from plugins.faster_whisper_asr import WhisperRecognizer
@@ -95,6 +102,32 @@ async def test_a_mid_sentence_pause_does_not_end_the_turn(
     assert (
         word_error_rate("I was walking to the market when I saw the dragon", finals[0].text) < 0.2
     )
+
+
+async def test_a_pause_is_announced_with_the_words_so_far_and_speech_after_it_resumes(
+    whisper: WhisperRecognizer, silero: SileroVad, settings
+) -> None:
+    """Fed in real time: the mid-sentence pause gives SpeechPaused then SpeechResumed; the
+    pause at the end gives SpeechPaused with the very words of the final transcript."""
+    first, second = synthesize(settings, ["Bring me a bowl of ramen", "and some green tea."])
+    audio = np.concatenate(
+        [silence(0.3), trimmed(first), silence(0.4), trimmed(second), silence(1.0)]
+    )
+    listener = Listener(whisper, silero, language="en", end_of_turn_ms=700)
+    events = await listen(listener, pcm_chunks(audio), pace_s=0.02)
+    kinds = [type(e).__name__ for e in events if not isinstance(e, PartialTranscript)]
+    assert kinds == [
+        "SpeechStarted",
+        "SpeechPaused",
+        "SpeechResumed",
+        "SpeechPaused",
+        "SpeechStopped",
+        "FinalTranscript",
+    ]
+    paused, final = of(SpeechPaused, events), of(FinalTranscript, events)[0]
+    assert "ramen" in paused[0].text.lower() and "tea" not in paused[0].text.lower()
+    assert paused[1].text == final.text
+    assert word_error_rate("Bring me a bowl of ramen and some green tea", final.text) <= 0.2
 
 
 @pytest.mark.parametrize(
