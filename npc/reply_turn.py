@@ -16,7 +16,7 @@ import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from npc.events import Event, Phrase, SpeechAudio
 from npc.mind.mind import Mind, TurnResult
@@ -52,12 +52,12 @@ class ReplyTurn:
     hold: Hold = field(default_factory=Hold)  # the voice pauses the model for the first audio
     played: list[_Played] = field(default_factory=list)
     started: float = 0.0
-    tentative: bool = False  # the turn may not be over: send nothing until ``confirm()``
+    tentative: InitVar[bool] = False  # the turn may not be over: wait for ``confirm()``
     sure: threading.Event = field(default_factory=threading.Event)  # set by ``confirm()``
     _confirmed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if not self.tentative:
+    def __post_init__(self, tentative: bool) -> None:
+        if not tentative:
             self.confirm()
 
     @property

@@ -289,8 +289,7 @@ class Session:
             if self.runtime.settings.llm.reply_on_pause and self._reply is None:
                 await self._start_reply(event.turn_id, self._with_unfinished(event.text), True)
         elif isinstance(event, SpeechResumed):
-            reply = self._reply
-            if reply is not None and not reply.confirmed and reply.turn_id == event.turn_id:
+            if self._tentative(event.turn_id) is not None:
                 await self._stop_reply(None)
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
@@ -300,8 +299,8 @@ class Session:
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
             text = self._with_unfinished(event.text)
             self._unfinished = ""
-            reply = self._reply
-            if reply is not None and not reply.confirmed and reply.turn_id == event.turn_id:
+            reply = self._tentative(event.turn_id)
+            if reply is not None:
                 if reply.player_text == text:
                     reply.confirm()
                     return
@@ -311,6 +310,13 @@ class Session:
 
     def _with_unfinished(self, text: str) -> str:
         return " ".join(t for t in (self._unfinished, text.strip()) if t)
+
+    def _tentative(self, turn_id: int) -> ReplyTurn | None:
+        """The reply begun on this turn's pause, while it still waits for the turn's end."""
+        reply = self._reply
+        if reply is not None and not reply.confirmed and reply.turn_id == turn_id:
+            return reply
+        return None
 
     def _not_finished(self) -> bool:
         """Whether the player, speaking again, is finishing their last turn rather than

@@ -329,12 +329,10 @@ class LlamaCppModel:
     def _generate(
         self, slot: _Slot, tokens: list[int], stable: int, request: GenerationRequest
     ) -> Iterator[str]:
-        sure = request.sure
-        if sure is not None and not sure.is_set():
-            if not self._evaluate(slot, tokens, stable, request.cancel, sure=sure):
-                return
-        else:
-            self._evaluate(slot, tokens, stable)
+        # A reply not yet sure reads in small steps that its cancel can stop.
+        cancel = request.cancel if request.sure is not None else None
+        if not self._evaluate(slot, tokens, stable, cancel, sure=request.sure):
+            return
         stats = self.last_stats
         generated: list[int] = []
         text = ""

@@ -66,14 +66,8 @@ async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
         sent.append(event)
 
     box: list[ReplyTurn] = []
-    turn = ReplyTurn(
-        1,
-        ScriptedMind(),
-        ScriptedSpeaker([], box),
-        emit,
-        "ramen",
-        tentative=True,  # type: ignore[arg-type]
-    )
+    mind: Any = ScriptedMind()
+    turn = ReplyTurn(1, mind, ScriptedSpeaker([], box), emit, "ramen", tentative=True)  # type: ignore[arg-type]
     box.append(turn)
     assert not turn.sure.is_set()
     task = asyncio.create_task(turn.run())
@@ -93,7 +87,8 @@ async def test_a_tentative_reply_cancelled_unconfirmed_sent_nothing() -> None:
         sent.append(event)
 
     box: list[ReplyTurn] = []
-    turn = ReplyTurn(1, ScriptedMind(), ScriptedSpeaker([], box), emit, "x", tentative=True)  # type: ignore[arg-type]
+    mind: Any = ScriptedMind()
+    turn = ReplyTurn(1, mind, ScriptedSpeaker([], box), emit, "x", tentative=True)  # type: ignore[arg-type]
     box.append(turn)
     task = asyncio.create_task(turn.run())
     await asyncio.sleep(0.2)
