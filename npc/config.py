@@ -71,6 +71,15 @@ class LLMSettings(_Section):
         "far; nothing is sent until the end of turn is decided, and it is dropped unheard if "
         "they go on (docs/benchmarks.md).",
     )
+    draft_tokens: int = Field(
+        4,
+        ge=0,
+        le=16,
+        description="Tokens proposed per model call while generating, copied from where the "
+        "last few tokens appeared earlier in the prompt (prompt lookup); the model checks them "
+        "in one batch and keeps those it would have chosen itself, so the reply is the same, "
+        "faster. 0: off (docs/benchmarks.md).",
+    )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",
         description="llama.cpp flash attention. Off by default: on this kind of CPU it halved "

@@ -7,6 +7,12 @@ a prompt that extends the previous one only evaluates its new tail. Sampling tri
 model's own choice against the grammar first and only masks the full vocabulary when that
 choice is rejected (the same trick llama.cpp's own sampler uses), which keeps constrained
 decoding close to the speed of free text.
+
+Generation also drafts: a reply repeats much of its prompt (the JSON between fields, the
+examples' phrasing, names from the notes), so the tokens that followed the last few tokens
+where they appeared before are read together with the next token, and each is kept only if
+the model, sampling as usual, chooses it. One model call then often yields several tokens,
+and the reply is the one the model would have written token by token.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ def _forward_log(level: int, text: bytes, _: Any) -> None:
 llama_cpp.llama_log_set(_forward_log, ctypes.c_void_p(0))
 
 
+DRAFT_MAX = 4  # tokens proposed per model call while generating
+DRAFT_MATCH = 3  # tokens that must repeat earlier text before what followed it is proposed
+
+
 @dataclass
 class _Slot:
     """A llama.cpp context and the tokens its KV cache holds."""
@@ -55,6 +65,7 @@ class _Slot:
     batch: Any
     tokens: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    logits_at: int = -1  # the cache length whose last token's logits the context holds
 
 
 @dataclass
@@ -68,6 +79,8 @@ class GenerationStats:
     generate_s: float = 0.0
     grammar_fallbacks: int = 0
     shifted_tokens: int = 0  # dropped from the cache by shifting instead of re-evaluating
+    drafted_tokens: int = 0  # proposed by prompt lookup while generating
+    accepted_tokens: int = 0  # of those, the ones the model chose too
 
 
 class LlamaCppModel:
@@ -86,8 +99,10 @@ class LlamaCppModel:
         seed: int = 7,
         state_dir: Path | None = None,
         flash_attention: str = "off",
+        draft: int = DRAFT_MAX,
     ) -> None:
-        """``state_dir`` keeps the KV state of each stable prefix on disk across restarts."""
+        """``state_dir`` keeps the KV state of each stable prefix on disk across restarts;
+        ``draft``: tokens proposed per model call by prompt lookup while generating (0: off)."""
         if not path.is_file():
             raise ModelLoadError(f"LLM model file {path} does not exist")
         params = llama_cpp.llama_model_default_params()
@@ -103,6 +118,7 @@ class LlamaCppModel:
         self._batch = batch
         self._seed = seed
         self._flash = FLASH_ATTENTION[flash_attention]
+        self._draft_max = draft
         self._max_slots = slots
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._slots_lock = threading.Lock()
@@ -124,6 +140,7 @@ class LlamaCppModel:
             seed=s.seed,
             state_dir=ctx.settings.cache_dir / "llm-states",
             flash_attention=s.flash_attention,
+            draft=s.draft_tokens,
         )
 
     @property
@@ -254,10 +271,12 @@ class LlamaCppModel:
         shifted = self._drop_block(slot, tokens, common)
         if shifted:
             common = _common_prefix(slot.tokens, tokens)
-        if common == len(tokens):
+        if common == len(tokens) and slot.logits_at != common:
             common -= 1  # re-evaluate the last token to get its logits
         slot.ctx.kv_cache_seq_rm(-1, common, -1)
         del slot.tokens[common:]
+        if slot.logits_at != len(slot.tokens):
+            slot.logits_at = -1
         stats = self.last_stats = GenerationStats(
             prompt_tokens=len(tokens), cached_tokens=common, shifted_tokens=shifted
         )
@@ -288,6 +307,7 @@ class LlamaCppModel:
                 slot.ctx.kv_cache_seq_rm(0, common, common + gap)
                 slot.ctx.kv_cache_seq_shift(0, common + gap, -1, -gap)
                 del cached[common : common + gap]
+                slot.logits_at = -1
                 return gap
         return 0
 
@@ -316,15 +336,17 @@ class LlamaCppModel:
             i += step
         return True
 
-    def _decode(self, slot: _Slot, chunk: list[int]) -> None:
-        slot.batch.set_batch(batch=chunk, n_past=len(slot.tokens), logits_all=False)
+    def _decode(self, slot: _Slot, chunk: list[int], all_logits: bool = False) -> None:
+        slot.batch.set_batch(batch=chunk, n_past=len(slot.tokens), logits_all=all_logits)
         try:
             slot.ctx.decode(slot.batch)
         except RuntimeError as exc:
             slot.tokens.clear()  # the cache state is unknown now; start over next time
+            slot.logits_at = -1
             slot.ctx.kv_cache_clear()
             raise ProviderError(f"llama.cpp failed to evaluate the prompt: {exc}") from None
         slot.tokens.extend(chunk)
+        slot.logits_at = len(slot.tokens)
 
     def _generate(
         self, slot: _Slot, tokens: list[int], stable: int, request: GenerationRequest
@@ -341,11 +363,14 @@ class LlamaCppModel:
         decided = False
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         start = time.perf_counter()
+        drafts: list[int] = []  # proposed after a token, read with it, checked one by one
+        checked = 0  # drafts the model chose too, so far
+        read = False  # ``token`` is in the cache already (a draft the model chose)
         try:
-            for _ in range(request.max_tokens):
+            token = sampler.sample(slot.ctx.ctx)
+            while True:
                 if request.cancel is not None and request.cancel.is_set():
                     return
-                token = sampler.sample(slot.ctx.ctx)
                 if llama_cpp.llama_vocab_is_eog(self._model.vocab, token):
                     return
                 stats.generated_tokens += 1
@@ -357,9 +382,30 @@ class LlamaCppModel:
                 if not decided and request.greedy_after and request.greedy_after in text:
                     decided = True
                     sampler.go_greedy()
-                if request.hold is not None:
-                    request.hold.wait(request.cancel)
-                self._decode(slot, [token])
+                if len(generated) >= request.max_tokens:
+                    return
+                if not read:
+                    if request.hold is not None:
+                        request.hold.wait(request.cancel)
+                    limit = min(self._draft_max, request.max_tokens - len(generated) - 1)
+                    drafts = _draft(slot.tokens, token, limit) if limit > 0 else []
+                    self._decode(slot, [token, *drafts], all_logits=bool(drafts))
+                    checked = 0
+                    stats.drafted_tokens += len(drafts)
+                # The model's own choice after ``token``; a draft that matches it is already
+                # read, so the next choice costs no model call.
+                token = sampler.sample(slot.ctx.ctx, checked if drafts else -1)
+                read = checked < len(drafts) and token == drafts[checked]
+                if read:
+                    checked += 1
+                    stats.accepted_tokens += 1
+                    continue
+                if checked < len(drafts):  # drop the drafts after the first wrong one
+                    keep = len(slot.tokens) - (len(drafts) - checked)
+                    slot.ctx.kv_cache_seq_rm(-1, keep, -1)
+                    del slot.tokens[keep:]
+                    slot.logits_at = -1
+                drafts, checked = [], 0
         finally:
             if self.template.source is None:
                 # The next prompt will carry this reply; let it reuse these very tokens.
@@ -378,6 +424,17 @@ class LlamaCppModel:
 FLASH_ATTENTION = {"auto": -1, "off": 0, "on": 1}
 PREFILL_STEP = 8  # tokens per batch of a prefill that a reply may overtake (~0.2 s)
 SHIFT_MATCH = 32  # tokens that must match to recognise where the kept dialogue resumes
+
+
+def _draft(history: Sequence[int], token: int, limit: int) -> list[int]:
+    """Prompt lookup: the tokens that followed the latest earlier occurrence of the last
+    ``DRAFT_MATCH`` tokens (``history`` then ``token``). Replies repeat their prompt a lot:
+    the JSON between the fields, the examples' phrasing, names and facts from the notes."""
+    tail = [*history[-(DRAFT_MATCH - 1) :], token]
+    for i in range(len(history) - DRAFT_MATCH, -1, -1):
+        if history[i] == tail[0] and list(history[i : i + DRAFT_MATCH]) == tail:
+            return list(history[i + DRAFT_MATCH : i + DRAFT_MATCH + limit])
+    return []
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -417,6 +474,7 @@ class PrefixStates:
             slot.ctx.kv_cache_clear()
             return False
         slot.tokens[:] = tokens
+        slot.logits_at = -1
         return True
 
     def save(self, slot: _Slot) -> None:
@@ -477,13 +535,14 @@ class _Sampler:
         )
         llama_cpp.llama_sampler_chain_add(self._chain, llama_cpp.llama_sampler_init_greedy())
 
-    def sample(self, ctx: Any) -> int:
-        token: int = llama_cpp.llama_sampler_sample(self._chain, ctx, -1)
+    def sample(self, ctx: Any, index: int = -1) -> int:
+        """The next token from the logits of batch position ``index`` (-1: the last)."""
+        token: int = llama_cpp.llama_sampler_sample(self._chain, ctx, index)
         if self._grammar is None:
             return token
         if not self._allowed(token):
             self.fallbacks += 1
-            token = self._constrained(ctx)
+            token = self._constrained(ctx, index)
         llama_cpp.llama_sampler_accept(self._grammar, token)
         return token
 
@@ -495,12 +554,12 @@ class _Sampler:
         llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(arr))
         return bool(self._one[0].logit != -math.inf)
 
-    def _constrained(self, ctx: Any) -> int:
+    def _constrained(self, ctx: Any, index: int) -> int:
         if self._all is None:
             self._all = (llama_cpp.llama_token_data * self._n_vocab)()
             self._view = np.ctypeslib.as_array(self._all)
             self._ids = np.arange(self._n_vocab, dtype=np.int32)
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), (self._n_vocab,))
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, index), (self._n_vocab,))
         self._view["id"] = self._ids
         self._view["logit"] = logits
         self._view["p"] = 0.0

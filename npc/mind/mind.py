@@ -312,14 +312,15 @@ class Mind:
         cancel: threading.Event | None = None,
         hold: Hold | None = None,
     ) -> None:
-        """Evaluate the prompt up to the player's words while they are still speaking;
-        ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
-        words = partial.split()[:-1]  # the last word of a partial often changes
-        ahead = self._ahead = _Ahead(_words(" ".join(words)), list(notes), self.hints(partial))
-        request = self.request(
-            " ".join(words), notes, cancel, open_ended=True, hold=hold, hints=ahead.hints
-        )
-        self.llm.prefill(request)
+        """Evaluate the prompt of a reply to ``partial`` while the player is still speaking,
+        betting that they stop there: when the final words are the same, the reply's prompt
+        is read already; when they go on, only what follows the words they share is read
+        again. ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
+        # The notes and hints stay for final words that begin with these; the partial's
+        # last word often changes ("bra" -> "broth"), so it is not part of that test.
+        words = _words(" ".join(partial.split()[:-1]))
+        ahead = self._ahead = _Ahead(words, list(notes), self.hints(partial))
+        self.llm.prefill(self.request(partial, notes, cancel, hold=hold, hints=ahead.hints))
 
     # -- a turn ------------------------------------------------------------------------
 

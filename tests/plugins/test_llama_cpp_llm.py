@@ -16,7 +16,7 @@ from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import ChatMessage, GenerationRequest
 from npc.runtime import Runtime
 from npc.threads import Hold
-from plugins.llama_cpp_llm import PREFILL_STEP, LlamaCppModel
+from plugins.llama_cpp_llm import PREFILL_STEP, LlamaCppModel, _draft
 
 SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
 
@@ -201,3 +201,65 @@ def test_a_reply_confirmed_while_reading_reads_the_rest_in_one_batch(runtime: Ru
     finally:
         del llm._decode
     assert batches[0] == PREFILL_STEP < batches[1]  # small first, then the rest at once
+
+
+def test_drafts_come_from_the_latest_place_the_last_tokens_appeared() -> None:
+    history = [1, 2, 3, 4, 5, 9, 1, 2, 3, 7, 8, 6, 1, 2]
+    assert _draft(history, 3, 4) == [7, 8, 6, 1]  # the later "1 2 3", not the first
+    assert _draft(history, 3, 1) == [7]
+    assert _draft(history, 4, 4) == []  # "2 3 4"... no: "1 2 4" never appeared
+    assert _draft([5, 6], 7, 4) == []
+
+
+def jin_reply(runtime: Runtime, line: str, key: str) -> GenerationRequest:
+    loaded = runtime.character("jin")
+    fmt = ReplyFormat(ActionSpace.build(loaded.sheet), tuple(loaded.sheet.emotions.allowed))
+    example = fmt.render("One bowl, coming right up.", "happy", 2, [])
+    return GenerationRequest(
+        (
+            ChatMessage("system", "You are Jin, a ramen chef. Reply as JSON."),
+            ChatMessage("user", "hello"),
+            ChatMessage("assistant", example),
+            ChatMessage("user", line),
+        ),
+        assistant_prefix=fmt.assistant_prefix,
+        grammar=fmt.grammar(),
+        max_tokens=80,
+        temperature=0,
+        cache_key=key,
+    )
+
+
+def test_drafting_gives_the_reply_token_by_token_generation_gives(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm: LlamaCppModel = runtime.llm
+    line = "grab me a bowl of ramen"
+    monkeypatch.setattr(llm, "_draft_max", 0)
+    plain = "".join(llm.stream(jin_reply(runtime, line, "test-plain")))
+    monkeypatch.setattr(llm, "_draft_max", 4)
+    drafted = "".join(llm.stream(jin_reply(runtime, line, "test-drafted")))
+    stats = llm.last_stats
+    assert drafted == plain
+    # The JSON between the fields repeats the example: most drafts are taken.
+    assert stats.accepted_tokens > stats.generated_tokens // 3
+    # Drafts the model did not choose left the cache: the next prompt, which carries the
+    # reply, finds all of it there.
+    asked = jin_reply(runtime, line, "test-drafted")
+    reply = ChatMessage("assistant", asked.assistant_prefix + drafted)
+    follow = GenerationRequest(
+        (*asked.messages, reply, ChatMessage("user", "thanks")),
+        max_tokens=1,
+        cache_key="test-drafted",
+    )
+    tokens, _ = llm.prompt_tokens(follow)
+    list(llm.stream(follow))
+    assert llm.last_stats.cached_tokens >= len(tokens) - llm.count_tokens("user\nthanks") - 8
+
+
+def test_a_prompt_read_ahead_in_full_starts_the_reply_at_once(runtime: Runtime) -> None:
+    llm: LlamaCppModel = runtime.llm
+    request = jin_reply(runtime, "where is the storage room?", "test-ahead")
+    llm.prefill(request)
+    "".join(llm.stream(request))
+    assert llm.last_stats.cached_tokens == llm.last_stats.prompt_tokens  # nothing read again
