@@ -123,6 +123,8 @@ class Mind:
         self.partner = partner
         self._memories: list[str] | None = None
         self._ahead: _Ahead | None = None
+        self._notes_memo: tuple[tuple[str, tuple[str, ...]], list[Note]] | None = None
+        self._hints_memo: tuple[tuple[str, Scene], Hints] | None = None
         self.intents = intents
         self.set_scene(Scene.of(self.sheet))
 
@@ -142,6 +144,7 @@ class Mind:
     def add_event(self, text: str) -> None:
         """A game event ("the player looted the store") the character will react to."""
         self.pending.append(text.strip())
+        self._notes_memo = None  # memory may hold it now
 
     def add_action_result(self, action_id: str, ok: bool, detail: str = "") -> None:
         """The game's report on an action; raises ActionError for an id never sent."""
@@ -184,6 +187,12 @@ class Mind:
     def hints(self, player: str) -> Hints:
         """What the prompt points out for ``player``'s words: scene entries they named and
         the likely actions."""
+        key = (player, self.scene)
+        if self._hints_memo is None or self._hints_memo[0] != key:
+            self._hints_memo = key, self._find_hints(player)
+        return self._hints_memo[1]
+
+    def _find_hints(self, player: str) -> Hints:
         named = tuple(mentions(player, self.scene))
         if self.intents is None or not player.strip():
             return Hints(named)
@@ -272,7 +281,13 @@ class Mind:
     def notes(self, player: str) -> list[Note]:
         if not self.recall or not player.strip():
             return []
-        return self.recall.notes(player, [e.player for e in self.history if e.player])
+        # The final words are often the last partial's, looked up moments ago (an embedding
+        # and a query each, ~10-30 ms after the player stops).
+        in_dialogue = [e.player for e in self.history if e.player]
+        key = (player, tuple(in_dialogue))
+        if self._notes_memo is None or self._notes_memo[0] != key:
+            self._notes_memo = key, self.recall.notes(player, in_dialogue)
+        return list(self._notes_memo[1])
 
     def _settled(self, player: str, notes: list[Note], hints: Hints) -> tuple[list[Note], Hints]:
         """What the prefill put before the player's words, where it holds all that the final

@@ -144,6 +144,26 @@ async def test_notes_read_ahead_stay_unless_the_final_words_find_a_new_source(
     assert "Tonkotsu, for 'and the miso'." in prompt and "Hokkaido" in prompt
 
 
+async def test_the_final_words_reuse_the_notes_and_hints_of_the_same_partial(
+    runtime: Runtime,
+) -> None:
+    calls: list[str] = []
+
+    class CountingRecall(ScriptedRecall):
+        def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
+            calls.append(query)
+            return super().notes(query, in_dialogue)
+
+    recall = CountingRecall()
+    m = Mind(runtime.character("jin"), ScriptedLLM(["Here."]), runtime.settings.llm, recall=recall)
+    m.prefill("bring me the ladle", m.notes("bring me the ladle"))
+    await reply(m, "bring me the ladle")
+    assert calls == ["bring me the ladle"]  # looked up once
+    m.add_event("the player dropped the ladle")  # memory may know more now
+    m.notes("bring me the ladle")
+    assert len(calls) == 2
+
+
 class ScriptedIntents:
     """Test double for IntentHints: the likely actions for each line, as scripted."""
 
