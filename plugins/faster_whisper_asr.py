@@ -140,8 +140,11 @@ class WhisperRecognizer:
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        text = _without_echo(tokenizer.decode(ids).strip())
-        if len(ids) >= budget - 1 or _loops(text):
+        said = tokenizer.decode(ids).strip()
+        text = _without_echo(said)
+        # Takes of the clip said over and over can run out the token budget; the first
+        # take is still the transcript (the 30 s window costs 0.5 s more to find it).
+        if (len(ids) >= budget - 1 and text == said) or _loops(text):
             return None
         no_speech = float(result.no_speech_prob)
         # faster-whisper's own rule: likely silence, and the words are not confident
@@ -152,14 +155,17 @@ class WhisperRecognizer:
 
 
 def _without_echo(text: str) -> str:
-    """``text`` without a second take of its own opening: "Can you pass this? Can you pass
-    this" -> "Can you pass this?" (at least two words said again, to the end)."""
+    """``text`` without further takes of itself: "Can you pass this? Can you pass this" ->
+    "Can you pass this?" (a take of two words or more, said again from its start at least
+    two words long, once or several times, the last one possibly cut off)."""
     words = text.split()
     plain = [re.sub(r"[^\w']+", "", w.lower()) for w in words]
-    for start in range(1, len(words) - 1):
-        rest = plain[start:]
-        if len(rest) >= 2 and rest == plain[: len(rest)] and start >= len(rest) - 1:
-            return " ".join(words[:start])
+    last = len(words) - 1
+    for take in range(2, last):
+        if all(plain[i] == plain[i - take] for i in range(take, last)) and plain[
+            last - take
+        ].startswith(plain[last]):  # the last word may be cut off too: "Where's" -> "Where"
+            return " ".join(words[:take])
     return text
 
 

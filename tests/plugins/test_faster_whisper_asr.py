@@ -95,6 +95,8 @@ def test_registry_builds_it(settings: Settings) -> None:
         ("Where's the storage room? Where's the storage room?", "Where's the storage room?"),
         ("who wants to buy who wants to buy who", "who wants to buy"),
         ("Can you pass this? Can you pass this", "Can you pass this?"),
+        ("Bring me some tea. Bring me some tea. Bring me", "Bring me some tea."),
+        ("Where's the room? Where's the room? Where", "Where's the room?"),
         ("Grab me a bowl of ramen", "Grab me a bowl of ramen"),
         ("no no", "no no"),
         ("I said the the thing", "I said the the thing"),
