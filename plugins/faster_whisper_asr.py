@@ -28,7 +28,7 @@ from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import ASR_SAMPLE_RATE, Capabilities, Transcript
 from npc.providers.registry import ProviderContext
 
-FIT_PAD_S = 2.0  # silence after the clip; less made Whisper loop on some of our clips
+FIT_PAD_S = 1.0  # silence after the clip; less made Whisper loop more (its repeats are cut now)
 FIT_MAX_S = 25.0  # longer clips use the normal 30 s window
 TOKENS_PER_S = 8  # generous: fast speech is ~5 tokens a second
 MAX_COMPRESSION = 2.4  # faster-whisper's threshold for "this text repeats itself"
