@@ -59,7 +59,8 @@ async def test_the_model_is_held_while_the_first_phrase_is_synthesized() -> None
     assert "first_audio" in result.timings
 
 
-async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
+def tentative_turn() -> tuple[ReplyTurn, list[Event]]:
+    """A reply begun on a pause, and what it sends."""
     sent: list[Event] = []
 
     async def emit(event: Event) -> None:
@@ -69,6 +70,11 @@ async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
     mind: Any = ScriptedMind()
     turn = ReplyTurn(1, mind, ScriptedSpeaker([], box), emit, "ramen", tentative=True)  # type: ignore[arg-type]
     box.append(turn)
+    return turn, sent
+
+
+async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
+    turn, sent = tentative_turn()
     assert not turn.sure.is_set()
     task = asyncio.create_task(turn.run())
     await asyncio.sleep(0.3)  # the scripted reply is written by now
@@ -81,15 +87,7 @@ async def test_a_tentative_reply_sends_nothing_until_confirmed() -> None:
 
 
 async def test_a_tentative_reply_cancelled_unconfirmed_sent_nothing() -> None:
-    sent: list[Event] = []
-
-    async def emit(event: Event) -> None:
-        sent.append(event)
-
-    box: list[ReplyTurn] = []
-    mind: Any = ScriptedMind()
-    turn = ReplyTurn(1, mind, ScriptedSpeaker([], box), emit, "x", tentative=True)  # type: ignore[arg-type]
-    box.append(turn)
+    turn, sent = tentative_turn()
     task = asyncio.create_task(turn.run())
     await asyncio.sleep(0.2)
     turn.cancel.set()
