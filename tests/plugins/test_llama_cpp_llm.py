@@ -16,7 +16,7 @@ from npc.errors import ModelLoadError, ProviderError
 from npc.providers.base import ChatMessage, GenerationRequest
 from npc.runtime import Runtime
 from npc.threads import Hold
-from plugins.llama_cpp_llm import PREFILL_STEP, LlamaCppModel, _draft
+from plugins.llama_cpp_llm import TENTATIVE_STEP, LlamaCppModel, _draft
 
 SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
 
@@ -190,17 +190,17 @@ def test_a_reply_confirmed_while_reading_reads_the_rest_in_one_batch(runtime: Ru
     def counting(slot: object, chunk: list[int]) -> None:
         batches.append(len(chunk))
         if len(batches) == 1:
-            sure.set()  # the end of turn is decided during the first small batch
+            sure.set()  # the end of turn is decided during the first batch
         decode(slot, chunk)  # type: ignore[arg-type]
 
     llm._decode = counting  # type: ignore[method-assign]
     try:
-        line = "Tell me about the noodles, " + "the pork and the eggs, " * 10
+        line = "Tell me about the noodles, " + "the pork and the eggs, " * 30
         for _ in llm.stream(ask(line, sure=sure, cancel=threading.Event())):
             break
     finally:
         del llm._decode
-    assert batches[0] == PREFILL_STEP < batches[1]  # small first, then the rest at once
+    assert batches[0] == TENTATIVE_STEP < batches[1]  # a step first, then the rest at once
 
 
 def test_drafts_come_from_the_latest_place_the_last_tokens_appeared() -> None:
