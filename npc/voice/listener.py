@@ -91,6 +91,10 @@ class _Done:
     pass
 
 
+class _Release:
+    """Let go of ``busy`` once the consumer has taken the events queued before this."""
+
+
 class Listener:
     """Turns one player's audio stream into turn and transcript events (see the module doc)."""
 
@@ -117,7 +121,8 @@ class Listener:
 
         ``turn_config`` overrides the turn-taking thresholds; the keyword arguments still
         set end of turn, turn length and push-to-talk. ``busy`` is held while an ASR call
-        runs, so work that can wait (evaluating the prompt ahead) leaves it the cores.
+        runs, and until the events it produced are taken from ``run``, so work that can
+        wait (evaluating the prompt ahead) leaves it the cores.
         """
         base = turn_config or TurnConfig()
         self.config = TurnConfig(
@@ -152,9 +157,11 @@ class Listener:
         self._task: asyncio.Task[None] | None = None
         self._latest: _Result | None = None
         self._last_partial = ""
-        self._out: asyncio.Queue[Event | BaseException | _Done] = asyncio.Queue()
+        self._out: asyncio.Queue[Event | BaseException | _Done | _Release] = asyncio.Queue()
         self._progress = asyncio.Event()
         self._busy = busy
+        self._held = 0  # holds on ``busy`` not yet released
+        self._pause_held = False  # one of them is for the player's pause
         self.next_turn_id = first_turn_id
 
     @property
@@ -183,6 +190,9 @@ class Listener:
                 item = await self._out.get()
                 if isinstance(item, _Done):
                     break
+                if isinstance(item, _Release):
+                    self._let_go()
+                    continue
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -191,6 +201,8 @@ class Listener:
             feeder.cancel()
             if self._task is not None:
                 self._task.cancel()
+            while self._held:
+                self._let_go()
 
     def end_turn(self) -> None:
         """End the current turn now (push-to-talk released, or the client decided)."""
@@ -244,6 +256,24 @@ class Listener:
                 self._begin(decision)
             else:
                 self._finish(decision)
+        self._follow_pause()
+
+    def _follow_pause(self) -> None:
+        """Hold ``busy`` from the moment the player pauses until the words said so far are
+        transcribed and taken (or they go on, or the turn ends): a batch of model work
+        started now would still be running when those words arrive, and a reply begun on
+        them would wait for it."""
+        if self._busy is None:
+            return
+        turn = self._turn
+        pausing = turn is not None and not turn.paused and self._detector.phase is Phase.PAUSED
+        if pausing and not self._pause_held:
+            self._pause_held = True
+            self._busy.hold()
+            self._held += 1
+        elif not pausing and self._pause_held:
+            self._pause_held = False
+            self._out.put_nowait(_Release())  # after the events that ended the pause
 
     def _begin(self, began: TurnBegan) -> None:
         turn_id, self.next_turn_id = self.next_turn_id, self.next_turn_id + 1
@@ -306,22 +336,32 @@ class Listener:
     async def _transcribe(self, job: _Job) -> None:
         if self._busy is not None:
             self._busy.hold()
+            self._held += 1
         try:
             transcript = await asyncio.to_thread(
                 self._asr.transcribe, job.audio, language=self._language, prompt=self._prompt
             )
         except asyncio.CancelledError:
+            self._let_go()
             raise
         except BaseException as exc:
+            self._let_go()
             self._out.put_nowait(exc)
             return
         finally:
-            if self._busy is not None:
-                self._busy.release()
             self._in_flight = None
             self._progress.set()
         self._done(job, self._clean(transcript))
+        # ``busy`` stays held until the consumer has seen these words: a model read it
+        # pauses (the prefill of an older partial) would otherwise run one more batch
+        # before the consumer stops it, and a reply started on them would wait for that.
+        self._out.put_nowait(_Release())
         self._schedule()
+
+    def _let_go(self) -> None:
+        if self._busy is not None and self._held:
+            self._held -= 1
+            self._busy.release()
 
     def _done(self, job: _Job, text: str) -> None:
         audio_s = job.audio.size / SR
@@ -345,6 +385,7 @@ class Listener:
         ):
             turn.paused = True
             self._out.put_nowait(SpeechPaused(job.turn_id, text))
+            self._follow_pause()
 
     def _emit_final(self, turn_id: int, text: str, audio_s: float) -> None:
         self._out.put_nowait(FinalTranscript(turn_id, text, audio_s))

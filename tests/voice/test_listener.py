@@ -327,6 +327,76 @@ async def test_busy_is_held_while_asr_runs(silero: SileroVad, sentences) -> None
     assert not busy.held
 
 
+async def test_busy_is_held_until_the_words_are_taken(silero: SileroVad, sentences) -> None:
+    """The consumer gets a transcription's words before the waiting work resumes, so it
+    can stop that work first (a reply is about to need the model)."""
+    busy = Hold()
+
+    class QuickAsr:
+        def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
+            from npc.providers.base import Transcript
+
+            return Transcript("words", "en", 0.0)
+
+    audio = np.concatenate([silence(0.3), sentences[6].audio, silence(0.8)])
+    held: list[bool] = []
+    listener = Listener(QuickAsr(), silero, busy=busy)
+    async for event in listener.run(frames_of(pcm_chunks(audio), pace_s=0.005)):
+        if isinstance(event, PartialTranscript):  # a final may reuse these words, no ASR
+            held.append(busy.held)
+            await asyncio.sleep(0.05)  # the consumer is slow: the hold waits for it
+    assert held and all(held)
+    assert not busy.held
+
+
+async def test_busy_is_held_from_the_pause_until_its_words_are_taken(
+    silero: SileroVad, sentences
+) -> None:
+    """Model work waiting on ``busy`` stops as soon as the player pauses, before the pause
+    is transcribed: a batch it started then would delay the reply begun on those words."""
+    busy = Hold()
+    transcribed = asyncio.Event()
+
+    class QuickAsr:
+        def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
+            from npc.providers.base import Transcript
+
+            return Transcript("words", "en", 0.0)
+
+    listener = Listener(QuickAsr(), silero, busy=busy, partial_interval_ms=10_000)
+    frames = list(pcm_chunks(np.concatenate([silence(0.3), trimmed(sentences[6].audio)])))
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+    for frame in frames:
+        queue.put_nowait(frame)
+
+    async def feed() -> AsyncIterator[bytes]:
+        while (frame := await queue.get()) is not None:
+            yield frame
+
+    held_at_pause: list[bool] = []
+
+    async def consume() -> None:
+        async for event in listener.run(feed()):
+            if isinstance(event, SpeechPaused):
+                held_at_pause.append(busy.held)
+                transcribed.set()
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.sleep(0.5)  # the speech is taken
+    assert not busy.held
+    for frame in pcm_chunks(silence(0.07)):  # paused, not yet long enough to transcribe
+        queue.put_nowait(frame)
+    await asyncio.sleep(0.1)
+    assert busy.held and not transcribed.is_set()
+    for frame in pcm_chunks(silence(0.1)):
+        queue.put_nowait(frame)
+    await asyncio.wait_for(transcribed.wait(), 5)
+    await asyncio.sleep(0.05)
+    assert held_at_pause == [True] and not busy.held
+    queue.put_nowait(None)
+    await consumer
+
+
 async def test_consumer_may_stop_early(whisper: WhisperRecognizer, silero: SileroVad, sentences):
     audio = np.concatenate([silence(0.3), sentences[7].audio, silence(0.8)])
     async for event in Listener(whisper, silero, language="en").run(frames_of(pcm_chunks(audio))):
