@@ -80,6 +80,14 @@ class LLMSettings(_Section):
         "in one batch and keeps those it would have chosen itself, so the reply is the same, "
         "faster. 0: off (docs/benchmarks.md).",
     )
+    first_phrase_words: int = Field(
+        3,
+        ge=0,
+        le=40,
+        description="The first phrase of a reply goes to speech after this many words even "
+        "without a comma or a full stop, so the character starts speaking sooner; fewer words "
+        "start sooner and sound choppier. 0: wait for a mark (docs/benchmarks.md).",
+    )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",
         description="llama.cpp flash attention. Off by default: on this kind of CPU it halved "

@@ -366,7 +366,7 @@ class Mind:
         result.events, self.pending = self.pending, []
         parser = ReplyParser()
         parser.feed(self.format.assistant_prefix)
-        splitter = PhraseSplitter()
+        splitter = PhraseSplitter(first_max_words=self.settings.first_phrase_words)
         phrases = itertools.count()
         emotion: dict[str, Any] = {}
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,

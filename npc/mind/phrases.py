@@ -26,7 +26,7 @@ class PhraseSplitter:
     """``feed`` text, get complete phrases; ``flush`` returns what remains at the end."""
 
     def __init__(
-        self, *, first_min_words: int = 2, first_max_words: int = 5, min_words: int = 8
+        self, *, first_min_words: int = 2, first_max_words: int = 3, min_words: int = 8
     ) -> None:
         """``first_max_words``: the first phrase is cut after this many words even without a
         mark (0: never); the rest of the reply is generated while those words play."""
