@@ -9,6 +9,8 @@ level opens that many sessions with Jin; each streams spoken commands (piper spe
 
 - voice to voice: the last speech sample sent -> the first byte of reply audio received;
 - time to first action: the last speech sample sent -> the first `action` message;
+- silence within the reply: how long a client playing each audio chunk as soon as it
+  arrives (after the one before) would fall silent between the first and the last;
 - the server's own per-stage timings from `turn_end` (end of speech, transcript, first
   token, first audio).
 
@@ -136,10 +138,15 @@ async def receive_turn(
 ) -> tuple[float | None, float | None]:
     """When the turn's first audio and first action arrived; records the server's timings."""
     first_audio = first_action = None
+    playing_until = 0.0  # when the audio received so far ends, played back to back
+    gaps = 0.0
     async for msg in c.messages():
         now = time.perf_counter()
-        if isinstance(msg, Speech) and first_audio is None:
-            first_audio = now
+        if isinstance(msg, Speech):
+            if first_audio is None:
+                first_audio = playing_until = now
+            gaps += max(0.0, now - playing_until)
+            playing_until = max(now, playing_until) + msg.header.duration_ms / 1000
         elif isinstance(msg, m.ActionMsg) and first_action is None:
             first_action = now
         elif isinstance(msg, m.TurnEnd):
@@ -148,6 +155,8 @@ async def receive_turn(
             if VERBOSE:
                 print(f"  turn {msg.turn_id}: interrupted={msg.interrupted} {msg.timings}")
             if not msg.interrupted:  # an interrupted turn was the player going on speaking
+                if first_audio is not None:
+                    results["silence within the reply"].append(gaps * 1000)
                 break
         elif isinstance(msg, m.Error | m.Transcript) and VERBOSE:
             print(f"  {msg.type} {msg.model_dump(exclude={'type'})}")
@@ -187,7 +196,7 @@ def report(sessions: int, results: dict[str, list[float]]) -> None:
     print(f"\n== {sessions} concurrent session(s) ==")
     print(f"{'measure':32} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'mean':>9}")
     server = sorted(k for k in results if k.startswith("server"))
-    order = ["voice to voice", "to first action", *server]
+    order = ["voice to voice", "to first action", "silence within the reply", *server]
     for key in order:
         v = results.get(key, [])
         if v:
