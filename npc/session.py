@@ -112,6 +112,7 @@ class Session:
         self._reply_task: asyncio.Task[None] | None = None
         self._prefill: asyncio.Task[None] | None = None
         self._prefill_cancel = threading.Event()
+        self._prefill_read = threading.Event()  # stops the read of one partial's prompt
         self._partial = ""  # the newest partial transcript, for the prefill to follow
         self._asr_busy = Hold()  # held while speech recognition runs; the prefill waits
         self._unfinished = ""  # the player's words of a turn they went on with
@@ -280,6 +281,7 @@ class Session:
         elif isinstance(event, PartialTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=False))
             self._partial = event.text
+            self._prefill_read.set()  # the rest of the older words' prompt would be wasted
             prefill = self.runtime.settings.llm.prefill_partial
             if prefill and self._reply is None and self._prefill is None:
                 self._prefill = asyncio.create_task(self._prefill_partials())
@@ -294,7 +296,7 @@ class Session:
         elif isinstance(event, SpeechStopped):
             self._speech_stopped[event.turn_id] = (self.clock(), event.decided_s - event.at_s)
             self._partial = ""
-            self._prefill_cancel.set()  # the final transcript is next; the reply needs the model
+            self._stop_prefill()  # the final transcript is next; the reply needs the model
         elif isinstance(event, FinalTranscript):
             await self._send(m.Transcript(turn_id=event.turn_id, text=event.text, final=True))
             text = self._with_unfinished(event.text)
@@ -334,24 +336,29 @@ class Session:
         """While the player still speaks, evaluate the prompt up to their words, following
         the newest partial transcript: model time that would otherwise follow the end of
         their turn. It pauses while speech recognition runs and stops when they stop."""
-        cancel = self._prefill_cancel = threading.Event()
+        stop = self._prefill_cancel = threading.Event()
         done = ""
         try:
-            while not cancel.is_set() and self._partial and self._partial != done:
+            while not stop.is_set() and self._partial and self._partial != done:
                 done = self._partial
+                read = self._prefill_read = threading.Event()
                 notes = await asyncio.to_thread(self.mind.notes, done)
-                if not cancel.is_set():
-                    await asyncio.to_thread(self.mind.prefill, done, notes, cancel, self._asr_busy)
+                if not stop.is_set() and not read.is_set():
+                    await asyncio.to_thread(self.mind.prefill, done, notes, read, self._asr_busy)
         except NpcError as exc:  # only a missed speed-up
             log.warning("prefill failed: %s", exc.message)
         finally:
             self._prefill = None
 
+    def _stop_prefill(self) -> None:
+        self._prefill_cancel.set()
+        self._prefill_read.set()
+
     # -- replying -------------------------------------------------------------------
 
     async def _start_reply(self, turn_id: int, text: str, tentative: bool = False) -> None:
         """``tentative``: the player's turn may not be over; see ``ReplyTurn``."""
-        self._prefill_cancel.set()  # the reply needs the model now
+        self._stop_prefill()  # the reply needs the model now
         await self._stop_reply(None)
         reply = ReplyTurn(
             turn_id,
