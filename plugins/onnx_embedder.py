@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from npc.providers.registry import ProviderContext
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pieces
 BATCH_SIZE = 32
 SMALL_BATCH = 2  # up to this many texts run on the single-threaded session
+RECENT_QUERIES = 64  # single texts whose embedding is kept
 CHROMA_NAME = "npc_onnx"
 
 
@@ -80,6 +82,8 @@ class OnnxEmbedder:
         # InferenceSession.run is thread-safe; the tokenizer's padding state is shared, so
         # encoding takes a lock (it is a small part of the time).
         self._lock = threading.Lock()
+        # A turn's words are looked up in the lore and in memory, one embedding each.
+        self._recent: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
 
     @classmethod
     def from_context(cls, ctx: ProviderContext) -> OnnxEmbedder:
@@ -106,6 +110,8 @@ class OnnxEmbedder:
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """One unit-length row per text (shape ``(len(texts), dimension)``)."""
+        if len(texts) == 1:
+            return self._embed_one(texts[0])[None, :]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -115,6 +121,19 @@ class OnnxEmbedder:
             idx = order[start : start + self.batch_size]
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
+
+    def _embed_one(self, text: str) -> NDArray[np.float32]:
+        with self._lock:
+            found = self._recent.get(text)
+            if found is not None:
+                self._recent.move_to_end(text)
+                return found.copy()
+        row: NDArray[np.float32] = self._embed_batch([text])[0]
+        with self._lock:
+            self._recent[text] = row
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return row.copy()
 
     def _embed_batch(self, texts: list[str]) -> NDArray[np.float32]:
         with self._lock:

@@ -36,6 +36,25 @@ def test_batching_and_padding_do_not_change_vectors(onnx: OnnxEmbedder) -> None:
     assert np.allclose(together[:5], alone, atol=1e-4)
 
 
+def test_a_repeated_query_is_embedded_once(onnx: OnnxEmbedder) -> None:
+    calls: list[list[str]] = []
+    batch = onnx._embed_batch
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return batch(texts)
+
+    onnx._embed_batch = counting  # type: ignore[method-assign]
+    try:
+        first = onnx.embed(["where is the storage room, repeated"])
+        first[0, 0] = 9.0  # the caller's copy; the one kept stays intact
+        again = onnx.embed(["where is the storage room, repeated"])
+    finally:
+        del onnx._embed_batch
+    assert len(calls) == 1 and abs(again[0, 0]) < 1
+    assert np.allclose(np.linalg.norm(again, axis=1), 1.0, atol=1e-5)
+
+
 def test_long_texts_are_truncated_not_refused(onnx: OnnxEmbedder) -> None:
     long = "the stall has a red lantern. " * 400
     truncated = onnx.embed([long, "the stall has a red lantern. " * 60])
