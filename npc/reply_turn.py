@@ -25,6 +25,9 @@ from npc.threads import Hold, iterate_in_thread
 from npc.voice.speaker import Speaker
 
 Emit = Callable[[Event], Awaitable[None]]
+# Speech left to play below which the next phrase ends after a few words rather than at
+# the end of its sentence (a long sentence takes longer to write than 3 words take to say).
+HURRY_S = 0.8
 
 
 @dataclass
@@ -54,6 +57,7 @@ class ReplyTurn:
     started: float = 0.0
     tentative: InitVar[bool] = False  # the turn may not be over: wait for ``confirm()``
     sure: threading.Event = field(default_factory=threading.Event)  # set by ``confirm()``
+    voicing: int = 0  # phrases given to the voice and not yet spoken
     _confirmed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def __post_init__(self, tentative: bool) -> None:
@@ -81,10 +85,12 @@ class ReplyTurn:
                 result=self.result,
                 hold=self.hold,
                 sure=self.sure,
+                hurry=self.hurry,
             ):
                 if self.cancel.is_set():
                     break
                 if isinstance(event, Phrase):
+                    self.voicing += 1
                     phrases.put_nowait(event)
                 else:
                     await self._send(event)
@@ -103,11 +109,18 @@ class ReplyTurn:
     async def _speak(self, phrases: asyncio.Queue[Phrase | None]) -> None:
         index = 0
         while (phrase := await phrases.get()) is not None:
-            if self.speaker is None:
-                continue
-            index = await self._say(self.speaker, phrase, index)
+            if self.speaker is not None:
+                index = await self._say(self.speaker, phrase, index)
+            self.voicing -= 1
             if self.cancel.is_set():
                 return
+
+    def hurry(self) -> bool:
+        """Whether the player is about to hear silence: the speech sent so far ends within
+        ``HURRY_S`` and no phrase is on its way."""
+        if not self.played or self.voicing:
+            return False
+        return self.played[-1].end - self.clock() < HURRY_S
 
     async def _say(self, speaker: Speaker, phrase: Phrase, index: int) -> int:
         """Speak one phrase; returns the index of the next chunk."""

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from npc.events import Event, Phrase, ReplyText, SpeechAudio
@@ -95,3 +95,40 @@ async def test_a_tentative_reply_cancelled_unconfirmed_sent_nothing() -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert sent == [] and turn.spoken_text() == ""
+
+
+class HurryMind:
+    """Says one phrase, then asks ``hurry`` while it is on its way and once it is spoken."""
+
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
+
+    async def respond(
+        self, turn_id: int, player: str, *, hurry: Callable[[], bool], **_: Any
+    ) -> AsyncIterator[Event]:
+        self.seen.append(hurry())  # nothing sent yet: no speech to run out of
+        yield Phrase(turn_id, 0, "Coming right up,")
+        self.seen.append(hurry())  # on its way to the voice
+        await asyncio.sleep(0.2)
+        self.seen.append(hurry())  # spoken: as long as it lasts, from now
+
+
+class TimedSpeaker:
+    """One chunk of ``seconds`` per phrase, at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.samples = int(16000 * seconds)
+
+    def speak(self, turn_id: int, index: int, text: str) -> Iterator[SpeechAudio]:
+        yield SpeechAudio(turn_id, index, b"\0\0" * self.samples, 16000, text, [])
+
+
+async def test_hurry_when_the_speech_sent_is_about_to_run_out() -> None:
+    async def emit(event: Event) -> None:
+        pass
+
+    for seconds, last in ((0.1, True), (3.0, False)):
+        mind = HurryMind()
+        turn = ReplyTurn(1, mind, TimedSpeaker(seconds), emit, "ramen")  # type: ignore[arg-type]
+        await turn.run()
+        assert mind.seen == [False, False, last]

@@ -349,9 +349,11 @@ class Mind:
         result: TurnResult | None = None,
         hold: Hold | None = None,
         sure: threading.Event | None = None,
+        hurry: Callable[[], bool] | None = None,
     ) -> AsyncIterator[Event]:
         """Stream the reply to ``player`` (empty: react to pending game events); ``sure``
-        unset: the player may not be done, so ``cancel`` may come while the prompt is read."""
+        unset: the player may not be done, so ``cancel`` may come while the prompt is read;
+        ``hurry()`` true: the voice is about to fall silent, so end the next phrase soon."""
         result = result if result is not None else TurnResult()
         start = self._clock()
         narrow = self.hints(player)
@@ -366,7 +368,7 @@ class Mind:
         result.events, self.pending = self.pending, []
         parser = ReplyParser()
         parser.feed(self.format.assistant_prefix)
-        splitter = PhraseSplitter(first_max_words=self.settings.first_phrase_words)
+        splitter = PhraseSplitter(first_max_words=self.settings.first_phrase_words, hurry=hurry)
         phrases = itertools.count()
         emotion: dict[str, Any] = {}
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,

@@ -2,12 +2,14 @@
 
 The first phrase may end at a comma once it has a few words, or after a handful of words
 with no mark at all, so the character starts speaking early; later ones prefer sentence
-ends, which sound more natural.
+ends, which sound more natural, unless ``hurry`` says the speech so far is about to run
+out: then they end after a handful of words too, so a long sentence plays without a gap.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e"])
 _SENTENCE_END = ".!?…"
@@ -26,14 +28,21 @@ class PhraseSplitter:
     """``feed`` text, get complete phrases; ``flush`` returns what remains at the end."""
 
     def __init__(
-        self, *, first_min_words: int = 2, first_max_words: int = 3, min_words: int = 8
+        self,
+        *,
+        first_min_words: int = 2,
+        first_max_words: int = 3,
+        min_words: int = 8,
+        hurry: Callable[[], bool] | None = None,
     ) -> None:
         """``first_max_words``: the first phrase is cut after this many words even without a
-        mark (0: never); the rest of the reply is generated while those words play."""
+        mark (0: never); the rest of the reply is generated while those words play. Later
+        phrases are cut the same way while ``hurry()`` is true."""
         self._buf = ""
         self._first_min_words = first_min_words
         self._first_max_words = first_max_words
         self._min_words = min_words
+        self._hurry = hurry
         self._emitted = 0
 
     def feed(self, text: str) -> list[str]:
@@ -62,7 +71,8 @@ class PhraseSplitter:
                 return i + 1
             if ch in _SOFT_BREAK and _words(buf[:i]) >= soft_min:
                 return i + 1
-        if self._emitted == 0 and self._first_max_words:
+        early = self._emitted == 0 or (self._hurry is not None and self._hurry())
+        if early and self._first_max_words:
             # A word is complete once whitespace follows it; a phrase should not end on
             # "the" or "to", which would be voiced as if the sentence stopped there.
             words = list(_WORD.finditer(buf))

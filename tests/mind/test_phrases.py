@@ -40,6 +40,14 @@ def test_the_first_phrase_does_not_end_on_a_little_word() -> None:
     assert split("I'll get you a bowl of ramen.")[0] == "I'll get you a bowl"
 
 
+def test_later_phrases_are_cut_early_only_in_a_hurry() -> None:
+    text = "Sure. The broth simmers for twelve hours with pork bones and garlic. Enjoy."
+    assert split(text)[1] == "The broth simmers for twelve hours with pork bones and garlic."
+    hurried = PhraseSplitter(hurry=lambda: True)
+    out = [p for ch in text for p in hurried.feed(ch)]
+    assert out[:3] == ["Sure.", "The broth simmers", "for twelve hours"]
+
+
 def test_no_cut_without_marks_when_turned_off() -> None:
     s = PhraseSplitter(first_max_words=0)
     assert s.feed("one two three four five six seven ") == []
