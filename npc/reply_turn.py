@@ -5,7 +5,7 @@ still writing the rest, and actions leave the moment they are decided. ``cancel`
 both at once (barge-in); ``spoken_text`` then tells what the player actually heard.
 
 A reply may start before the player's turn is known to be over (on a pause, from the
-transcript so far): it then reads its prompt in small steps that ``cancel`` can stop and
+transcript so far): it then reads its prompt in steps that ``cancel`` can stop and
 sends nothing until ``confirm()``; if the player goes on instead, it is cancelled unheard.
 """
 
