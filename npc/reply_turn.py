@@ -57,7 +57,7 @@ class ReplyTurn:
     started: float = 0.0
     tentative: InitVar[bool] = False  # the turn may not be over: wait for ``confirm()``
     sure: threading.Event = field(default_factory=threading.Event)  # set by ``confirm()``
-    voicing: int = 0  # phrases given to the voice and not yet spoken
+    voicing: int = field(default=0, init=False)  # phrases given to the voice, not yet spoken
     _confirmed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def __post_init__(self, tentative: bool) -> None:

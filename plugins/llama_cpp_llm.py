@@ -331,10 +331,11 @@ class LlamaCppModel:
             if cancel is not None and cancel.is_set():
                 return False
             step = self._batch
-            if cancel is not None and sure is None:
-                step = PREFILL_STEP
-            elif cancel is not None and sure is not None and not sure.is_set():
-                step = TENTATIVE_STEP
+            if cancel is not None:
+                if sure is None:
+                    step = PREFILL_STEP
+                elif not sure.is_set():
+                    step = TENTATIVE_STEP
             self._decode(slot, tokens[i : min(i + step, end)])
             i += step
         return True

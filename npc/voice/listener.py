@@ -269,8 +269,7 @@ class Listener:
         pausing = turn is not None and not turn.paused and self._detector.phase is Phase.PAUSED
         if pausing and not self._pause_held:
             self._pause_held = True
-            self._busy.hold()
-            self._held += 1
+            self._take_hold()
         elif not pausing and self._pause_held:
             self._pause_held = False
             self._out.put_nowait(_Release())  # after the events that ended the pause
@@ -334,9 +333,7 @@ class Listener:
         self._task = asyncio.create_task(self._transcribe(job))
 
     async def _transcribe(self, job: _Job) -> None:
-        if self._busy is not None:
-            self._busy.hold()
-            self._held += 1
+        self._take_hold()
         try:
             transcript = await asyncio.to_thread(
                 self._asr.transcribe, job.audio, language=self._language, prompt=self._prompt
@@ -357,6 +354,11 @@ class Listener:
         # before the consumer stops it, and a reply started on them would wait for that.
         self._out.put_nowait(_Release())
         self._schedule()
+
+    def _take_hold(self) -> None:
+        if self._busy is not None:
+            self._busy.hold()
+            self._held += 1
 
     def _let_go(self) -> None:
         if self._busy is not None and self._held:
