@@ -140,6 +140,8 @@ async def receive_turn(
     first_audio = first_action = None
     playing_until = 0.0  # when the audio received so far ends, played back to back
     gaps = 0.0
+    spoken: list[str] = []  # the reply as it was cut for speech
+    actions: list[str] = []
     async for msg in c.messages():
         now = time.perf_counter()
         if isinstance(msg, Speech):
@@ -147,13 +149,16 @@ async def receive_turn(
                 first_audio = playing_until = now
             gaps += max(0.0, now - playing_until)
             playing_until = max(now, playing_until) + msg.header.duration_ms / 1000
-        elif isinstance(msg, m.ActionMsg) and first_action is None:
-            first_action = now
+            spoken.append(msg.header.text)
+        elif isinstance(msg, m.ActionMsg):
+            first_action = first_action or now
+            actions.append(f"{msg.name}({', '.join(f'{v}' for v in msg.args.values())})")
         elif isinstance(msg, m.TurnEnd):
             for k, v in msg.timings.items():
                 results[f"server {k}"].append(v)
             if VERBOSE:
                 print(f"  turn {msg.turn_id}: interrupted={msg.interrupted} {msg.timings}")
+                print(f"    said: {' | '.join(spoken)}   actions: {', '.join(actions) or '-'}")
             if not msg.interrupted:  # an interrupted turn was the player going on speaking
                 if first_audio is not None:
                     results["silence within the reply"].append(gaps * 1000)

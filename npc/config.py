@@ -81,7 +81,7 @@ class LLMSettings(_Section):
         "faster. 0: off (docs/benchmarks.md).",
     )
     first_phrase_words: int = Field(
-        3,
+        2,
         ge=0,
         le=40,
         description="The first phrase of a reply goes to speech after this many words even "
@@ -103,6 +103,14 @@ class LLMSettings(_Section):
 class ASRSettings(_Section):
     threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
     end_of_turn_ms: int = Field(250, ge=50, le=3000)
+    pause_ms: int = Field(
+        64,
+        ge=20,
+        le=3000,
+        description="After this much quiet the turn so far is transcribed and the reply "
+        "begins, unheard until the end of turn is decided; shorter starts sooner and wastes "
+        "more work on pauses within a sentence (docs/benchmarks.md).",
+    )
     max_turn_seconds: float = Field(30.0, ge=1, le=600)
 
 

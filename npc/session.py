@@ -255,6 +255,7 @@ class Session:
             sample_rate=self.start.audio.sample_rate,
             first_turn_id=self._next_turn,
             busy=self._asr_busy,
+            speculate_ms=settings.pause_ms,
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
 

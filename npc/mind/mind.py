@@ -64,6 +64,9 @@ class _Ahead:
     hints: Hints
 
 
+SAME_OPENING = 2  # words a partial and the final line share when they are the same line
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
@@ -294,8 +297,13 @@ class Mind:
         words found: that part of the prompt (and the words after it) is already read. More
         than needed is harmless; the grammar still follows the final words."""
         ahead, self._ahead = self._ahead, None
-        if ahead is None or not ahead.words or _words(player)[: len(ahead.words)] != ahead.words:
-            return notes, hints  # read from other words (a revised or an earlier line)
+        # Later words often revise earlier ones ("close to now" -> "close tonight"); the
+        # line is the same while it opens the same way.
+        if ahead is None or not ahead.words:
+            return notes, hints
+        opening = ahead.words[:SAME_OPENING]
+        if _words(player)[: len(opening)] != opening:
+            return notes, hints  # read from another line
         if {n.source for n in notes} <= {n.source for n in ahead.notes}:
             notes = ahead.notes
             if ahead.hints.covers(hints):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+HURRY_WORDS = 3  # later phrases cut early are a little longer than the first: less choppy
 ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e"])
 _SENTENCE_END = ".!?…"
 _SOFT_BREAK = ",;:—–"
@@ -31,13 +32,13 @@ class PhraseSplitter:
         self,
         *,
         first_min_words: int = 2,
-        first_max_words: int = 3,
+        first_max_words: int = 2,
         min_words: int = 8,
         hurry: Callable[[], bool] | None = None,
     ) -> None:
         """``first_max_words``: the first phrase is cut after this many words even without a
         mark (0: never); the rest of the reply is generated while those words play. Later
-        phrases are cut the same way while ``hurry()`` is true."""
+        phrases are cut after ``HURRY_WORDS`` while ``hurry()`` is true."""
         self._buf = ""
         self._first_min_words = first_min_words
         self._first_max_words = first_max_words
@@ -76,7 +77,8 @@ class PhraseSplitter:
             # A word is complete once whitespace follows it; a phrase should not end on
             # "the" or "to", which would be voiced as if the sentence stopped there.
             words = list(_WORD.finditer(buf))
-            for m in words[self._first_max_words - 1 :]:
+            least = self._first_max_words if self._emitted == 0 else HURRY_WORDS
+            for m in words[least - 1 :]:
                 if m.group().lower() not in _LEADING:
                     return m.end()
         return None

@@ -110,7 +110,7 @@ class Listener:
         push_to_talk: bool = False,
         sample_rate: int = SR,
         prompt: str | None = None,
-        speculate_ms: float = 100,
+        speculate_ms: float = 64,
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
         first_turn_id: int = 1,

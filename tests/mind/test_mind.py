@@ -144,6 +144,18 @@ async def test_notes_read_ahead_stay_unless_the_final_words_find_a_new_source(
     assert "Tonkotsu, for 'and the miso'." in prompt and "Hokkaido" in prompt
 
 
+async def test_notes_read_ahead_stay_when_later_words_revise_earlier_ones(runtime: Runtime) -> None:
+    llm, recall = ScriptedLLM(["At four."]), ScriptedRecall()
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, recall=recall)
+    m.prefill("what time do you close to now", m.notes("what time do you close to now"))
+    await reply(m, "what time do you close tonight")  # "to now" was "tonight"
+    assert "Tonkotsu, for 'what time do you close to now'." in llm.requests[-1].messages[-1].content
+
+    m.prefill("what time", m.notes("what time"))
+    await reply(m, "how late are you open", turn=2)  # another line: its own notes
+    assert "Tonkotsu, for 'how late are you open'." in llm.requests[-1].messages[-1].content
+
+
 async def test_the_final_words_reuse_the_notes_and_hints_of_the_same_partial(
     runtime: Runtime,
 ) -> None:
