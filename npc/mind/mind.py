@@ -71,6 +71,22 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
+def echoes(say: str, player: str) -> bool:
+    """Whether ``say`` only repeats the player's line: it opens with the line's first three
+    words, or nearly all its words are the line's ("Go over, counter." for "Go over to the
+    counter")."""
+    said, heard = _words(say), _words(player)
+    if len(said) < 2 or not heard:
+        return False
+    if said[:ECHO_OPENING] == heard[:ECHO_OPENING]:
+        return True
+    return sum(w in set(heard) for w in said) >= ECHO_SHARE * len(said)
+
+
+ECHO_OPENING = 3
+ECHO_SHARE = 0.7
+
+
 @dataclass
 class Exchange:
     """One turn as the model sees it in the dialogue."""
@@ -79,6 +95,10 @@ class Exchange:
     reply: str
     turn_id: int = 0  # 0: from memory, before this conversation
     player: str = ""  # the player's own words in ``user``
+    # The reply only repeated the player's line. Kept out of the prompt: a small model
+    # copies its own dialogue, and one such exchange there makes every later reply an echo
+    # (docs/mind.md). The conversation's memory still has it.
+    echo: bool = False
 
 
 @dataclass
@@ -173,7 +193,8 @@ class Mind:
             ChatMessage("system", scene_text(self.scene, self._memories)),
         ]
         for ex in self.history:
-            msgs += [ChatMessage("user", ex.user), ChatMessage("assistant", ex.reply)]
+            if not ex.echo:
+                msgs += [ChatMessage("user", ex.user), ChatMessage("assistant", ex.reply)]
         if current is not None:
             msgs.append(ChatMessage("user", current))
         return msgs
@@ -276,7 +297,7 @@ class Mind:
         size = (
             count(self._system)
             + 120
-            + sum(count(e.user) + count(e.reply) + 10 for e in self.history)
+            + sum(count(e.user) + count(e.reply) + 10 for e in self.history if not e.echo)
         )
         budget = getattr(self.llm, "context_size", 4096) - self.settings.max_reply_tokens - 400
         return size > budget
@@ -398,6 +419,7 @@ class Mind:
             yield ErrorEvent(turn_id, exc.code, exc.message, fatal=False)
         finally:
             exchange.reply = self._reply_text(parser, result)
+            exchange.echo = echoes(result.say, player)
         rest = splitter.flush()
         if rest:
             yield Phrase(turn_id, next(phrases), rest)
@@ -471,7 +493,8 @@ class Mind:
     def remember(self, player: str, said: str, actions: Sequence[dict[str, Any]]) -> None:
         """Put an earlier exchange (from memory, after a reconnect) into the dialogue."""
         reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
-        self.history.append(Exchange(self._user(player, []), reply, player=player))
+        user = self._user(player, [])
+        self.history.append(Exchange(user, reply, player=player, echo=echoes(said, player)))
 
     def _exchange(self, turn_id: int) -> Exchange | None:
         return next((e for e in reversed(self.history) if e.turn_id == turn_id), None)

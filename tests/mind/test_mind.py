@@ -9,7 +9,7 @@ import pytest
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
-from npc.mind.mind import Hints, Mind, TurnResult
+from npc.mind.mind import Hints, Mind, TurnResult, echoes
 from npc.mind.recall import Note
 from npc.runtime import Runtime
 from tests.simulate.fakes import ScriptedLLM
@@ -217,3 +217,27 @@ def test_hints_cover_what_they_hold() -> None:
     assert wide.covers(Hints((("ladle", "object"),), ("fetch",)))
     assert not wide.covers(Hints((("ladle", "object"),), ("cook",)))
     assert not Hints().covers(wide)
+
+
+def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
+    assert echoes("Who was the man in the gray suit?", "who was the man in the gray suit")
+    assert echoes("Go over, counter.", "Go over to the counter.")
+    assert echoes("Thanks, that was delicious.", "Thanks Thanks that was delicious")
+    assert not echoes("Table two, coming right up.", "Which one is table two?")
+    assert not echoes("Here you go.", "Can you pass the soy sauce?")
+    assert not echoes("Thanks!", "thanks")  # one word is a reply, not an echo
+    assert not echoes("Welcome back.", "")
+
+
+async def test_an_echoed_line_stays_out_of_the_dialogue_the_model_reads(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["Go over to the counter.", "Coming, coming.", "Sure."])
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    await reply(m, "go over to the counter")
+    await reply(m, "come to the front door", turn=2)
+    await reply(m, "thanks", turn=3)
+    dialogue = [msg.content for msg in llm.requests[-1].messages[2:]]
+    assert not any("counter" in text for text in dialogue)  # the echo is not shown again
+    assert any("Coming, coming." in text for text in dialogue)
+    assert [e.turn_id for e in m.history] == [1, 2, 3]  # still in the conversation
+    m.remember("wave to Mika", "Wave to Mika.", [])  # from memory: the same rule
+    assert m.history[-1].echo
