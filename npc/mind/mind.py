@@ -73,18 +73,22 @@ def _words(text: str) -> list[str]:
 
 def echoes(say: str, player: str) -> bool:
     """Whether ``say`` only repeats the player's line: it opens with the line's first three
-    words, or nearly all its words are the line's ("Go over, counter." for "Go over to the
-    counter")."""
+    words, or its words are nearly all the line's and cover most of it ("Go over, counter."
+    for "Go over to the counter"; not "The premium plan, yes." for "So you want the premium
+    plan?")."""
     said, heard = _words(say), _words(player)
     if len(said) < 2 or not heard:
         return False
     if said[:ECHO_OPENING] == heard[:ECHO_OPENING]:
         return True
-    return sum(w in set(heard) for w in said) >= ECHO_SHARE * len(said)
+    shared = set(said) & set(heard)
+    from_line = sum(w in shared for w in said) / len(said)
+    return from_line >= ECHO_SHARE and len(shared) >= ECHO_COVER * len(set(heard))
 
 
-ECHO_OPENING = 3
-ECHO_SHARE = 0.7
+ECHO_OPENING = 3  # words
+ECHO_SHARE = 0.7  # of the reply's words, from the line
+ECHO_COVER = 0.6  # of the line's words, in the reply
 
 
 @dataclass

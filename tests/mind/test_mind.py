@@ -224,6 +224,7 @@ def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
     assert echoes("Go over, counter.", "Go over to the counter.")
     assert echoes("Thanks, that was delicious.", "Thanks Thanks that was delicious")
     assert not echoes("Table two, coming right up.", "Which one is table two?")
+    assert not echoes("The premium plan, yes.", "So you want the premium plan?")
     assert not echoes("Here you go.", "Can you pass the soy sauce?")
     assert not echoes("Thanks!", "thanks")  # one word is a reply, not an echo
     assert not echoes("Welcome back.", "")
