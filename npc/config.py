@@ -103,13 +103,22 @@ class LLMSettings(_Section):
 class ASRSettings(_Section):
     threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
     end_of_turn_ms: int = Field(250, ge=50, le=3000)
+    partial_ms: int = Field(
+        300,
+        ge=50,
+        le=5000,
+        description="While the player speaks, the turn so far is transcribed this often (when "
+        "speech recognition keeps up) and the reply's prompt read from it; more often keeps "
+        "that read closer to the final words and costs more recognition (docs/benchmarks.md).",
+    )
     pause_ms: int = Field(
         64,
         ge=20,
         le=3000,
-        description="After this much quiet the turn so far is transcribed and the reply "
-        "begins, unheard until the end of turn is decided; shorter starts sooner and wastes "
-        "more work on pauses within a sentence (docs/benchmarks.md).",
+        description="After this much quiet the turn so far is transcribed (with this much "
+        "audio after the speech) and the reply begins, unheard until the end of turn is "
+        "decided; shorter starts sooner and wastes more work on pauses within a sentence; "
+        "keep it below end_of_turn_ms (docs/benchmarks.md).",
     )
     max_turn_seconds: float = Field(30.0, ge=1, le=600)
 

@@ -256,6 +256,7 @@ class Session:
             first_turn_id=self._next_turn,
             busy=self._asr_busy,
             speculate_ms=settings.pause_ms,
+            partial_interval_ms=settings.partial_ms,
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
 

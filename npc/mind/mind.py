@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from npc.actions.intent import IntentHints
@@ -64,31 +65,30 @@ class _Ahead:
     hints: Hints
 
 
-SAME_OPENING = 2  # words a partial and the final line share when they are the same line
+# A partial and the final words are the same line when they open with the same two words
+# and most of the partial's words are in the final.
+SAME_OPENING = 2
+SAME_WORDS = 0.6
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+    return re.findall(r"[\w']+", text.lower().replace("\u2019", "'"))
 
 
 def echoes(say: str, player: str) -> bool:
-    """Whether ``say`` only repeats the player's line: it opens with the line's first three
-    words, or its words are nearly all the line's and cover most of it ("Go over, counter."
-    for "Go over to the counter"; not "The premium plan, yes." for "So you want the premium
-    plan?")."""
+    """Whether ``say`` only repeats the player's line: it holds most of the line, word for
+    word and in order ("Thanks, that was delicious." for "thanks thanks that was
+    delicious"); not "Yes, it is spicy." for "Is it spicy?"."""
     said, heard = _words(say), _words(player)
-    if len(said) < 2 or not heard:
+    if not said or not heard:
         return False
-    if said[:ECHO_OPENING] == heard[:ECHO_OPENING]:
-        return True
-    shared = set(said) & set(heard)
-    from_line = sum(w in shared for w in said) / len(said)
-    return from_line >= ECHO_SHARE and len(shared) >= ECHO_COVER * len(set(heard))
+    run = SequenceMatcher(None, said, heard, autojunk=False)
+    size = run.find_longest_match(0, len(said), 0, len(heard)).size
+    return size >= ECHO_WORDS and size >= ECHO_SHARE * len(heard)
 
 
-ECHO_OPENING = 3  # words
-ECHO_SHARE = 0.7  # of the reply's words, from the line
-ECHO_COVER = 0.6  # of the line's words, in the reply
+ECHO_WORDS = 3  # a shorter run is a reply ("Table two, coming up.")
+ECHO_SHARE = 0.8  # of the line's words, repeated in one run
 
 
 @dataclass
@@ -292,7 +292,9 @@ class Mind:
     def _trim_history(self) -> None:
         # Old exchanges leave the prompt (memory keeps them; the model's cache slides the rest
         # back rather than reading it again); the newest always stay.
-        del self.history[: max(0, len(self.history) - self.settings.history_turns)]
+        shown = [i for i, e in enumerate(self.history) if not e.echo]
+        if len(shown) > self.settings.history_turns:
+            del self.history[: shown[-self.settings.history_turns]]
         while len(self.history) > 2 and self._too_long():
             del self.history[0]
 
@@ -326,8 +328,10 @@ class Mind:
         # line is the same while it opens the same way.
         if ahead is None or not ahead.words:
             return notes, hints
+        final = _words(player)
         opening = ahead.words[:SAME_OPENING]
-        if _words(player)[: len(opening)] != opening:
+        kept = sum(w in set(final) for w in ahead.words)
+        if final[: len(opening)] != opening or kept < SAME_WORDS * len(ahead.words):
             return notes, hints  # read from another line
         if {n.source for n in notes} <= {n.source for n in ahead.notes}:
             notes = ahead.notes
@@ -341,6 +345,7 @@ class Mind:
         read when they first speak, and every token read now is one less after they stop.
         ``hold`` pauses it (the player is speaking again and their words need the cores)."""
         self._trim_history()
+        self._ahead = None  # a read-ahead of a turn that got no reply
         messages = (*self._messages(None), ChatMessage("user", ""))
         self.llm.prefill(
             GenerationRequest(
@@ -364,8 +369,8 @@ class Mind:
         betting that they stop there: when the final words are the same, the reply's prompt
         is read already; when they go on, only what follows the words they share is read
         again. ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
-        # The notes and hints stay for final words that begin with these; the partial's
-        # last word often changes ("bra" -> "broth"), so it is not part of that test.
+        # The notes and hints stay for final words that are the same line (``_settled``);
+        # the partial's last word often changes ("bra" -> "broth"): it is not compared.
         words = _words(" ".join(partial.split()[:-1]))
         ahead = self._ahead = _Ahead(words, list(notes), self.hints(partial))
         self.llm.prefill(self.request(partial, notes, cancel, hold=hold, hints=ahead.hints))
@@ -511,6 +516,7 @@ class Mind:
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         exchange.reply = self.format.render(spoken.strip(), emotion, 1, actions)
+        exchange.echo = echoes(spoken, exchange.player)
         self.pending.append("the player interrupted you")
 
     def retract(self, turn_id: int, result: TurnResult) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-HURRY_WORDS = 3  # later phrases cut early are a little longer than the first: less choppy
+HURRY_WORDS = 3  # words of a later phrase cut early (in a hurry); fewer sound choppy
 ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e"])
 _SENTENCE_END = ".!?…"
 _SOFT_BREAK = ",;:—–"

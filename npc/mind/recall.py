@@ -71,6 +71,18 @@ def focus(text: str, query: str, limit: int = MAX_NOTE_CHARS) -> str:
     return _short(" ".join(sentences[i] for i in sorted(chosen)), limit)
 
 
+def _echoed(turn: str) -> bool:
+    """Whether a remembered turn ("Player: ...", then "Me: ...") was a reply that only
+    repeated the player: the mind keeps those out of the prompt."""
+    from npc.mind.mind import echoes
+
+    lines = turn.split("\n")
+    if len(lines) < 2 or not lines[0].startswith("Player: ") or ": " not in lines[1]:
+        return False
+    reply = lines[1].split(": ", 1)[1].split(" [actions:")[0]
+    return echoes(reply, lines[0].removeprefix("Player: "))
+
+
 class KnowledgeRecall:
     """Implements the mind's ``Recall`` over ``npc.knowledge.Knowledge``.
 
@@ -105,8 +117,15 @@ class KnowledgeRecall:
             return out
         # A turn still in the prompt's dialogue would only be read twice.
         shown = {f"Player: {line.strip()}" for line in in_dialogue}
-        found = self.memory.recall(query, k=self.k_memories + len(shown), kinds=("summary", "turn"))
-        fresh = [m for m in found if not (m.kind == "turn" and m.text.split("\n")[0] in shown)]
+        # One more than needed: a turn the mind keeps out of the prompt (an echo) is skipped.
+        found = self.memory.recall(
+            query, k=self.k_memories + len(shown) + 1, kinds=("summary", "turn")
+        )
+        fresh = [
+            m
+            for m in found
+            if not (m.kind == "turn" and (m.text.split("\n")[0] in shown or _echoed(m.text)))
+        ]
         for m in fresh[: self.k_memories]:
             if m.relevance > 0.45 and m.similarity >= MEMORY_BAR:
                 text = "Earlier: " + focus(m.text, query, MEMORY_NOTE_CHARS)

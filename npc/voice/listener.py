@@ -106,7 +106,7 @@ class Listener:
         language: str | None = None,
         end_of_turn_ms: float = 250,
         max_turn_seconds: float = 30.0,
-        partial_interval_ms: float = 400,
+        partial_interval_ms: float = 300,
         push_to_talk: bool = False,
         sample_rate: int = SR,
         prompt: str | None = None,

@@ -221,11 +221,14 @@ def test_hints_cover_what_they_hold() -> None:
 
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
     assert echoes("Who was the man in the gray suit?", "who was the man in the gray suit")
-    assert echoes("Go over, counter.", "Go over to the counter.")
     assert echoes("Thanks, that was delicious.", "Thanks Thanks that was delicious")
+    assert echoes("Hand me the chopsticks, please.", "and me the chopsticks please")
+    assert echoes("Do you make the noodles yourself? This is a stall.", "Do you make the noodles?")
+    assert echoes("Où est la gare ?", "où est la gare")
     assert not echoes("Table two, coming right up.", "Which one is table two?")
     assert not echoes("The premium plan, yes.", "So you want the premium plan?")
-    assert not echoes("Here you go.", "Can you pass the soy sauce?")
+    assert not echoes("Yes, it is spicy.", "Is it spicy?")
+    assert not echoes("Do you have a favourite?", "Do you have tea?")
     assert not echoes("Thanks!", "thanks")  # one word is a reply, not an echo
     assert not echoes("Welcome back.", "")
 
@@ -242,3 +245,24 @@ async def test_an_echoed_line_stays_out_of_the_dialogue_the_model_reads(runtime:
     assert [e.turn_id for e in m.history] == [1, 2, 3]  # still in the conversation
     m.remember("wave to Mika", "Wave to Mika.", [])  # from memory: the same rule
     assert m.history[-1].echo
+
+
+async def test_echoes_do_not_take_the_places_of_the_dialogue_kept(runtime: Runtime) -> None:
+    settings = runtime.settings.llm.model_copy(update={"history_turns": 2})
+    lines = ["one tonkotsu please", "make it spicy", "and a green tea", "thanks a lot", "bye"]
+    replies = ["One tonkotsu please.", "Spicy it is.", "And a green tea.", "Sure.", "Bye."]
+    llm = ScriptedLLM(replies)
+    m = Mind(runtime.character("jin"), llm, settings)
+    for turn, line in enumerate(lines, 1):
+        await reply(m, line, turn=turn)
+    shown = [msg.content for msg in llm.requests[-1].messages[2:] if msg.role == "assistant"]
+    assert len(shown) == 2 and "Spicy it is." in shown[0]  # two replies besides the echoes
+
+
+async def test_a_read_ahead_of_another_line_is_not_kept(runtime: Runtime) -> None:
+    llm, recall = ScriptedLLM(["Sure."]), ScriptedRecall()
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, recall=recall)
+    partial = "can you tell me about the night market"
+    m.prefill(partial, m.notes(partial))
+    await reply(m, "can you pass the soy sauce")  # opens the same, another line
+    assert "Tonkotsu, for 'can you pass the soy sauce'." in llm.requests[-1].messages[-1].content

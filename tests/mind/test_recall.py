@@ -41,21 +41,26 @@ def texts(notes: list[Note]) -> list[str]:
 class ScriptedMemory:
     """Test double for PlayerMemory.recall: two past turns, best first."""
 
-    def __init__(self, similarity: float = 0.5) -> None:
+    def __init__(self, similarity: float = 0.5, turns: list[str] | None = None) -> None:
         self.similarity = similarity
+        self.turns = turns or [
+            "Player: a bowl of miso\nMe: Coming up.",
+            "Player: miso again?\nMe: Sure.",
+        ]
 
     def recall(self, query: str, k: int = 5, *, kinds: object = None) -> list[Memory]:
-        turns = ["Player: a bowl of miso\nMe: Coming up.", "Player: miso again?\nMe: Sure."]
+        turns = self.turns
         sim = self.similarity
         return [Memory(t, "turn", 3.0, 0.0, relevance=0.9, similarity=sim) for t in turns][:k]
 
 
 class ScriptedKnowledge:
-    def __init__(self, similarity: float = 0.5) -> None:
+    def __init__(self, similarity: float = 0.5, turns: list[str] | None = None) -> None:
         self.similarity = similarity
+        self.turns = turns
 
     def memory(self, character_id: str, player_id: str) -> ScriptedMemory:
-        return ScriptedMemory(self.similarity)
+        return ScriptedMemory(self.similarity, self.turns)
 
     def retrieve(self, character_id: str, query: str, k: int = 2) -> list[object]:
         return []
@@ -77,3 +82,14 @@ def test_the_best_of_unrelated_memories_is_not_recalled() -> None:
 def test_focus_does_not_cut_a_sentence_at_mr() -> None:
     lore = "Their agent is a man called Mr. Sato. He visits on Fridays."
     assert focus(lore, "who is the agent", limit=40) == "Their agent is a man called Mr. Sato."
+
+
+def test_a_reply_that_only_echoed_the_player_is_not_recalled() -> None:
+    turns = [
+        "Player: bring me some green tea\nMe: Bring me some green tea. [actions: fetch]",
+        "Player: green tea, please\nMe: Here you go.",
+    ]
+    recall = KnowledgeRecall(ScriptedKnowledge(turns=turns), "jin", "p1")
+    assert texts(recall.notes("green tea")) == [
+        "Earlier: Player: green tea, please Me: Here you go."
+    ]
