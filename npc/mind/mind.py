@@ -8,12 +8,10 @@ wait in a queue and are shown to the model with the next turn.
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from npc.actions.intent import IntentHints
@@ -26,6 +24,8 @@ from npc.character.sheet import ChoiceParam
 from npc.config import LLMSettings
 from npc.errors import ActionError, NpcError
 from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
+from npc.mind.echo import echoes
+from npc.mind.echo import words as _words
 from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
 from npc.mind.phrases import PhraseSplitter
 from npc.mind.recall import Note
@@ -69,26 +69,6 @@ class _Ahead:
 # and most of the partial's words are in the final.
 SAME_OPENING = 2
 SAME_WORDS = 0.6
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower().replace("\u2019", "'"))
-
-
-def echoes(say: str, player: str) -> bool:
-    """Whether ``say`` only repeats the player's line: it holds most of the line, word for
-    word and in order ("Thanks, that was delicious." for "thanks thanks that was
-    delicious"); not "Yes, it is spicy." for "Is it spicy?"."""
-    said, heard = _words(say), _words(player)
-    if not said or not heard:
-        return False
-    run = SequenceMatcher(None, said, heard, autojunk=False)
-    size = run.find_longest_match(0, len(said), 0, len(heard)).size
-    return size >= ECHO_WORDS and size >= ECHO_SHARE * len(heard)
-
-
-ECHO_WORDS = 3  # a shorter run is a reply ("Table two, coming up.")
-ECHO_SHARE = 0.8  # of the line's words, repeated in one run
 
 
 @dataclass
@@ -324,13 +304,13 @@ class Mind:
         words found: that part of the prompt (and the words after it) is already read. More
         than needed is harmless; the grammar still follows the final words."""
         ahead, self._ahead = self._ahead, None
-        # Later words often revise earlier ones ("close to now" -> "close tonight"); the
-        # line is the same while it opens the same way.
+        # Later words often revise earlier ones ("close to now" -> "close tonight").
         if ahead is None or not ahead.words:
             return notes, hints
         final = _words(player)
         opening = ahead.words[:SAME_OPENING]
-        kept = sum(w in set(final) for w in ahead.words)
+        heard = set(final)
+        kept = sum(w in heard for w in ahead.words)
         if final[: len(opening)] != opening or kept < SAME_WORDS * len(ahead.words):
             return notes, hints  # read from another line
         if {n.source for n in notes} <= {n.source for n in ahead.notes}:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from npc.knowledge.keywords import terms
+from npc.mind.echo import echoes
 from npc.mind.phrases import ABBREVIATIONS
 
 MAX_NOTE_CHARS = 160
@@ -74,8 +75,6 @@ def focus(text: str, query: str, limit: int = MAX_NOTE_CHARS) -> str:
 def _echoed(turn: str) -> bool:
     """Whether a remembered turn ("Player: ...", then "Me: ...") was a reply that only
     repeated the player: the mind keeps those out of the prompt."""
-    from npc.mind.mind import echoes
-
     lines = turn.split("\n")
     if len(lines) < 2 or not lines[0].startswith("Player: ") or ": " not in lines[1]:
         return False
