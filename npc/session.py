@@ -188,7 +188,9 @@ class Session:
         elif isinstance(msg, m.AudioChunk):
             await self._take_audio(audio_bytes(msg))
         elif isinstance(msg, m.Text):
-            await self._start_reply(self._new_turn(), msg.text)
+            turn = self._new_turn()
+            await self._send(m.TurnStarted(turn_id=turn, source="text", text=msg.text))
+            await self._start_reply(turn, msg.text)
         elif isinstance(msg, m.EndTurn):
             if self._listener is None:
                 raise ProtocolError("end_turn before any audio was sent")
@@ -201,7 +203,9 @@ class Session:
             self.mind.add_event(msg.text)
             await asyncio.to_thread(self.memory.add_event, msg.text)
             if msg.react and self._reply is None:
-                await self._start_reply(self._new_turn(), "")
+                turn = self._new_turn()
+                await self._send(m.TurnStarted(turn_id=turn, source="event", text=msg.text))
+                await self._start_reply(turn, "")
         elif isinstance(msg, m.ActionResult):
             self.mind.add_action_result(msg.action_id, msg.ok, msg.detail)
         elif isinstance(msg, m.End):

@@ -142,11 +142,17 @@ ClientMessage = Annotated[
 # -- server -> client ------------------------------------------------------------------
 
 
-class _ServerMessage(_Message):
+class _ServerPart(BaseModel):
+    # Clients ignore what they do not know (the server may add fields within 1.x), so the
+    # schema of server messages does not forbid extra properties.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _ServerMessage(_ServerPart):
     turn_id: int = 0
 
 
-class CharacterInfo(_Message):
+class CharacterInfo(_ServerPart):
     id: str
     name: str
     role: str
@@ -174,6 +180,17 @@ class Transcript(_ServerMessage):
     final: bool
 
 
+class TurnStarted(_ServerMessage):
+    """A turn that began without speech: a typed line, or an event the character reacts to.
+
+    Sent before any reply message of the turn, so the client learns its ``turn_id``.
+    """
+
+    type: Literal["turn_started"] = "turn_started"
+    source: Literal["text", "event"]
+    text: str = Field(description="The typed line, or the event's text.")
+
+
 class ReplyTextMsg(_ServerMessage):
     """A piece of the reply's text as it is generated."""
 
@@ -181,7 +198,7 @@ class ReplyTextMsg(_ServerMessage):
     text: str
 
 
-class VisemeMsg(_Message):
+class VisemeMsg(_ServerPart):
     viseme: str
     start_ms: float
     duration_ms: float
@@ -238,12 +255,16 @@ class Error(_ServerMessage):
     code: str
     message: str
     fatal: bool = False
+    retry_after_s: float | None = Field(
+        None, description="With `server_busy`: when a new session may be admitted."
+    )
 
 
 ServerMessage = Annotated[
     Ready
     | SpeechStartedMsg
     | Transcript
+    | TurnStarted
     | ReplyTextMsg
     | AudioOut
     | EmotionMsg
