@@ -51,7 +51,15 @@ class ProviderSettings(_Section):
 
 class LLMSettings(_Section):
     threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)), ge=1)
-    context: int = Field(4096, ge=512)
+    context: int = Field(4096, ge=512, description="Tokens of context per conversation.")
+    slots: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Conversations whose prompts the local model keeps cached at once (one "
+        "KV-cache sequence each, in one batched context of context * slots tokens); a "
+        "conversation beyond them waits, one that was evicted reads its prompt again.",
+    )
     max_reply_tokens: int = Field(120, ge=8, le=2048)
     temperature: float = Field(
         0.0, ge=0, le=2, description="0 = greedy: the most accurate actions (bench/actions.py)"
@@ -155,8 +163,23 @@ class ServerSettings(_Section):
     port: int = Field(8765, ge=0, le=65535)
     token: str | None = None
     max_message_bytes: int = Field(1 << 20, ge=1024)
-    max_sessions: int = Field(32, ge=1)
+    max_sessions: int = Field(32, ge=1, description="Sessions at most, whatever the capacity.")
+    capacity: int | None = Field(
+        None,
+        ge=1,
+        description="Sessions served at once before new ones are refused with server_busy. "
+        "None: measured when `npc serve` starts (docs/benchmarks.md, capacity).",
+    )
+    max_connections: int = Field(
+        256, ge=1, description="Open connections at most, started or not (HTTP 503 beyond)."
+    )
     idle_timeout_s: float = Field(300.0, gt=0)
+    start_timeout_s: float = Field(
+        30.0, gt=0, description="A connection that sends no valid `start` within this closes."
+    )
+    busy_retry_s: float = Field(
+        15.0, gt=0, description="The retry_after_s a refused session is told to wait."
+    )
 
 
 class Settings(BaseSettings):

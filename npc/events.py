@@ -136,6 +136,16 @@ class ErrorEvent:
     fatal: bool = False
 
 
+# What the listener says of the player's voice.
+Heard = (
+    SpeechStarted
+    | SpeechStopped
+    | PartialTranscript
+    | SpeechPaused
+    | SpeechResumed
+    | FinalTranscript
+)
+
 Event = (
     SpeechStarted
     | SpeechStopped

@@ -1,4 +1,5 @@
-"""Everything loaded once per process and shared by every session: models and characters."""
+"""Everything loaded once per process and shared by every session: models, characters, and the
+scheduler that orders all their work."""
 
 from __future__ import annotations
 
@@ -6,30 +7,71 @@ import threading
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from npc.character.loader import LoadedSheet, load_characters
 from npc.config import Settings
+from npc.conversation.scheduler import Scheduler
 from npc.errors import ProtocolError
+from npc.providers.base import (
+    Embedder,
+    LanguageModel,
+    SpeechRecognizer,
+    SpeechSynthesizer,
+    VoiceActivityDetector,
+)
 from npc.providers.registry import ProviderRegistry, registry
+
+if TYPE_CHECKING:
+    from npc.actions.intent import IntentHints
+    from npc.knowledge import Knowledge
 
 
 class Runtime:
     """Lazily builds each provider once; safe to share between sessions and threads."""
 
-    def __init__(self, settings: Settings, providers: ProviderRegistry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        providers: ProviderRegistry | None = None,
+        scheduler: Scheduler | None = None,
+    ) -> None:
         self.settings = settings
         self.providers = providers or registry()
+        self.scheduler = scheduler or Scheduler()
         self._lock = threading.Lock()
-        self._voices: dict[str, Any] = {}
+        self._voices: dict[str, SpeechSynthesizer] = {}
+        self._intents: dict[str, IntentHints] = {}
+        self._fixed_voice: SpeechSynthesizer | None = None
+
+    @classmethod
+    def from_providers(
+        cls,
+        settings: Settings,
+        *,
+        llm: LanguageModel,
+        asr: SpeechRecognizer,
+        vad: VoiceActivityDetector,
+        tts: SpeechSynthesizer,
+        embedder: Embedder,
+        scheduler: Scheduler | None = None,
+    ) -> Runtime:
+        """A runtime over providers built elsewhere (test doubles, an embedding app): every
+        character speaks with ``tts``."""
+        runtime = cls(settings, scheduler=scheduler)
+        runtime.__dict__.update(llm=llm, asr=asr, vad=vad, embedder=embedder)
+        runtime._fixed_voice = tts
+        return runtime
 
     def derive(self, settings: Settings) -> Runtime:
-        """A runtime with other settings that shares the models this one has loaded."""
-        other = Runtime(settings, self.providers)
+        """A runtime with other settings that shares the models (and scheduler) of this one."""
+        other = Runtime(settings, self.providers, self.scheduler)
         for name in ("llm", "asr", "vad", "embedder", "knowledge"):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         other._voices = self._voices
+        other._intents = self._intents
+        other._fixed_voice = self._fixed_voice
         return other
 
     @cached_property
@@ -43,43 +85,38 @@ class Runtime:
             raise ProtocolError(f"unknown character {character_id!r}; available: {known}")
         return loaded
 
-    def _create(self, role: str, **kw: Any) -> Any:
-        name = getattr(self.settings.providers, role)
-        return self.providers.create(role, name, self.settings, **kw)  # type: ignore[arg-type]
+    @cached_property
+    def llm(self) -> LanguageModel:
+        name = "openai" if self.settings.llm.endpoint else self.settings.providers.llm
+        return self.providers.create("llm", name, self.settings, gate=self.scheduler)
 
     @cached_property
-    def llm(self) -> Any:
-        if self.settings.llm.endpoint:
-            return self.providers.create("llm", "openai", self.settings)
-        return self._create("llm")
+    def asr(self) -> SpeechRecognizer:
+        return self.providers.create("asr", self.settings.providers.asr, self.settings)
 
     @cached_property
-    def asr(self) -> Any:
-        return self._create("asr")
+    def vad(self) -> VoiceActivityDetector:
+        return self.providers.create("vad", self.settings.providers.vad, self.settings)
 
     @cached_property
-    def vad(self) -> Any:
-        return self._create("vad")
+    def embedder(self) -> Embedder:
+        return self.providers.create("embedder", self.settings.providers.embedder, self.settings)
 
     @cached_property
-    def embedder(self) -> Any:
-        return self._create("embedder")
-
-    @cached_property
-    def knowledge(self) -> Any:
+    def knowledge(self) -> Knowledge:
         from npc.knowledge import Knowledge
 
         return Knowledge(self.settings, self.embedder)
 
-    def intents(self, loaded: LoadedSheet) -> Any:
+    def intents(self, loaded: LoadedSheet) -> IntentHints:
         """Action hints for a character (its examples embedded once)."""
         from npc.actions.intent import IntentHints
 
         with self._lock:
-            key = f"intents:{loaded.sheet.id}"
-            if key not in self._voices:
-                self._voices[key] = IntentHints.build(loaded.sheet, self.embedder)
-            return self._voices[key]
+            key = loaded.sheet.id
+            if key not in self._intents:
+                self._intents[key] = IntentHints.build(loaded.sheet, self.embedder)
+            return self._intents[key]
 
     def warm(self, progress: Callable[[str], None] = lambda _: None) -> None:
         """Load every model and evaluate each character's stable prompt once (cached on disk)."""
@@ -100,10 +137,25 @@ class Runtime:
             mind.prefill("", [])
             progress(f"{loaded.sheet.id} ready ({time.perf_counter() - start:.1f} s)")
 
-    def voice(self, loaded: LoadedSheet) -> Any:
+    def voice(self, loaded: LoadedSheet) -> SpeechSynthesizer:
         """The sheet's piper voice (bundled name or a path relative to the sheet), loaded once."""
+        if self._fixed_voice is not None:
+            return self._fixed_voice
         spec = loaded.sheet.voice.piper
         with self._lock:
             if spec not in self._voices:
-                self._voices[spec] = self._create("tts", model=spec, base_dir=loaded.base_dir)
+                self._voices[spec] = self.providers.create(
+                    "tts",
+                    self.settings.providers.tts,
+                    self.settings,
+                    model=spec,
+                    base_dir=loaded.base_dir,
+                )
             return self._voices[spec]
+
+    def close(self) -> None:
+        """Stop the model's engine, if it has one (work in progress ends with an error)."""
+        llm = self.__dict__.get("llm")
+        close = getattr(llm, "close", None)
+        if callable(close):
+            close()

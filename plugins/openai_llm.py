@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from npc.errors import ProviderError
-from npc.providers.base import GenerationRequest, LLMCapabilities
+from npc.providers.base import Control, GenerationRequest, LLMCapabilities
 from npc.providers.registry import ProviderContext
 
 
@@ -50,10 +50,10 @@ class OpenAICompatibleModel:
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1  # an estimate: only used to budget the history
 
-    def prefill(self, request: GenerationRequest) -> None:
+    def prefill(self, request: GenerationRequest, control: Control | None = None) -> None:
         """Nothing to do: the server caches prompts on its own, if it can."""
 
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
+    def stream(self, request: GenerationRequest, control: Control | None = None) -> Iterator[str]:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -74,7 +74,7 @@ class OpenAICompatibleModel:
                         retryable=response.status_code >= 500,
                     )
                 for piece in _deltas(response.iter_lines()):
-                    if request.cancel is not None and request.cancel.is_set():
+                    if control is not None and control.cancelled:
                         return
                     out = opening.take(piece)
                     if out:

@@ -1,8 +1,10 @@
 """The websocket server: one Session per connection, plus /health, /metrics and static files.
 
-Thin glue: frames are decoded by ``npc.protocol.codec`` and handed to the session; the
-session's messages are encoded and sent. Limits live here: message size, message rate,
-sessions, idle time, and the token a non-local bind requires.
+Thin glue: each connection's frames are read and bounded by an ``Inbox``, decoded messages go
+to the session, the session's messages are encoded and sent. Limits live here: connections,
+sessions (the measured capacity: beyond it a new session is refused at once with
+``server_busy`` and when to retry), message size and rate, idle time before and after
+``start``, and the token a non-local bind requires (for /metrics too).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import json
 import logging
 import mimetypes
 import time
-from collections.abc import AsyncIterator
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -27,17 +28,19 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from npc.config import ServerSettings
+from npc.conversation.session import Session
 from npc.errors import ConfigError, NpcError, ProtocolError
 from npc.protocol import messages as m
-from npc.protocol.codec import decode_client, encode
+from npc.protocol.codec import encode
 from npc.runtime import Runtime
-from npc.session import Session
 from server import metrics
+from server.inbox import Closed, IdleTimeout, Inbox, Limits
 
 log = logging.getLogger("npc.server")
 HARD_FRAME_LIMIT = 16 << 20  # beyond this the connection closes; below, a frame is refused
-RATE_PER_S, BURST = 200.0, 400.0
 STATIC = Path(__file__).parent / "static"
+STOP_S = 5.0  # the server stops within this, whatever the load
+TRY_AGAIN_LATER = 1013  # websocket close code for a refused session
 
 
 def is_local(host: str) -> bool:
@@ -62,10 +65,25 @@ class NpcServer:
                 "as ?token=... or an 'Authorization: Bearer ...' header"
             )
         self.sessions: set[Session] = set()
+        self.connections = 0
+        s = self.settings
+        self.capacity = s.capacity or s.max_sessions
         self.started = time.time()
+        self._server: Server | None = None
+        self._stopping = False
+
+    @property
+    def capacity(self) -> int:
+        """Sessions served at once (at most max_sessions); a new one beyond is refused."""
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, sessions: int) -> None:
+        self._capacity = max(1, min(sessions, self.settings.max_sessions))
+        metrics.CAPACITY.set(self._capacity)
 
     async def start(self) -> Server:
-        return await serve(
+        self._server = await serve(
             self._connection,
             self.settings.host,
             self.settings.port,
@@ -74,31 +92,63 @@ class NpcServer:
             ping_interval=20,
             ping_timeout=20,
         )
+        return self._server
+
+    async def stop(self) -> None:
+        """Stop within ``STOP_S``: sessions end with their conversations saved, models stop."""
+        self._stopping = True
+        deadline = time.monotonic() + STOP_S
+        if self._server is not None:
+            self._server.close(close_connections=False)
+        closing = [asyncio.create_task(s.close()) for s in list(self.sessions)]
+        if closing:
+            await asyncio.wait(closing, timeout=max(0.1, deadline - time.monotonic() - 1.5))
+        if self._server is not None:
+            self._server.close()
+            try:
+                await asyncio.wait_for(
+                    self._server.wait_closed(), max(0.1, deadline - time.monotonic() - 0.5)
+                )
+            except TimeoutError:
+                log.warning("some connections did not close in time")
+        await asyncio.to_thread(self.runtime.close)
 
     # -- plain HTTP on the same port ---------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        scheduler = self.runtime.scheduler
+        return {
+            "status": "stopping" if self._stopping else "ok",
+            "sessions": len(self.sessions),
+            "capacity": self.capacity,
+            "connections": self.connections,
+            "load": round(scheduler.load(), 3),
+            "queued": scheduler.queued,
+            "uptime_s": round(time.time() - self.started),
+        }
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
         if url.path == "/health":
-            body = (
-                f'{{"status":"ok","sessions":{len(self.sessions)},'
-                f'"uptime_s":{time.time() - self.started:.0f}}}'
-            )
-            return _response(HTTPStatus.OK, body.encode(), "application/json")
+            body = json.dumps(self.health()).encode()
+            return _response(HTTPStatus.OK, body, "application/json")
+        private = url.path in ("/characters", "/metrics") or _is_upgrade(request)
+        if private and self.settings.token and not self._authorised(request, url.query):
+            return _response(HTTPStatus.UNAUTHORIZED, b"missing or wrong token\n", "text/plain")
         if url.path == "/characters":
-            if self.settings.token and not self._authorised(request, url.query):
-                return _response(HTTPStatus.UNAUTHORIZED, b"missing or wrong token\n", "text/plain")
             listing = [
                 {"id": c.sheet.id, "name": c.sheet.name, "role": c.sheet.role}
                 for c in self.runtime.characters.values()
             ]
             return _response(HTTPStatus.OK, json.dumps(listing).encode(), "application/json")
         if url.path == "/metrics":
+            metrics.observe_scheduler(self.runtime.scheduler)
             return _response(HTTPStatus.OK, generate_latest(metrics.REGISTRY), CONTENT_TYPE_LATEST)
-        if request.headers.get("Upgrade", "").lower() != "websocket":
+        if not _is_upgrade(request):
             return self._static(url.path)
-        if self.settings.token and not self._authorised(request, url.query):
-            return _response(HTTPStatus.UNAUTHORIZED, b"missing or wrong token\n", "text/plain")
+        if self._stopping or self.connections >= self.settings.max_connections:
+            why = "stopping" if self._stopping else f"{self.connections} connections, the maximum"
+            return _response(HTTPStatus.SERVICE_UNAVAILABLE, f"{why}\n".encode(), "text/plain")
         return None
 
     def _authorised(self, request: Request, query: str) -> bool:
@@ -120,92 +170,99 @@ class NpcServer:
 
     async def _connection(self, ws: ServerConnection) -> None:
         async def send(message: Any) -> None:
+            if isinstance(message, m.Error):
+                metrics.ERRORS.labels(message.code).inc()
             await ws.send(message if isinstance(message, bytes) else encode(message))
 
-        session = await self._open(ws, send)
-        if session is None:
-            return
-        self.sessions.add(session)
-        metrics.SESSIONS.inc()
+        self.connections += 1
+        metrics.CONNECTIONS.set(self.connections)
+        s = self.settings
+        limits = Limits(max_bytes=s.max_message_bytes, idle_s=s.idle_timeout_s)
+        inbox = Inbox(ws, send, limits, on_refused=lambda why: metrics.REFUSED.labels(why).inc())
+        inbox.start()
+        session: Session | None = None
         try:
-            await session.run(self._inbox(ws, send))
+            session = await self._open(ws, inbox, send)
+            if session is None:
+                return
+            await session.run(self._messages(ws, inbox, send))
         except ConnectionClosed:
             pass
         finally:
-            await session.close()
-            self.sessions.discard(session)
-            metrics.SESSIONS.dec()
-            log.info("session %s closed", session.id)
+            await inbox.close()
+            if session is not None:
+                await session.close()
+                self.sessions.discard(session)
+                metrics.SESSIONS.set(len(self.sessions))
+                log.info("session %s closed", session.id)
+            self.connections -= 1
+            metrics.CONNECTIONS.set(self.connections)
 
-    async def _open(self, ws: ServerConnection, send: Any) -> Session | None:
+    async def _open(self, ws: ServerConnection, inbox: Inbox, send: Any) -> Session | None:
         """Wait for a valid ``start``; refuse with a reason otherwise."""
         while True:
             try:
-                frame = await asyncio.wait_for(ws.recv(), self.settings.idle_timeout_s)
-            except (TimeoutError, ConnectionClosed):
+                frame = await inbox.get(self.settings.start_timeout_s)
+            except IdleTimeout:
+                await self._close_idle(ws, send, self.settings.start_timeout_s, "before `start`")
+                return None
+            if isinstance(frame, Closed):
                 return None
             try:
-                start = decode_client(frame)
-                if not isinstance(start, m.Start):
+                if isinstance(frame, ProtocolError):
+                    raise frame
+                if not isinstance(frame, m.Start):
                     raise ProtocolError("the first message must be `start`")
-                if len(self.sessions) >= self.settings.max_sessions:
-                    await send(
-                        m.Error(
-                            code="server_busy",
-                            fatal=True,
-                            message=(
-                                f"the server has {len(self.sessions)} sessions, its maximum; "
-                                "try later"
-                            ),
-                        )
-                    )
-                    await ws.close()
+                if self._stopping or len(self.sessions) >= self.capacity:
+                    await self._refuse(ws, send)
                     return None
-                session = Session(self.runtime, start, send, on_turn_end=metrics.turn_ended)
+                session = await asyncio.to_thread(
+                    Session, self.runtime, frame, send, on_turn_end=metrics.turn_ended
+                )
+                self.sessions.add(session)
+                metrics.SESSIONS.set(len(self.sessions))
                 await session.open()
-                log.info("session %s: %s with %s", session.id, start.player_id, start.character)
+                log.info("session %s: %s with %s", session.id, frame.player_id, frame.character)
                 return session
             except NpcError as exc:  # bad start: say why, let the client try again
-                metrics.ERRORS.labels(exc.code).inc()
                 await send(m.Error(code=exc.code, message=exc.message))
 
-    async def _inbox(self, ws: ServerConnection, send: Any) -> AsyncIterator[Any]:
-        """Decoded messages; bad ones become ProtocolErrors for the session to answer."""
-        tokens, last = BURST, time.monotonic()
-        limit = self.settings.max_message_bytes
-        while True:
-            try:
-                frame = await asyncio.wait_for(ws.recv(), self.settings.idle_timeout_s)
-            except TimeoutError:
-                await send(
-                    m.Error(
-                        code="idle_timeout",
-                        fatal=True,
-                        message=(f"no message for {self.settings.idle_timeout_s:g} s; closing"),
-                    )
-                )
-                await ws.close()
-                return
-            now = time.monotonic()
-            tokens = min(BURST, tokens + (now - last) * RATE_PER_S)
-            last = now
-            if tokens < 1:
-                metrics.ERRORS.labels("rate_limited").inc()
-                yield ProtocolError(f"more than {RATE_PER_S:g} messages per second; dropped")
-                continue
-            tokens -= 1
-            if len(frame) > limit:
-                metrics.ERRORS.labels("too_large").inc()
-                yield ProtocolError(
-                    f"message of {len(frame)} bytes is over the limit of {limit}; "
-                    "dropped (send audio in chunks of 20-100 ms)"
-                )
-                continue
-            try:
-                yield decode_client(frame)
-            except ProtocolError as exc:
-                metrics.ERRORS.labels(exc.code).inc()
-                yield exc
+    async def _refuse(self, ws: ServerConnection, send: Any) -> None:
+        retry = self.settings.busy_retry_s
+        await send(
+            m.Error(
+                code="server_busy",
+                fatal=True,
+                retry_after_s=retry,
+                message=(
+                    f"the server is serving {len(self.sessions)} sessions, its capacity "
+                    f"({self.capacity}); try again in {retry:g} s"
+                ),
+            )
+        )
+        await ws.close(TRY_AGAIN_LATER, "server busy")
+
+    async def _messages(self, ws: ServerConnection, inbox: Inbox, send: Any) -> Any:
+        try:
+            async for message in inbox.messages():
+                yield message
+        except IdleTimeout:
+            await self._close_idle(ws, send, self.settings.idle_timeout_s, "")
+
+    async def _close_idle(self, ws: ServerConnection, send: Any, after_s: float, when: str) -> None:
+        with_when = f" {when}" if when else ""
+        await send(
+            m.Error(
+                code="idle_timeout",
+                fatal=True,
+                message=f"no message for {after_s:g} s{with_when}; closing",
+            )
+        )
+        await ws.close()
+
+
+def _is_upgrade(request: Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> Response:

@@ -1,49 +1,6 @@
-import threading
-import time
-
 import pytest
 
-from npc.threads import Hold, iterate_in_thread
-
-
-def test_wait_returns_at_once_when_nothing_holds() -> None:
-    start = time.monotonic()
-    Hold().wait()
-    assert time.monotonic() - start < 0.05
-
-
-def test_wait_blocks_until_the_last_hold_is_released() -> None:
-    hold = Hold()
-    hold.hold()
-    hold.hold()
-    done = threading.Event()
-
-    def waiter() -> None:
-        hold.wait()
-        done.set()
-
-    threading.Thread(target=waiter).start()
-    hold.release()
-    assert not done.wait(0.1)
-    hold.release()
-    assert done.wait(1)
-
-
-def test_wait_gives_up_on_cancel_and_after_its_limit() -> None:
-    hold = Hold()
-    hold.hold()
-    cancel = threading.Event()
-    cancel.set()
-    hold.wait(cancel)
-    start = time.monotonic()
-    hold.wait(limit_s=0.1)
-    assert 0.09 <= time.monotonic() - start < 1
-
-
-def test_release_without_hold_is_harmless() -> None:
-    hold = Hold()
-    hold.release()
-    assert not hold.held
+from npc.threads import iterate_in_thread
 
 
 async def test_iterate_in_thread_passes_items_and_errors() -> None:

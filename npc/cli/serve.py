@@ -34,6 +34,12 @@ def serve(
     if warm:
         console.print("loading models and characters...")
         runtime.warm(progress=lambda text: console.print(f"  {text}"))
+        if settings.server.capacity is None:
+            from npc.conversation.capacity import measure
+
+            capacity = measure(runtime, limit=settings.server.max_sessions)
+            server.capacity = capacity.sessions
+            console.print(f"  capacity: {capacity.describe()}")
     asyncio.run(_serve(server))
 
 
@@ -52,5 +58,5 @@ async def _serve(server: object) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    ws.close()
-    await ws.wait_closed()
+    del ws
+    await server.stop()

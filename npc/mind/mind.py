@@ -8,7 +8,6 @@ wait in a queue and are shown to the model with the next turn.
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from npc.mind.echo import words as _words
 from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
 from npc.mind.phrases import PhraseSplitter
 from npc.mind.recall import Note
-from npc.providers.base import ChatMessage, GenerationRequest, LanguageModel
-from npc.threads import Hold, iterate_in_thread
+from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
+from npc.threads import iterate_in_thread
 
 INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
 
@@ -239,13 +238,10 @@ class Mind:
         self,
         player: str,
         notes: Sequence[Note],
-        cancel: threading.Event | None = None,
         *,
         open_ended: bool = False,
-        hold: Hold | None = None,
         hints: Hints | None = None,
         narrow: Hints | None = None,
-        sure: threading.Event | None = None,
     ) -> GenerationRequest:
         """The request for ``player``'s line; ``hints`` (default: from the line) go in the
         prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows."""
@@ -260,11 +256,8 @@ class Mind:
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,
             cache_key=self.cache_key,
-            cancel=cancel,
             stable_messages=1,
             open_ended=open_ended,
-            hold=hold,
-            sure=sure,
             # Speech is sampled for variety; emotion and actions are decided greedily.
             greedy_after='", "emotion": ' if self.order[0] == "say" else None,
         )
@@ -319,41 +312,30 @@ class Mind:
                 hints = ahead.hints
         return notes, hints
 
-    def warm(self, cancel: threading.Event | None = None, hold: Hold | None = None) -> None:
+    def warm(self, control: Control | None = None) -> None:
         """Evaluate the conversation so far (persona, scene, earlier exchanges, the opening
         of the player's next line) between turns: a returning player's history is otherwise
-        read when they first speak, and every token read now is one less after they stop.
-        ``hold`` pauses it (the player is speaking again and their words need the cores)."""
+        read when they first speak, and every token read now is one less after they stop."""
         self._trim_history()
         self._ahead = None  # a read-ahead of a turn that got no reply
         messages = (*self._messages(None), ChatMessage("user", ""))
         self.llm.prefill(
             GenerationRequest(
-                messages,
-                cache_key=self.cache_key,
-                stable_messages=1,
-                cancel=cancel,
-                open_ended=True,
-                hold=hold,
-            )
+                messages, cache_key=self.cache_key, stable_messages=1, open_ended=True
+            ),
+            control,
         )
 
-    def prefill(
-        self,
-        partial: str,
-        notes: Sequence[Note],
-        cancel: threading.Event | None = None,
-        hold: Hold | None = None,
-    ) -> None:
+    def prefill(self, partial: str, notes: Sequence[Note], control: Control | None = None) -> None:
         """Evaluate the prompt of a reply to ``partial`` while the player is still speaking,
         betting that they stop there: when the final words are the same, the reply's prompt
         is read already; when they go on, only what follows the words they share is read
-        again. ``cancel`` stops it early (the reply is about to start), ``hold`` pauses it."""
+        again. Cancelling ``control`` stops it early (the reply is about to start)."""
         # The notes and hints stay for final words that are the same line (``_settled``);
         # the partial's last word often changes ("bra" -> "broth"): it is not compared.
         words = _words(" ".join(partial.split()[:-1]))
         ahead = self._ahead = _Ahead(words, list(notes), self.hints(partial))
-        self.llm.prefill(self.request(partial, notes, cancel, hold=hold, hints=ahead.hints))
+        self.llm.prefill(self.request(partial, notes, hints=ahead.hints), control)
 
     # -- a turn ------------------------------------------------------------------------
 
@@ -363,15 +345,13 @@ class Mind:
         player: str,
         *,
         notes: Sequence[Note] | None = None,
-        cancel: threading.Event | None = None,
+        control: Control | None = None,
         result: TurnResult | None = None,
-        hold: Hold | None = None,
-        sure: threading.Event | None = None,
         hurry: Callable[[], bool] | None = None,
     ) -> AsyncIterator[Event]:
-        """Stream the reply to ``player`` (empty: react to pending game events); ``sure``
-        unset: the player may not be done, so ``cancel`` may come while the prompt is read;
-        ``hurry()`` true: the voice is about to fall silent, so end the next phrase soon."""
+        """Stream the reply to ``player`` (empty: react to pending game events); cancelling
+        ``control`` stops it; ``hurry()`` true: the voice is about to fall silent, so end the
+        next phrase soon."""
         result = result if result is not None else TurnResult()
         start = self._clock()
         narrow = self.hints(player)
@@ -379,9 +359,7 @@ class Mind:
             notes, hints = self._settled(player, self.notes(player), narrow)
         else:
             notes, hints = list(notes), narrow
-        request = self.request(
-            player, notes, cancel, hold=hold, hints=hints, narrow=narrow, sure=sure
-        )
+        request = self.request(player, notes, hints=hints, narrow=narrow)
         user = request.messages[-1].content
         result.events, self.pending = self.pending, []
         parser = ReplyParser()
@@ -394,10 +372,10 @@ class Mind:
         exchange = Exchange(user, "", turn_id, player)
         self.history.append(exchange)
         try:
-            async for piece in iterate_in_thread(lambda: self.llm.stream(request)):
+            async for piece in iterate_in_thread(lambda: self.llm.stream(request, control)):
                 if "first_token" not in result.timings:
                     result.timings["first_token"] = (self._clock() - start) * 1000
-                    self._note_prompt_cost(result)
+                    self._note_prompt_cost(result, control)
                 result.reply_text += piece
                 for item in parser.feed(piece):
                     for event in self._handle(turn_id, item, splitter, phrases, emotion, result):
@@ -416,13 +394,14 @@ class Mind:
             yield self._emotion(turn_id, {}, result)
         result.timings["reply_done"] = (self._clock() - start) * 1000
 
-    def _note_prompt_cost(self, result: TurnResult) -> None:
+    def _note_prompt_cost(self, result: TurnResult, control: Control | None) -> None:
         """How long the model read this turn's prompt, and how many tokens it had to read
-        (providers that say so; with several sessions a figure may be another's)."""
-        stats = getattr(self.llm, "last_stats", None)
-        if stats is not None:
-            result.timings["prompt_eval"] = stats.prefill_s * 1000
-            result.prompt_tokens = stats.prompt_tokens - stats.cached_tokens
+        (providers that say so, in the control's ``figures``)."""
+        figures = control.figures if control is not None else {}
+        if "prefill_ms" in figures:
+            result.timings["prompt_eval"] = figures["prefill_ms"]
+        if "prompt_tokens" in figures:
+            result.prompt_tokens = int(figures["prompt_tokens"] - figures.get("cached_tokens", 0))
 
     def _reply_text(self, parser: ReplyParser, result: TurnResult) -> str:
         """The reply as the dialogue keeps it: as generated (so the model's cache reuses

@@ -43,6 +43,12 @@ def _decode(adapter: TypeAdapter[Any], frame: str, known: tuple[str, ...] | None
         raw = json.loads(frame)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"malformed JSON at character {exc.pos}: {exc.msg}") from None
+    except RecursionError:
+        # The parser gives up at Python's recursion limit (~1000 levels) at once; no client
+        # message nests deeper than 4, and the schema refuses anything deeper that parses.
+        raise ProtocolError("JSON nested too deeply; no message needs more than 4 levels") from None
+    except ValueError as exc:  # a number too long to convert
+        raise ProtocolError(f"malformed JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ProtocolError("a message must be a JSON object with a 'type'")
     kind = raw.get("type")

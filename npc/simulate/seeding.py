@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from npc.providers.base import GenerationRequest, LanguageModel, LLMCapabilities
+from npc.providers.base import Control, GenerationRequest, LanguageModel, LLMCapabilities
 
 
 class SeededModel:
@@ -28,10 +28,10 @@ class SeededModel:
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
 
-    def prefill(self, request: GenerationRequest) -> None:
-        self.llm.prefill(request)
+    def prefill(self, request: GenerationRequest, control: Control | None = None) -> None:
+        self.llm.prefill(request, control)
 
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
+    def stream(self, request: GenerationRequest, control: Control | None = None) -> Iterator[str]:
         self._count += 1
         seed = self.seed * 1000 + self._count
-        yield from self.llm.stream(dataclasses.replace(request, seed=seed))
+        yield from self.llm.stream(dataclasses.replace(request, seed=seed), control)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from npc.character.prompt import user_text
+from npc.conversation.scheduler import Job
 from npc.events import Emotion, ErrorEvent
 from npc.mind.mind import Exchange, Mind, TurnResult
+from npc.providers.base import Level
 from npc.simulate.records import ActionTaken
 
 
@@ -65,15 +66,15 @@ class SimulatedSide:
         result = TurnResult()
         intensity = 0.35
         errors: list[str] = []
-        cancel = threading.Event()
+        control = Job(Level.RESPOND)
         try:
-            async for event in mind.respond(turn, heard or "", cancel=cancel, result=result):
+            async for event in mind.respond(turn, heard or "", control=control, result=result):
                 if isinstance(event, Emotion):
                     intensity = event.intensity
                 elif isinstance(event, ErrorEvent):
                     errors.append(f"{event.code}: {event.message}")
         except asyncio.CancelledError:
-            cancel.set()  # Ctrl-C: stop the model now, not at the end of its reply
+            control.cancel()  # Ctrl-C: stop the model now, not at the end of its reply
             raise
         for call in result.actions:
             mind.add_action_result(call.action_id, True)  # the simulated world always obliges

@@ -28,8 +28,9 @@ after it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +38,8 @@ from numpy.typing import NDArray
 
 from npc.audio import Audio, AudioBuffer, ClientAudio
 from npc.events import (
-    Event,
     FinalTranscript,
+    Heard,
     PartialTranscript,
     SpeechPaused,
     SpeechResumed,
@@ -47,11 +48,13 @@ from npc.events import (
 )
 from npc.providers.base import (
     ASR_SAMPLE_RATE,
+    ComputeGate,
+    Level,
     SpeechRecognizer,
     Transcript,
+    Urgency,
     VoiceActivityDetector,
 )
-from npc.threads import Hold
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
 
 Frame = bytes | bytearray | memoryview | NDArray[np.generic]
@@ -91,10 +94,6 @@ class _Done:
     pass
 
 
-class _Release:
-    """Let go of ``busy`` once the consumer has taken the events queued before this."""
-
-
 class Listener:
     """Turns one player's audio stream into turn and transcript events (see the module doc)."""
 
@@ -113,16 +112,17 @@ class Listener:
         speculate_ms: float = 64,
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
-        first_turn_id: int = 1,
+        new_turn_id: Callable[[], int] | None = None,
         turn_config: TurnConfig | None = None,
-        busy: Hold | None = None,
+        gate: ComputeGate | None = None,
     ) -> None:
         """``vad`` may be shared: a detector with ``new_stream()`` gives this listener its own.
 
         ``turn_config`` overrides the turn-taking thresholds; the keyword arguments still
-        set end of turn, turn length and push-to-talk. ``busy`` is held while an ASR call
-        runs, and until the events it produced are taken from ``run``, so work that can
-        wait (evaluating the prompt ahead) leaves it the cores.
+        set end of turn, turn length and push-to-talk. ``new_turn_id()`` numbers each turn
+        (the session's one counter; default 1, 2, 3...). Each ASR call is one unit of work
+        on ``gate``: the words a player may be waiting on (their turn's end, or their pause)
+        go before everything else, partial transcripts after replies in progress.
         """
         base = turn_config or TurnConfig()
         self.config = TurnConfig(
@@ -157,12 +157,10 @@ class Listener:
         self._task: asyncio.Task[None] | None = None
         self._latest: _Result | None = None
         self._last_partial = ""
-        self._out: asyncio.Queue[Event | BaseException | _Done | _Release] = asyncio.Queue()
+        self._out: asyncio.Queue[Heard | BaseException | _Done] = asyncio.Queue()
         self._progress = asyncio.Event()
-        self._busy = busy
-        self._held = 0  # holds on ``busy`` not yet released
-        self._pause_held = False  # one of them is for the player's pause
-        self.next_turn_id = first_turn_id
+        self._gate = gate
+        self._new_turn_id = new_turn_id or itertools.count(1).__next__
 
     @property
     def stream_s(self) -> float:
@@ -179,7 +177,7 @@ class Listener:
         """An ASR call is in flight or a final transcript is still owed."""
         return self._in_flight is not None or bool(self._finals)
 
-    async def run(self, frames: AsyncIterator[Frame]) -> AsyncIterator[Event]:
+    async def run(self, frames: AsyncIterator[Frame]) -> AsyncIterator[Heard]:
         """Listen to ``frames`` until they end, yielding events.
 
         Bad audio raises AudioFormatError, a failing ASR call ProviderError.
@@ -190,9 +188,6 @@ class Listener:
                 item = await self._out.get()
                 if isinstance(item, _Done):
                     break
-                if isinstance(item, _Release):
-                    self._let_go()
-                    continue
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -201,8 +196,6 @@ class Listener:
             feeder.cancel()
             if self._task is not None:
                 self._task.cancel()
-            while self._held:
-                self._let_go()
 
     def end_turn(self) -> None:
         """End the current turn now (push-to-talk released, or the client decided)."""
@@ -256,26 +249,9 @@ class Listener:
                 self._begin(decision)
             else:
                 self._finish(decision)
-        self._follow_pause()
-
-    def _follow_pause(self) -> None:
-        """Hold ``busy`` from the moment the player pauses until the words said so far are
-        transcribed and taken (or they go on, or the turn ends): a batch of model work
-        started now would still be running when those words arrive, and a reply begun on
-        them would wait for it."""
-        if self._busy is None:
-            return
-        turn = self._turn
-        pausing = turn is not None and not turn.paused and self._detector.phase is Phase.PAUSED
-        if pausing and not self._pause_held:
-            self._pause_held = True
-            self._take_hold()
-        elif not pausing and self._pause_held:
-            self._pause_held = False
-            self._out.put_nowait(_Release())  # after the events that ended the pause
 
     def _begin(self, began: TurnBegan) -> None:
-        turn_id, self.next_turn_id = self.next_turn_id, self.next_turn_id + 1
+        turn_id = self._new_turn_id()
         start = _sample(began.audio_from_s)
         self._turn = _OpenTurn(turn_id, start, _sample(began.at_s), start)
         self._last_partial = ""
@@ -333,37 +309,30 @@ class Listener:
         self._task = asyncio.create_task(self._transcribe(job))
 
     async def _transcribe(self, job: _Job) -> None:
-        self._take_hold()
+        # A final, or the words of a pause (the reply starts on them), is what the player
+        # may be waiting for; a partial only feeds the read-ahead.
+        level = Level.RESPOND if job.final or job.speculative else Level.LISTEN
+        urgency = Urgency.now(level)
+
+        def transcribe() -> Transcript:
+            audio, language, prompt = job.audio, self._language, self._prompt
+            if self._gate is None:
+                return self._asr.transcribe(audio, language=language, prompt=prompt)
+            with self._gate.hold(urgency):
+                return self._asr.transcribe(audio, language=language, prompt=prompt)
+
         try:
-            transcript = await asyncio.to_thread(
-                self._asr.transcribe, job.audio, language=self._language, prompt=self._prompt
-            )
+            transcript = await asyncio.to_thread(transcribe)
         except asyncio.CancelledError:
-            self._let_go()
             raise
         except BaseException as exc:
-            self._let_go()
             self._out.put_nowait(exc)
             return
         finally:
             self._in_flight = None
             self._progress.set()
         self._done(job, self._clean(transcript))
-        # ``busy`` stays held until the consumer has seen these words: a model read it
-        # pauses (the prefill of an older partial) would otherwise run one more batch
-        # before the consumer stops it, and a reply started on them would wait for that.
-        self._out.put_nowait(_Release())
         self._schedule()
-
-    def _take_hold(self) -> None:
-        if self._busy is not None:
-            self._busy.hold()
-            self._held += 1
-
-    def _let_go(self) -> None:
-        if self._busy is not None and self._held:
-            self._held -= 1
-            self._busy.release()
 
     def _done(self, job: _Job, text: str) -> None:
         audio_s = job.audio.size / SR
@@ -387,7 +356,6 @@ class Listener:
         ):
             turn.paused = True
             self._out.put_nowait(SpeechPaused(job.turn_id, text))
-            self._follow_pause()
 
     def _emit_final(self, turn_id: int, text: str, audio_s: float) -> None:
         self._out.put_nowait(FinalTranscript(turn_id, text, audio_s))

@@ -12,18 +12,19 @@ import pytest
 from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.actions.validate import validate_call
+from npc.conversation.scheduler import Job
 from npc.errors import ModelLoadError, ProviderError
-from npc.providers.base import ChatMessage, GenerationRequest
+from npc.providers.base import ChatMessage, GenerationRequest, Level
 from npc.runtime import Runtime
-from npc.threads import Hold
-from plugins.llama_cpp_llm import TENTATIVE_STEP, LlamaCppModel, _draft
+from plugins.llama_cpp_llm import LlamaCppModel
+from plugins.llama_sampler import draft as _draft
 
 SYSTEM = ChatMessage("system", "You are a terse assistant. Answer in one short sentence.")
 
 
-def ask(text: str, **kw: object) -> GenerationRequest:
+def ask(text: str, key: str = "test") -> GenerationRequest:
     msgs = (SYSTEM, ChatMessage("user", text))
-    return GenerationRequest(msgs, max_tokens=24, temperature=0, cache_key="test", **kw)  # type: ignore[arg-type]
+    return GenerationRequest(msgs, max_tokens=24, temperature=0, cache_key=key)
 
 
 def test_streams_text_and_reuses_the_prompt_prefix(runtime: Runtime) -> None:
@@ -61,13 +62,13 @@ def test_grammar_constrained_replies_always_parse_and_validate(runtime: Runtime)
 
 
 def test_cancel_stops_generation(runtime: Runtime) -> None:
-    cancel = threading.Event()
+    job = Job(Level.RESPOND)
     pieces = []
-    for piece in runtime.llm.stream(ask("Count from one to fifty in words.", cancel=cancel)):
+    for piece in runtime.llm.stream(ask("Count from one to fifty in words."), job):
         pieces.append(piece)
         if len(pieces) == 3:
-            cancel.set()
-    assert len(pieces) == 3
+            job.cancel()
+    assert 3 <= len(pieces) <= 3 + 5  # what one step had already written
 
 
 def test_prompt_over_the_context_is_a_clear_error(runtime: Runtime) -> None:
@@ -127,11 +128,11 @@ def test_dropping_old_dialogue_slides_the_cache_instead_of_reevaluating(
 
 def test_a_cancelled_prefill_stops_early_and_keeps_what_it_read(runtime: Runtime) -> None:
     llm: LlamaCppModel = runtime.llm
-    cancel = threading.Event()
-    cancel.set()
+    job = Job(Level.READ_AHEAD)
+    job.cancel()
     long_line = "Tell me about " + "noodles and broth, " * 40
-    llm.prefill(ask(long_line, cancel=cancel))
-    assert llm.last_stats.prefill_s < 1.0  # stopped before the first small batch
+    llm.prefill(ask(long_line), job)
+    assert llm.last_stats.steps == 0  # stopped before its first batch
     llm.prefill(ask(long_line))
     read = llm.last_stats.prompt_tokens - llm.last_stats.cached_tokens
     assert read > 100
@@ -139,68 +140,98 @@ def test_a_cancelled_prefill_stops_early_and_keeps_what_it_read(runtime: Runtime
     assert llm.last_stats.cached_tokens >= llm.last_stats.prompt_tokens - 1
 
 
-def test_a_hold_pauses_generation_between_tokens(runtime: Runtime) -> None:
-    hold = Hold()
-    pieces: list[str] = []
-    released = threading.Timer(0.5, hold.release)
-    for piece in runtime.llm.stream(ask("Count from one to ten in words.", hold=hold)):
-        pieces.append(piece)
-        if len(pieces) == 1:
-            hold.hold()
-            started = time.monotonic()
-            released.start()
-        if len(pieces) == 2:
-            assert time.monotonic() - started >= 0.4
-            break
-    assert len(pieces) == 2
-
-
-def test_a_held_prefill_waits_between_batches(runtime: Runtime) -> None:
-    """The prefill run beside speech recognition waits while ASR holds the cores."""
+def test_work_that_can_wait_reads_its_prompt_in_smaller_batches(runtime: Runtime) -> None:
+    """Each step is one unit nobody can interrupt: work that may be overtaken (a reply begun
+    on a pause, a read-ahead) reads in small batches, a reply a player waits for in large."""
     llm: LlamaCppModel = runtime.llm
-    hold, cancel = Hold(), threading.Event()
-    hold.hold()
-    threading.Timer(0.5, hold.release).start()
+    line = "Tell me about the noodles, " + "the pork and the eggs, " * 30
+    llm.prefill(ask(line, key="test-small"), Job(Level.TENTATIVE))
+    small = llm.last_stats.steps
+    llm.prefill(ask(line, key="test-large"), Job(Level.RESPOND))
+    large = llm.last_stats.steps
+    assert small > large >= 1
+
+
+def test_urgent_work_overtakes_work_that_can_wait(runtime: Runtime) -> None:
+    """A long warm-up is running; a reply a player waits for goes first, between its steps."""
+    llm: LlamaCppModel = runtime.llm
+    warm = Job(Level.WARM)
+    long_prompt = ask("Remember this: " + "a bowl of shoyu ramen with an egg, " * 30)
+    long_prompt = GenerationRequest(long_prompt.messages, cache_key="test-warm", max_tokens=1)
+    order: list[str] = []
+    warming = threading.Thread(
+        target=lambda: (llm.prefill(long_prompt, warm), order.append("warm"))
+    )
+    warming.start()
+    time.sleep(0.3)  # the warm-up is reading
+    reply = "".join(llm.stream(ask("Name a colour."), Job(Level.RESPOND)))
+    order.append("reply")
+    warming.join(600)
+    assert reply.strip() and order == ["reply", "warm"]
+
+
+def test_conversations_write_together_and_each_gets_the_reply_it_would_get_alone(
+    runtime: Runtime,
+) -> None:
+    llm: LlamaCppModel = runtime.llm
+    lines = ["Name a fruit.", "Name a city.", "Name an animal.", "Name a colour."]
+    alone = ["".join(llm.stream(ask(line, key=f"alone-{i}"))) for i, line in enumerate(lines)]
+    together: dict[int, str] = {}
+    shared: list[float] = []
+
+    def talk(i: int) -> None:
+        # As a reply does: urgent until its first words are out, then due as audio runs out.
+        job, pieces = Job(Level.RESPOND), []
+        for piece in llm.stream(ask(lines[i], key=f"together-{i}"), job):
+            pieces.append(piece)
+            job.become(Level.SPEAK, time.monotonic() + 0.5)
+        together[i] = "".join(pieces)
+        shared.append(job.figures["shared_steps"])
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(len(lines))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert [together[i] for i in range(len(lines))] == alone
+    assert sum(shared) > 0  # some steps carried several conversations' tokens
+
+
+def test_many_threads_warming_new_conversations_at_once_run_clean(runtime: Runtime) -> None:
+    """Issue 23's crash: 8 threads each warming a new cache key while slots were evicted
+    freed a llama.cpp context another thread was using (SIGSEGV). One engine thread owns
+    every llama.cpp call now; more keys than slots only wait for a free sequence."""
+    llm: LlamaCppModel = runtime.llm
+    errors: list[BaseException] = []
+
+    def warm(i: int) -> None:
+        try:
+            for round_ in range(3):
+                request = ask(
+                    f"Warm-up {i}.{round_}: " + "noodles " * (5 + i), key=f"stress-{i}-{round_}"
+                )
+                llm.prefill(request, Job(Level.WARM))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=warm, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors and not any(t.is_alive() for t in threads)
+    assert "".join(llm.stream(ask("Name a colour.")))  # the model still answers
+
+
+def test_stopping_a_conversation_s_work_frees_it_within_a_step(runtime: Runtime) -> None:
+    llm: LlamaCppModel = runtime.llm
+    job = Job(Level.SPEAK)
+    stream = llm.stream(ask("Count from one to fifty in words.", key="test-stop"), job)
+    next(stream)
+    job.cancel()
     started = time.monotonic()
-    llm.prefill(ask("Where do you buy your pork bones, friend?", cancel=cancel, hold=hold))
-    assert time.monotonic() - started >= 0.4
-    assert llm.last_stats.prompt_tokens > llm.last_stats.cached_tokens
-
-
-def test_a_reply_not_yet_sure_stops_while_reading_when_cancelled(runtime: Runtime) -> None:
-    """A reply begun on a pause: cancelled before the player's turn is over, it ends
-    without a token and keeps what it read; confirmed, it reads the rest at once."""
-    llm: LlamaCppModel = runtime.llm
-    line = "What goes into the broth, and " + "how long does it simmer, " * 12
-    sure, cancel = threading.Event(), threading.Event()
-    cancel.set()
-    assert list(llm.stream(ask(line, sure=sure, cancel=cancel))) == []
-    assert llm.last_stats.generated_tokens == 0
-    sure.set()
-    assert "".join(llm.stream(ask(line, sure=sure, cancel=threading.Event())))
-    assert llm.last_stats.generated_tokens > 0
-
-
-def test_a_reply_confirmed_while_reading_reads_the_rest_in_one_batch(runtime: Runtime) -> None:
-    llm: LlamaCppModel = runtime.llm
-    sure = threading.Event()
-    batches: list[int] = []
-    decode = llm._decode
-
-    def counting(slot: object, chunk: list[int]) -> None:
-        batches.append(len(chunk))
-        if len(batches) == 1:
-            sure.set()  # the end of turn is decided during the first batch
-        decode(slot, chunk)  # type: ignore[arg-type]
-
-    llm._decode = counting  # type: ignore[method-assign]
-    try:
-        line = "Tell me about the noodles, " + "the pork and the eggs, " * 30
-        for _ in llm.stream(ask(line, sure=sure, cancel=threading.Event())):
-            break
-    finally:
-        del llm._decode
-    assert batches[0] == TENTATIVE_STEP < batches[1]  # a step first, then the rest at once
+    rest = list(stream)
+    assert time.monotonic() - started < 2.0 and len(rest) <= 1 + 4  # at most one step's tokens
 
 
 def test_drafts_come_from_the_latest_place_the_last_tokens_appeared() -> None:
@@ -235,9 +266,9 @@ def test_drafting_gives_the_reply_token_by_token_generation_gives(
 ) -> None:
     llm: LlamaCppModel = runtime.llm
     line = "grab me a bowl of ramen"
-    monkeypatch.setattr(llm, "_draft_max", 0)
+    monkeypatch.setattr(llm._engine, "_draft_max", 0)
     plain = "".join(llm.stream(jin_reply(runtime, line, "test-plain")))
-    monkeypatch.setattr(llm, "_draft_max", 4)
+    monkeypatch.setattr(llm._engine, "_draft_max", 4)
     drafted = "".join(llm.stream(jin_reply(runtime, line, "test-drafted")))
     stats = llm.last_stats
     assert drafted == plain
@@ -262,4 +293,5 @@ def test_a_prompt_read_ahead_in_full_starts_the_reply_at_once(runtime: Runtime) 
     request = jin_reply(runtime, "where is the storage room?", "test-ahead")
     llm.prefill(request)
     "".join(llm.stream(request))
-    assert llm.last_stats.cached_tokens == llm.last_stats.prompt_tokens  # nothing read again
+    # Nothing read again but the last token, whose logits start the reply.
+    assert llm.last_stats.cached_tokens == llm.last_stats.prompt_tokens - 1

@@ -18,7 +18,8 @@ from npc.events import (
     SpeechStarted,
     SpeechStopped,
 )
-from npc.threads import Hold
+from npc.providers.base import Level, Transcript
+from npc.providers.fakes import RecordingGate
 from npc.voice.listener import Listener
 from plugins.faster_whisper_asr import WhisperRecognizer
 from plugins.silero_vad import SileroVad
@@ -193,8 +194,8 @@ async def test_float_frames_and_chosen_turn_ids(
     whisper: WhisperRecognizer, silero: SileroVad, sentences
 ) -> None:
     audio = np.concatenate([silence(0.3), sentences[2].audio, silence(0.8)])
-    listener = Listener(whisper, silero, language="en")
-    listener.next_turn_id = 42
+    ids = iter(range(42, 100))
+    listener = Listener(whisper, silero, language="en", new_turn_id=lambda: next(ids))
 
     async def frames() -> AsyncIterator[np.ndarray]:
         for i in range(0, audio.size, 320):
@@ -202,7 +203,7 @@ async def test_float_frames_and_chosen_turn_ids(
 
     events = [e async for e in listener.run(frames())]
     assert {e.turn_id for e in events if hasattr(e, "turn_id")} == {42}
-    assert listener.next_turn_id == 43
+    assert next(ids) == 43
 
 
 async def test_push_to_talk_waits_for_end_turn(
@@ -309,92 +310,26 @@ async def test_asr_is_called_once_at_a_time(silero: SileroVad, sentences) -> Non
     assert SlowAsr.calls < audio.size / SR / 0.4 + 4
 
 
-async def test_busy_is_held_while_asr_runs(silero: SileroVad, sentences) -> None:
-    """Work that can wait (the prompt read ahead) sees the hold exactly while ASR runs."""
-    busy = Hold()
-    seen: list[bool] = []
+async def test_each_asr_call_takes_its_turn_at_the_urgency_of_what_it_is_for(
+    silero: SileroVad, sentences
+) -> None:
+    """Partials feed the read-ahead (LISTEN); the words of a pause and the final are what the
+    player waits for (RESPOND). Every call runs inside the gate, none outside it."""
+    gate = RecordingGate()
+    inside: list[bool] = []
 
     class WatchedAsr:
         def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
-            from npc.providers.base import Transcript
-
-            seen.append(busy.held)
+            inside.append(gate.inside)
             return Transcript("words", "en", 0.0)
 
     audio = np.concatenate([silence(0.3), sentences[6].audio, silence(0.8)])
-    events = await listen(Listener(WatchedAsr(), silero, busy=busy), pcm_chunks(audio))
-    assert of(FinalTranscript, events) and seen and all(seen)
-    assert not busy.held
-
-
-async def test_busy_is_held_until_the_words_are_taken(silero: SileroVad, sentences) -> None:
-    """The consumer gets a transcription's words before the waiting work resumes, so it
-    can stop that work first (a reply is about to need the model)."""
-    busy = Hold()
-
-    class QuickAsr:
-        def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
-            from npc.providers.base import Transcript
-
-            return Transcript("words", "en", 0.0)
-
-    audio = np.concatenate([silence(0.3), sentences[6].audio, silence(0.8)])
-    held: list[bool] = []
-    listener = Listener(QuickAsr(), silero, busy=busy)
-    async for event in listener.run(frames_of(pcm_chunks(audio), pace_s=0.005)):
-        if isinstance(event, PartialTranscript):  # a final may reuse these words, no ASR
-            held.append(busy.held)
-            await asyncio.sleep(0.05)  # the consumer is slow: the hold waits for it
-    assert held and all(held)
-    assert not busy.held
-
-
-async def test_busy_is_held_from_the_pause_until_its_words_are_taken(
-    silero: SileroVad, sentences
-) -> None:
-    """Model work waiting on ``busy`` stops as soon as the player pauses, before the pause
-    is transcribed: a batch it started then would delay the reply begun on those words."""
-    busy = Hold()
-    transcribed = asyncio.Event()
-
-    class QuickAsr:
-        def transcribe(self, audio, *, language=None, prompt=None):  # type: ignore[no-untyped-def]
-            from npc.providers.base import Transcript
-
-            return Transcript("words", "en", 0.0)
-
-    listener = Listener(QuickAsr(), silero, busy=busy, partial_interval_ms=10_000)
-    frames = list(pcm_chunks(np.concatenate([silence(0.3), trimmed(sentences[6].audio)])))
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-    for frame in frames:
-        queue.put_nowait(frame)
-
-    async def feed() -> AsyncIterator[bytes]:
-        while (frame := await queue.get()) is not None:
-            yield frame
-
-    held_at_pause: list[bool] = []
-
-    async def consume() -> None:
-        async for event in listener.run(feed()):
-            if isinstance(event, SpeechPaused):
-                held_at_pause.append(busy.held)
-                transcribed.set()
-
-    consumer = asyncio.create_task(consume())
-    await asyncio.sleep(0.5)  # the speech is taken
-    assert not busy.held
-    for frame in pcm_chunks(silence(0.07)):  # paused, not yet long enough to transcribe
-        queue.put_nowait(frame)
-    await asyncio.sleep(0.1)
-    assert busy.held and not transcribed.is_set()
-    for frame in pcm_chunks(silence(0.1)):
-        queue.put_nowait(frame)
-    await asyncio.wait_for(transcribed.wait(), 5)
-    await asyncio.sleep(0.05)
-    assert held_at_pause == [True] and not busy.held
-    queue.put_nowait(None)
-    await consumer
+    listener = Listener(WatchedAsr(), silero, gate=gate, partial_interval_ms=300)
+    events = await listen(listener, pcm_chunks(audio), pace_s=0.002)
+    assert of(FinalTranscript, events) and inside and all(inside)
+    levels = [u.level for u in gate.units]
+    assert Level.LISTEN in levels and levels[-1] is Level.RESPOND
+    assert len(levels) == len(inside)
 
 
 async def test_consumer_may_stop_early(whisper: WhisperRecognizer, silero: SileroVad, sentences):

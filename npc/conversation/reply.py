@@ -1,27 +1,33 @@
 """One reply of the character: the mind's events out at once, phrases spoken as they come.
 
 Generation and synthesis overlap: the first phrase goes to the voice while the model is
-still writing the rest, and actions leave the moment they are decided. ``cancel`` stops
-both at once (barge-in); ``spoken_text`` then tells what the player actually heard.
+still writing the rest, and actions leave the moment they are decided. ``stop()`` ends both
+at once (barge-in); ``spoken_text`` then tells what the player actually heard.
 
-A reply may start before the player's turn is known to be over (on a pause, from the
-transcript so far): it then reads its prompt in steps that ``cancel`` can stop and
-sends nothing until ``confirm()``; if the player goes on instead, it is cancelled unheard.
+A reply may start before the player's turn is known to be over (``tentative``, on a pause):
+it reads its prompt and writes, but sends nothing until ``confirm()``; if the player goes on,
+it is stopped unheard.
+
+How urgent its model work is follows what the player is waiting for (``Job.become``): a
+tentative reply waits behind everyone who is waiting; once confirmed, the reply's first
+phrase is the most urgent work there is; after that, its next phrase is due when the audio
+sent so far runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import InitVar, dataclass, field
 
+from npc.conversation.scheduler import Job, Unscheduled, gated
 from npc.events import Event, Phrase, SpeechAudio
 from npc.mind.mind import Mind, TurnResult
 from npc.mind.recall import Note
-from npc.threads import Hold, iterate_in_thread
+from npc.providers.base import ComputeGate, Level, Urgency
+from npc.threads import iterate_in_thread
 from npc.voice.speaker import Speaker
 
 Emit = Callable[[Event], Awaitable[None]]
@@ -41,7 +47,7 @@ class _Played:
 
 @dataclass
 class ReplyTurn:
-    """A reply in progress; ``run`` drives it, ``cancel`` stops it."""
+    """A reply in progress; ``run`` drives it, ``stop`` ends it."""
 
     turn_id: int
     mind: Mind
@@ -49,62 +55,96 @@ class ReplyTurn:
     emit: Emit
     player_text: str
     notes: list[Note] | None = None
-    clock: Callable[[], float] = time.perf_counter
+    clock: Callable[[], float] = time.monotonic
+    gate: ComputeGate = field(default_factory=Unscheduled)
     result: TurnResult = field(default_factory=TurnResult)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    hold: Hold = field(default_factory=Hold)  # the voice pauses the model for the first audio
     played: list[_Played] = field(default_factory=list)
     started: float = 0.0
     tentative: InitVar[bool] = False  # the turn may not be over: wait for ``confirm()``
-    sure: threading.Event = field(default_factory=threading.Event)  # set by ``confirm()``
+    job: Job = field(init=False)
     voicing: int = field(default=0, init=False)  # phrases given to the voice, not yet spoken
     _confirmed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _phrased: bool = field(default=False, init=False)
+    # What the client gets, in order, once the turn is confirmed (writing and speaking go on
+    # before that: a confirmed reply then starts with its first audio ready).
+    _outbox: asyncio.Queue[Event | None] = field(
+        default_factory=asyncio.Queue, init=False, repr=False
+    )
 
     def __post_init__(self, tentative: bool) -> None:
+        self.job = Job(Level.TENTATIVE if tentative else Level.RESPOND, self.clock)
         if not tentative:
-            self.confirm()
+            self._confirmed.set()
 
     @property
     def confirmed(self) -> bool:
-        return self.sure.is_set()
+        return self._confirmed.is_set()
 
     def confirm(self) -> None:
-        self.sure.set()
+        """The player's turn is over: send what was held, and hurry."""
+        if self.confirmed:
+            return
         self._confirmed.set()
+        if not self._phrased:
+            self.job.become(Level.RESPOND)
+        else:
+            self._follow_audio()
+
+    def stop(self) -> None:
+        """Stop writing and speaking (the caller cancels the task running ``run``)."""
+        self.job.cancel()
 
     async def run(self) -> TurnResult:
         self.started = self.clock()
         phrases: asyncio.Queue[Phrase | None] = asyncio.Queue()
         voice = asyncio.create_task(self._speak(phrases))
+        deliver = asyncio.create_task(self._deliver())
         try:
             async for event in self.mind.respond(
                 self.turn_id,
                 self.player_text,
                 notes=self.notes,
-                cancel=self.cancel,
+                control=self.job,
                 result=self.result,
-                hold=self.hold,
-                sure=self.sure,
                 hurry=self.hurry,
             ):
-                if self.cancel.is_set():
+                if self.job.cancelled:
                     break
                 if isinstance(event, Phrase):
                     self.voicing += 1
                     phrases.put_nowait(event)
+                    if not self._phrased:
+                        # The voice's first phrase is what the player waits for now; the
+                        # model's next words are due when that audio runs out.
+                        self._phrased = True
+                        self._follow_audio()
                 else:
-                    await self._send(event)
+                    self._outbox.put_nowait(event)
             phrases.put_nowait(None)
             await voice
-            await self._confirmed.wait()  # a reply never ends before its turn does
+            self._outbox.put_nowait(None)
+            await deliver  # a reply never ends before its turn does
         finally:
-            if not voice.done():
-                voice.cancel()
+            for task in (voice, deliver):
+                if not task.done():
+                    task.cancel()
         return self.result
 
-    async def _send(self, event: Event) -> None:
+    def _follow_audio(self) -> None:
+        if not self.confirmed:
+            return  # stays tentative: behind everyone who is waiting
+        end = self.played[-1].end if self.played else self.clock()
+        self.job.become(Level.SPEAK, end)
+
+    async def _deliver(self) -> None:
         await self._confirmed.wait()
-        await self.emit(event)
+        while (event := await self._outbox.get()) is not None:
+            if self.job.cancelled:
+                return
+            await self.emit(event)
+            if isinstance(event, SpeechAudio):
+                self._mark_played(event)
+                self._follow_audio()
 
     async def _speak(self, phrases: asyncio.Queue[Phrase | None]) -> None:
         index = 0
@@ -112,7 +152,7 @@ class ReplyTurn:
             if self.speaker is not None:
                 index = await self._say(self.speaker, phrase, index)
             self.voicing -= 1
-            if self.cancel.is_set():
+            if self.job.cancelled:
                 return
 
     def hurry(self) -> bool:
@@ -122,25 +162,23 @@ class ReplyTurn:
             return False
         return self.played[-1].end - self.clock() < HURRY_S
 
+    def _voice_urgency(self) -> Urgency:
+        if not self.confirmed:
+            return Urgency(Level.TENTATIVE, self.started)
+        if not self.played:
+            return Urgency(Level.RESPOND, self.started)
+        return Urgency(Level.SPEAK, self.played[-1].end)
+
     async def _say(self, speaker: Speaker, phrase: Phrase, index: int) -> int:
         """Speak one phrase; returns the index of the next chunk."""
-        holding = not self.played  # the reply's first audio: the model waits until it is out
-        if holding:
-            self.hold.hold()
-        try:
-            speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text)
-            async for chunk in iterate_in_thread(speak):
-                if self.cancel.is_set():
-                    break
-                index = chunk.index + 1
-                await self._send(chunk)
-                self._mark_played(chunk)
-                if holding:
-                    self.hold.release()
-                    holding = False
-        finally:
-            if holding:
-                self.hold.release()
+        speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text)
+        async for chunk in iterate_in_thread(
+            lambda: gated(speak(), self.gate, self._voice_urgency)
+        ):
+            if self.job.cancelled:
+                break
+            index = chunk.index + 1
+            self._outbox.put_nowait(chunk)
         return index
 
     def _mark_played(self, chunk: SpeechAudio) -> None:

@@ -1,0 +1,1 @@
+"""The conversation core: turn policy, session shell, reply, and the model scheduler."""

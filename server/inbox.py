@@ -1,0 +1,134 @@
+"""One connection's incoming frames, read as they arrive and bounded before the session sees them.
+
+The socket is read by a task of its own, whatever the session is doing: every frame counts
+against the rate limit when it arrives (a session busy with a slow message does not stop the
+count), oversized frames are refused, frames are decoded (a bad one becomes a ``ProtocolError``
+for the session to answer), and at most ``pending`` decoded messages wait for the session;
+beyond that, frames are dropped with an error. Errors about dropped frames are sent at most
+once a second per reason, saying how many were dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from npc.errors import ProtocolError
+from npc.protocol import messages as m
+from npc.protocol.codec import decode_client
+
+Send = Callable[[Any], Awaitable[None]]
+
+
+class Closed:
+    """The connection is gone: no more messages."""
+
+
+class IdleTimeout(Exception):
+    """No message for the idle time."""
+
+
+@dataclass
+class Limits:
+    rate_per_s: float = 200.0
+    burst: float = 400.0
+    max_bytes: int = 1 << 20
+    pending: int = 64  # decoded messages waiting for the session
+    idle_s: float = 300.0
+
+
+@dataclass
+class _Refusals:
+    """Frames dropped for one reason, and when the client was last told."""
+
+    dropped: int = 0
+    told_at: float = -1e9
+
+
+@dataclass
+class Inbox:
+    """Reads ``ws`` in its own task (``start``); the session takes messages with ``get``."""
+
+    ws: ServerConnection
+    send: Send
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], float] = time.monotonic
+    on_refused: Callable[[str], None] = lambda reason: None  # for metrics
+    _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    _task: asyncio.Task[None] | None = None
+    _refusals: dict[str, _Refusals] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._read())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def get(self, timeout: float | None = None) -> Any:
+        """The next message (bytes, a message model or a ProtocolError), or ``Closed``.
+        Raises ``IdleTimeout`` after ``timeout`` (default: the idle limit) without one."""
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout or self.limits.idle_s)
+        except TimeoutError:
+            raise IdleTimeout from None
+
+    async def messages(self) -> AsyncIterator[Any]:
+        """Messages until the connection closes; ``IdleTimeout`` when the client goes quiet."""
+        while not isinstance(item := await self.get(), Closed):
+            yield item
+
+    async def _read(self) -> None:
+        tokens, last = self.limits.burst, self.clock()
+        try:
+            async for frame in self.ws:
+                now = self.clock()
+                tokens = min(self.limits.burst, tokens + (now - last) * self.limits.rate_per_s)
+                last = now
+                if tokens < 1:
+                    await self._refuse(
+                        "rate_limited",
+                        f"more than {self.limits.rate_per_s:g} messages per second",
+                    )
+                    continue
+                tokens -= 1
+                if len(frame) > self.limits.max_bytes:
+                    await self._refuse(
+                        "too_large",
+                        f"a message of {len(frame)} bytes is over the limit of "
+                        f"{self.limits.max_bytes} (send audio in chunks of 20-100 ms)",
+                    )
+                    continue
+                if self._queue.qsize() >= self.limits.pending:
+                    await self._refuse(
+                        "behind",
+                        f"{self.limits.pending} messages are already waiting for the session",
+                    )
+                    continue
+                try:
+                    item: Any = decode_client(frame)
+                except ProtocolError as exc:
+                    item = exc
+                self._queue.put_nowait(item)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._queue.put_nowait(Closed())
+
+    async def _refuse(self, reason: str, why: str) -> None:
+        self.on_refused(reason)
+        state = self._refusals.setdefault(reason, _Refusals())
+        state.dropped += 1
+        now = self.clock()
+        if now - state.told_at < 1.0:
+            return
+        count, state.dropped, state.told_at = state.dropped, 0, now
+        dropped = "a message was" if count == 1 else f"{count} messages were"
+        await self.send(m.Error(code="bad_message", message=f"{why}; {dropped} dropped"))
