@@ -30,8 +30,10 @@ APT_TIMEOUT_S = 900
 class LiveServer:
     """``server.app.NpcServer`` on a free loopback port, in a background event loop."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, **settings: Any) -> None:
+        """``settings``: server settings to change (``idle_timeout_s=2``, say)."""
         self.runtime = runtime
+        self.settings = settings
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -68,7 +70,7 @@ class LiveServer:
         from server.app import NpcServer
 
         settings = self.runtime.settings.server.model_copy(
-            update={"host": "127.0.0.1", "port": self.port}
+            update={**self.settings, "host": "127.0.0.1", "port": self.port}
         )
         self._server = await NpcServer(self.runtime, settings).start()
 
