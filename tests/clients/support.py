@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -29,8 +30,10 @@ APT_TIMEOUT_S = 900
 class LiveServer:
     """``server.app.NpcServer`` on a free loopback port, in a background event loop."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, **settings: Any) -> None:
+        """``settings``: server settings to change (``idle_timeout_s=2``, say)."""
         self.runtime = runtime
+        self.settings = settings
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -67,7 +70,7 @@ class LiveServer:
         from server.app import NpcServer
 
         settings = self.runtime.settings.server.model_copy(
-            update={"host": "127.0.0.1", "port": self.port}
+            update={**self.settings, "host": "127.0.0.1", "port": self.port}
         )
         self._server = await NpcServer(self.runtime, settings).start()
 
@@ -88,12 +91,34 @@ def free_port() -> int:
 
 def ensure_apt_packages(binary: str, packages: list[str]) -> str | None:
     """Install ``packages`` with apt when ``binary`` is missing; None, or why it cannot be."""
-    if shutil.which(binary):
+    return _ensure(lambda: shutil.which(binary) is not None, binary, packages)
+
+
+def require_tool(binary: str, packages: list[str]) -> None:
+    """Skip (or, under CI, fail) when a system tool cannot be installed here."""
+    _require(ensure_apt_packages(binary, packages))
+
+
+def require_file(path: str, packages: list[str]) -> None:
+    """Like ``require_tool``, for a file a package installs (a header, say)."""
+    _require(_ensure(lambda: os.path.exists(path), path, packages))
+
+
+def _require(why: str | None) -> None:
+    if why is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the client tests, but {why}")
+    pytest.skip(why)
+
+
+def _ensure(present: Callable[[], bool], what: str, packages: list[str]) -> str | None:
+    if present():
         return None
     if os.geteuid() != 0:
-        return f"{binary} is missing and installing {' '.join(packages)} needs root"
+        return f"{what} is missing and installing {' '.join(packages)} needs root"
     if shutil.which("apt-get") is None:
-        return f"{binary} is missing and this system has no apt-get"
+        return f"{what} is missing and this system has no apt-get"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (
         ["apt-get", "update", "-q"],
@@ -105,17 +130,7 @@ def ensure_apt_packages(binary: str, packages: list[str]) -> str | None:
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             return f"`{' '.join(command)}` failed: {' / '.join(tail)}"
-    return None if shutil.which(binary) else f"{binary} is still missing after apt-get install"
-
-
-def require_tool(binary: str, packages: list[str]) -> None:
-    """Skip (or, under CI, fail) when a system tool cannot be installed here."""
-    why = ensure_apt_packages(binary, packages)
-    if why is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the client tests, but {why}")
-    pytest.skip(why)
+    return None if present() else f"{what} is still missing after apt-get install"
 
 
 def require_python_module(name: str, install: str) -> Any:

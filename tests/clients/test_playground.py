@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from npc.assets import resolve
+from npc.character.loader import load_characters
 from npc.config import Settings
 from tests.clients.support import LiveServer, require_python_module, require_tool
 
@@ -37,6 +38,12 @@ CHROMIUM_ARGS = [
 READY_S = 90
 TURN_S = 240  # a whole reply on a busy 2-core machine; usually much less
 SPOKEN_LINE = "What kind of ramen do you have today?"
+# Long enough to stop the microphone in the middle of it.
+LONG_LINE = (
+    "I have been walking all day through the rain in the lower city, and before I sit down "
+    "I would like to hear about every kind of noodle soup you make here."
+)
+CHARACTERS = Path(__file__).resolve().parents[2] / "characters"
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +133,54 @@ def test_typed_turn_is_spoken_with_moving_mouth_and_an_action(tab: Page) -> None
     assert tab.page.inner_text("#errors").strip() == "none"
     assert tab.stats("replyText").strip()
 
+    # Who said what: the typed line is the player's turn 1 (turn_started), the reply Jin's.
+    you = tab.page.locator("#log li.player").first
+    assert you.locator(".speaker").inner_text() == "You"
+    assert you.get_attribute("data-turn-id") == "1"
+    jin = tab.page.locator('#log li.character[data-turn-id="1"]')
+    assert jin.locator(".speaker").inner_text() == "Jin"
+    assert jin.locator(".words").inner_text().strip() == tab.stats("replyText").strip()
+    emotion = tab.stats("lastEmotion")
+    assert emotion and tab.page.inner_text("#emotion").startswith(emotion["name"])
+
+
+def test_the_face_has_an_expression_for_every_emotion_of_every_character(tab: Page) -> None:
+    emotions = sorted(
+        {e for c in load_characters(CHARACTERS).values() for e in c.sheet.emotions.allowed}
+    )
+    missing = tab.page.evaluate(
+        """async (names) => {
+            const face = await import('/js/face.js');
+            return names.filter((n) => face.expressionFor(n) === null);
+        }""",
+        emotions,
+    )
+    assert missing == [], f"emotions the face would show as neutral: {missing}"
+
+
+def test_a_turn_typed_after_reconnecting_gets_lines_of_its_own(tab: Page) -> None:
+    """Turn ids restart at 1 in a new session; the old session's lines must stay as they were."""
+    tab.connect()
+    tab.say("Do you have green tea?")
+    tab.wait("s.turnEnds >= 1", TURN_S)
+    first = tab.page.locator('#log li.character[data-turn-id="1"]')
+    first_reply = first.inner_text()
+
+    tab.page.click("#disconnect")
+    tab.connect()
+    tab.say("What is the soup of the day?")
+    tab.wait("s.turnEnds >= 2", TURN_S)
+
+    replies = tab.page.locator("#log li.character")
+    assert replies.count() == 2, replies.all_inner_texts()
+    assert replies.nth(0).inner_text() == first_reply, "the old session's reply was appended to"
+    assert replies.nth(1).get_attribute("data-turn-id") == "1"
+    players = tab.page.locator("#log li.player .words").all_inner_texts()
+    assert [p.strip() for p in players] == [
+        "Do you have green tea?",
+        "What is the soup of the day?",
+    ]
+
 
 def test_interrupt_stops_playback_at_once(tab: Page) -> None:
     tab.connect()
@@ -162,6 +217,15 @@ def test_errors_and_a_lost_connection_are_shown_and_survived(
     tab.wait("s.errors.length >= 2", 30)
     assert "at most 80 characters" in tab.page.inner_text("#errors")
     assert tab.stats("state") == "ready", "a non-fatal error must not end the session"
+    assert tab.stats("scenesRefused") == 1
+    scene_lines = tab.page.locator("#log li.system").all_inner_texts()
+    assert any("scene refused" in line for line in scene_lines), scene_lines
+    assert not any("scene sent" in line or "updated" in line for line in scene_lines), scene_lines
+    tab.page.fill("#scene-objects", "teapot, ladle")
+    tab.page.click("#send-scene")
+    time.sleep(1.0)  # a refusal would be back within milliseconds
+    assert tab.stats("scenesRefused") == 1 and tab.stats("scenesSent") == 2
+    assert "scene sent" in tab.page.locator("#log li.system").last.inner_text()
     tab.page.fill("#scene-objects", "")  # each new session starts with the scene fields
 
     live_server.stop()
@@ -181,31 +245,45 @@ def test_errors_and_a_lost_connection_are_shown_and_survived(
 
 
 @pytest.fixture(scope="module")
-def spoken_wav(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SPOKEN_LINE in piper's voice, 16-bit mono, with silence around it."""
+def speak(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A line in piper's voice as a WAV file, 16-bit mono, with silence around it."""
     from piper import PiperVoice
 
     voice = PiperVoice.load(resolve("tts", None, settings.cache_dir).path)
-    rate = voice.config.sample_rate
-    speech = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(SPOKEN_LINE))
-    path = tmp_path_factory.mktemp("speech") / "line.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(rate * 2) + speech + bytes(rate * 2 * 4))
+    folder = tmp_path_factory.mktemp("speech")
+
+    def wav(line: str, name: str) -> Path:
+        rate = voice.config.sample_rate
+        speech = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(line))
+        path = folder / f"{name}.wav"
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(bytes(rate * 2) + speech + bytes(rate * 2 * 4))
+        return path
+
+    return wav
+
+
+@pytest.fixture(scope="module")
+def spoken_wav(speak: Any) -> Path:
+    path: Path = speak(SPOKEN_LINE, "line")
     return path
+
+
+def fake_microphone(wav: Path) -> list[str]:
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}%noloop",
+    ]
 
 
 def test_spoken_turn_from_the_fake_microphone(
     playwright: Any, live_server: LiveServer, spoken_wav: Path
 ) -> None:
-    fake_mic = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={spoken_wav}%noloop",
-    ]
-    tab = Page(playwright, live_server, fake_mic)
+    tab = Page(playwright, live_server, fake_microphone(spoken_wav))
     try:
         tab.connect()
         tab.page.click("#mic")
@@ -215,6 +293,28 @@ def test_spoken_turn_from_the_fake_microphone(
         assert tab.stats("framesSent") > 50
         player_lines = tab.page.locator("#log li.player").all_inner_texts()
         assert any("today" in line.lower() or "kind" in line.lower() for line in player_lines)
+        assert all(line.startswith("You") for line in player_lines), player_lines
+        assert tab.page_errors == []
+    finally:
+        tab.close()
+
+
+def test_stopping_the_microphone_mid_speech_ends_the_turn(
+    playwright: Any, live_server: LiveServer, speak: Any
+) -> None:
+    """Without end_turn the server waits for more audio and the line never resolves."""
+    tab = Page(playwright, live_server, fake_microphone(speak(LONG_LINE, "long")))
+    try:
+        tab.connect()
+        tab.page.click("#mic")
+        tab.wait("s.partialTranscripts >= 1", TURN_S)
+        assert tab.stats("finalTranscripts") == 0, "the line ended before the test could stop it"
+        tab.page.click("#mic")  # stop, mid-sentence
+        assert tab.stats("endTurnsSent") == 1
+        tab.wait("s.finalTranscripts >= 1", 60)
+        line = tab.page.locator("#log li.player").last
+        assert "partial" not in (line.get_attribute("class") or "")
+        assert line.locator(".words").inner_text().strip() == tab.stats("lastFinalTranscript")
         assert tab.page_errors == []
     finally:
         tab.close()

@@ -18,13 +18,17 @@ from typing import Any
 
 import pytest
 
+from npc.runtime import Runtime
 from tests.clients.support import LiveServer, require_tool
 
 pytestmark = pytest.mark.slow
 
 UNITY = Path(__file__).resolve().parents[2] / "clients" / "unity"
 CORE = UNITY / "Runtime" / "Core"
+ENGINE_LAYER = UNITY / "Runtime" / "Unity"
+SAMPLE = UNITY / "Samples~" / "BasicConversation"
 HARNESS = UNITY / "Tests~" / "CoreHarness"
+STANDINS = Path(__file__).parent / "unity_standins"
 MONO_PACKAGES = ["mono-mcs", "mono-runtime"]
 CONVERSATION_S = 900  # three turns on a busy 2-core machine, with room to spare
 RESTART_GAP_S = 1.5
@@ -65,6 +69,48 @@ def test_every_package_asset_has_a_meta_file() -> None:
     assert missing == [], "open the package in Unity to create their .meta files"
 
 
+def test_the_sample_scene_points_at_the_package_scripts() -> None:
+    """The hand-written scene finds its scripts by the GUIDs in their .meta files."""
+    guids = {
+        _guid(meta): meta.name
+        for meta in [*(UNITY / "Runtime").rglob("*.cs.meta"), *SAMPLE.glob("*.cs.meta")]
+    }
+    scene = (SAMPLE / "BasicConversation.unity").read_text()
+    used = re.findall(r"m_Script: \{fileID: 11500000, guid: ([0-9a-f]{32}), type: 3\}", scene)
+    scripts = sorted(guids[g] for g in used)
+    assert scripts == ["NpcCharacter.cs.meta", "NpcConversationPanel.cs.meta"]
+    assert [p.name for p in SAMPLE.iterdir() if not p.name.endswith(".meta")] and all(
+        p.with_name(p.name + ".meta").exists()
+        for p in SAMPLE.iterdir()
+        if not p.name.endswith(".meta")
+    )
+
+
+def _guid(meta: Path) -> str:
+    found = re.search(r"guid: ([0-9a-f]{32})", meta.read_text())
+    assert found, f"{meta.name} has no guid"
+    return found.group(1)
+
+
+def test_engine_layer_compiles_against_unity_standins(tmp_path: Path) -> None:
+    """Type-checks Runtime/Unity and the sample against our reading of Unity's API."""
+    require_tool("mcs", MONO_PACKAGES)
+    sources = [
+        str(source)
+        for folder in (CORE, ENGINE_LAYER, SAMPLE, STANDINS)
+        for source in sorted(folder.glob("*.cs"))
+    ]
+    out = f"-out:{tmp_path / 'unity.dll'}"
+    done = subprocess.run(
+        ["mcs", "-warn:4", "-warnaserror+", "-target:library", out, "-r:System.Core.dll", *sources],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"mcs failed:\n{done.stdout}\n{done.stderr}"
+
+
 def test_core_offline_checks(harness: Path) -> None:
     done = subprocess.run(
         ["mono", str(harness), "checks"], capture_output=True, text=True, timeout=120, check=False
@@ -101,6 +147,30 @@ def test_core_converses_and_survives_a_server_restart(
     after = steps["turn_after_restart"]
     assert after["audio_chunks"] >= 1 and after["visemes"] > 0 and after["reply"].strip()
     assert steps["errors"]["errors"] == []
+
+
+def test_core_waits_for_the_game_after_an_idle_close(harness: Path, runtime: Runtime) -> None:
+    """After idle_timeout the client must not reconnect on a timer (every 5 minutes, forever)."""
+    server = LiveServer(runtime, idle_timeout_s=1.5)
+    server.start()
+    try:
+        done = subprocess.run(
+            ["mono", str(harness), "idle", server.ws_url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        server.close()
+    steps = {json.loads(line)["step"]: json.loads(line) for line in done.stdout.splitlines()}
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert steps["dormant"]["dormant"] is True and steps["dormant"]["will_reconnect"] is False
+    assert "idle_timeout" in steps["dormant"]["reason"]
+    assert steps["quiet"]["events"] == [], "it reconnected by itself"
+    woke = steps["woke"]
+    assert woke["sent_at_once"] is False, "the line waits for the new session"
+    assert woke["turn_text"] == "hello again" and woke["source"] == "text"
 
 
 def run_live_harness(harness: Path, live_server: LiveServer) -> dict[str, Any]:

@@ -30,6 +30,10 @@ const stats = {
   replyText: '',
   actions: [],
   actionResultsSent: 0,
+  endTurnsSent: 0,
+  scenesSent: 0,
+  scenesRefused: 0,
+  lastEmotion: null,
   interruptsSent: 0,
   lastInterruptPlayedMs: null,
   interruptedTurns: 0,
@@ -54,6 +58,8 @@ Object.defineProperty(stats, 'playing', { get: () => player.playing, enumerable:
 let connection = null;
 let lastTurn = 0; // the newest turn the server told us about
 let minTurn = 0; // audio of older turns is stale (interrupted) and is dropped
+let speakingTurn = null; // the player's spoken turn awaiting its final transcript
+let sceneLine = null; // the last scene update sent: a refusal marks it (success is never acknowledged)
 let lostReason = '';
 
 // -- connecting ----------------------------------------------------------------------
@@ -112,11 +118,14 @@ function onStatus(status) {
     el.textContent = `Connected to ${ready.character.name} — session ${ready.session_id}`;
     $('character-info').textContent =
       `${ready.character.name}, ${ready.character.role}. Actions: ${ready.character.actions.join(', ')}`;
+    conversation.newSession(ready.character.name);
     conversation.system(`new session ${ready.session_id} with ${ready.character.name}`);
     face.setEmotion('neutral', 1);
     actions.expire();
     lastTurn = 0;
     minTurn = 0;
+    speakingTurn = null;
+    sceneLine = null;
   } else if (status.state === 'lost') {
     stats.lostConnections += 1;
     lostReason = status.reason;
@@ -144,12 +153,20 @@ function onMessage(msg) {
         player.stop();
       }
       minTurn = Math.max(minTurn, msg.turn_id);
+      speakingTurn = msg.turn_id;
       conversation.player(msg.turn_id, '', false);
+      break;
+    case 'turn_started':
+      // A typed line or a reacting event opens a turn; older speech stops, as on barge-in.
+      if (player.playing) player.stop();
+      minTurn = Math.max(minTurn, msg.turn_id);
+      conversation.turnStarted(msg.turn_id, msg.source, msg.text);
       break;
     case 'transcript':
       if (msg.final) {
         stats.finalTranscripts += 1;
         stats.lastFinalTranscript = msg.text;
+        if (speakingTurn === msg.turn_id) speakingTurn = null;
       } else {
         stats.partialTranscripts += 1;
       }
@@ -163,6 +180,7 @@ function onMessage(msg) {
       onAudio(msg.header, msg.pcm);
       break;
     case 'emotion':
+      stats.lastEmotion = { name: msg.emotion, intensity: msg.intensity };
       face.setEmotion(msg.emotion, msg.intensity);
       break;
     case 'action':
@@ -183,6 +201,7 @@ function onMessage(msg) {
     case 'error':
       stats.errors.push({ code: msg.code, message: msg.message, fatal: Boolean(msg.fatal) });
       showError(msg);
+      if (msg.message?.startsWith("invalid 'scene' message")) sceneRefused(msg.message);
       break;
     default:
       break; // newer servers may send message types this page does not know
@@ -227,6 +246,13 @@ async function toggleMic() {
   const button = $('mic');
   if (mic.active) {
     mic.stop();
+    if (speakingTurn !== null) {
+      // Mid-speech: without end_turn the server would wait for more audio forever.
+      const sent = Boolean(connection?.send({ type: 'end_turn' }));
+      if (sent) stats.endTurnsSent += 1;
+      conversation.micStopped(speakingTurn, sent);
+      speakingTurn = null;
+    }
     button.textContent = 'Start microphone';
     $('mic-state').textContent = '';
     return;
@@ -258,8 +284,18 @@ function sendScene(event) {
   event.preventDefault();
   const scene = sceneFields();
   if (connection?.send({ type: 'scene', ...scene })) {
-    conversation.system(`scene updated: ${JSON.stringify(scene)}`);
+    stats.scenesSent += 1;
+    // The server answers only a refusal (an error naming the message), never a success.
+    sceneLine = conversation.system(`scene sent: ${JSON.stringify(scene)}`);
   }
+}
+
+function sceneRefused(reason) {
+  stats.scenesRefused += 1;
+  if (!sceneLine) return;
+  sceneLine.classList.add('refused');
+  sceneLine.querySelector('.words').textContent = `scene refused (the character keeps the old one): ${reason}`;
+  sceneLine = null;
 }
 
 function sendEvent(event) {

@@ -27,6 +27,7 @@ export class NpcConnection {
     this.retryTimer = null;
     this.stopped = false;
     this.pendingAudio = null;
+    this.retryAfterMs = 0; // a server_busy error's retry_after_s, for the next wait
   }
 
   open() {
@@ -116,6 +117,8 @@ export class NpcConnection {
       this.onMessage(msg);
       this.onStatus({ state: 'closed', reason: `${msg.message}; press Connect to talk again` });
       return;
+    } else if (msg.type === 'error' && msg.fatal && msg.retry_after_s) {
+      this.retryAfterMs = msg.retry_after_s * 1000;
     } else if (msg.type === 'audio') {
       if (msg.data !== undefined) {
         this.onMessage({ type: 'audio', header: msg, pcm: base64ToBuffer(msg.data) });
@@ -135,10 +138,12 @@ export class NpcConnection {
     this.ready = null;
     this.ws = null;
     if (this.stopped) return;
-    const delay = Math.min(
+    const backoff = Math.min(
       MAX_BACKOFF_MS,
       BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] * (0.8 + Math.random() * 0.4),
     );
+    const delay = Math.max(backoff, this.retryAfterMs); // a busy server says when to come back
+    this.retryAfterMs = 0;
     this.attempt += 1;
     this.onStatus({
       state: 'lost',

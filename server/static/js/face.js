@@ -37,7 +37,24 @@ const EXPRESSIONS = {
   surprised: { tilt: 0, raise: 1, eyes: 1.4, smile: 0 },
   afraid: { tilt: 0.8, raise: 0.6, eyes: 1.3, smile: -0.4 },
   concerned: { tilt: 0.6, raise: 0.2, eyes: 1, smile: -0.3 },
+  skeptical: { tilt: -0.3, raise: 0.3, eyes: 0.8, smile: -0.1 },
+  interested: { tilt: 0.1, raise: 0.4, eyes: 1.1, smile: 0.3 },
 };
+
+// Emotion names are the character sheet's own; common synonyms share a face.
+const SYNONYMS = {
+  joyful: 'happy', cheerful: 'happy', excited: 'happy', pleased: 'happy', content: 'calm',
+  furious: 'angry', irritated: 'annoyed', frustrated: 'annoyed', stern: 'firm',
+  scared: 'afraid', fearful: 'afraid', anxious: 'concerned', worried: 'concerned', nervous: 'concerned',
+  unhappy: 'sad', disappointed: 'sad', shocked: 'surprised', astonished: 'surprised',
+  curious: 'interested', doubtful: 'skeptical', suspicious: 'skeptical', playful: 'amused',
+};
+
+/** The expression for an emotion name, or null when the face has none for it. */
+export function expressionFor(name) {
+  const key = String(name).toLowerCase();
+  return EXPRESSIONS[key] || EXPRESSIONS[SYNONYMS[key]] || null;
+}
 
 const MOUTH_TAU_S = 0.035;
 const FACE_TAU_S = 0.25;
@@ -66,7 +83,7 @@ export class Face {
 
   /** Show an emotion (unknown names keep a neutral face but still show the label). */
   setEmotion(name, intensity = 1) {
-    const target = EXPRESSIONS[name] || NEUTRAL;
+    const target = expressionFor(name) || NEUTRAL;
     const k = Math.max(0, Math.min(1, intensity));
     this.targetExpression = Object.fromEntries(
       Object.keys(NEUTRAL).map((key) => [key, NEUTRAL[key] + (target[key] - NEUTRAL[key]) * k]),

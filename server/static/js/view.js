@@ -5,26 +5,53 @@ const $ = (id) => document.getElementById(id);
 export class ConversationView {
   constructor() {
     this.log = $('log');
+    this.newSession('Character');
+  }
+
+  /** Turn ids start again at 1 in each session: forget the old session's turns. */
+  newSession(characterName) {
+    this.characterName = characterName;
     this.turns = new Map(); // turnId -> {player, character}
+    this.typedLines = []; // typed lines waiting for their turn_started
   }
 
   /** The player's words for a turn: partial transcripts update in place, final ones settle. */
   player(turnId, text, final) {
     const turn = this._turn(turnId);
-    if (!turn.player) turn.player = this._line('player');
-    turn.player.textContent = text || (final ? '(nothing heard)' : '…');
+    if (!turn.player) turn.player = this._line('player', 'You');
+    setWords(turn.player, text || (final ? '(nothing heard)' : '…'));
     turn.player.classList.toggle('partial', !final);
+    if (final) turn.player.classList.remove('finishing');
   }
 
-  /** A typed line; its turn id is not known until the server answers. */
+  /** A typed line; the server's turn_started tells which turn it opened. */
   typed(text) {
-    this._line('player').textContent = text;
+    const line = this._line('player', 'You');
+    setWords(line, text);
+    this.typedLines.push(line);
+  }
+
+  /** A turn without speech began: a typed line, or an event the character reacts to. */
+  turnStarted(turnId, source, text) {
+    const turn = this._turn(turnId);
+    if (source === 'text') {
+      turn.player = this.typedLines.shift() ?? this._line('player', 'You');
+      setWords(turn.player, text);
+    } else {
+      turn.player = this._line('event', 'Event');
+      setWords(turn.player, text);
+    }
+    turn.player.dataset.turnId = turnId;
   }
 
   reply(turnId, piece) {
     const turn = this._turn(turnId);
-    if (!turn.character) turn.character = this._line('character');
-    turn.character.textContent += piece;
+    if (!turn.character) {
+      turn.character = this._line('character', this.characterName);
+      turn.character.dataset.turnId = turnId;
+    }
+    const words = turn.character.querySelector('.words');
+    words.textContent += piece;
   }
 
   cut(turnId, spokenText) {
@@ -35,8 +62,22 @@ export class ConversationView {
     }
   }
 
+  /** The microphone stopped mid-speech: the turn is finishing (end_turn sent) or abandoned. */
+  micStopped(turnId, endTurnSent) {
+    const line = this.turns.get(turnId)?.player;
+    if (!line || !line.classList.contains('partial')) return;
+    if (endTurnSent) {
+      line.classList.add('finishing');
+    } else {
+      line.classList.remove('partial');
+      setWords(line, `${line.querySelector('.words').textContent} (microphone stopped; not sent)`);
+    }
+  }
+
   system(text) {
-    this._line('system').textContent = text;
+    const line = this._line('system', null);
+    setWords(line, text);
+    return line;
   }
 
   _turn(turnId) {
@@ -44,13 +85,26 @@ export class ConversationView {
     return this.turns.get(turnId);
   }
 
-  _line(kind) {
+  _line(kind, speaker) {
     const li = document.createElement('li');
     li.className = kind;
+    if (speaker) {
+      const label = document.createElement('span');
+      label.className = 'speaker';
+      label.textContent = speaker;
+      li.append(label, ' ');
+    }
+    const words = document.createElement('span');
+    words.className = 'words';
+    li.append(words);
     this.log.append(li);
     this.log.scrollTop = this.log.scrollHeight;
     return li;
   }
+}
+
+function setWords(line, text) {
+  line.querySelector('.words').textContent = text;
 }
 
 /** Actions with buttons that report their outcome once. */

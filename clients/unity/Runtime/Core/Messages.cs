@@ -127,6 +127,7 @@ namespace Npc.Client
                 case "ready": msg = new Ready(o); break;
                 case "speech_started": msg = new ServerMessage(); break;
                 case "transcript": msg = new Transcript(o); break;
+                case "turn_started": msg = new TurnStarted(o); break;
                 case "reply_text": msg = new ReplyText(o); break;
                 case "audio": msg = new AudioHeader(o); break;
                 case "emotion": msg = new EmotionMessage(o); break;
@@ -177,6 +178,18 @@ namespace Npc.Client
         {
             Text = JsonFields.Str(o, "text");
             Final = JsonFields.Bool(o, "final");
+        }
+    }
+
+    /// <summary>A turn without speech began (a typed line, or an event the character reacts to).</summary>
+    public sealed class TurnStarted : ServerMessage
+    {
+        public readonly string Source, Text; // Source: "text" or "event"
+
+        internal TurnStarted(IDictionary<string, object> o)
+        {
+            Source = JsonFields.Str(o, "source");
+            Text = JsonFields.Str(o, "text");
         }
     }
 
@@ -307,17 +320,24 @@ namespace Npc.Client
     {
         public readonly string Code, Message;
         public readonly bool Fatal;
+        /// <summary>With server_busy: wait this long before trying again (null: not said).</summary>
+        public readonly double? RetryAfterS;
 
-        public ErrorMessage(string code, string message, bool fatal = false)
+        public ErrorMessage(string code, string message, bool fatal = false, double? retryAfterS = null)
         {
             Type = "error";
             Code = code;
             Message = message;
             Fatal = fatal;
+            RetryAfterS = retryAfterS;
         }
 
         internal ErrorMessage(IDictionary<string, object> o)
-            : this(JsonFields.Str(o, "code"), JsonFields.Str(o, "message"), JsonFields.Bool(o, "fatal")) { }
+            : this(JsonFields.Str(o, "code"), JsonFields.Str(o, "message"), JsonFields.Bool(o, "fatal"),
+                o.ContainsKey("retry_after_s") ? JsonFields.Num(o, "retry_after_s", -1) : -1) { }
+
+        ErrorMessage(string code, string message, bool fatal, double retryAfterS)
+            : this(code, message, fatal, retryAfterS >= 0 ? retryAfterS : (double?)null) { }
 
         public override string ToString() { return Code + ": " + Message + (Fatal ? " (fatal)" : ""); }
     }

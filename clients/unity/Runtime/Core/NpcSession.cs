@@ -18,6 +18,7 @@ namespace Npc.Client
     {
         public event Action<Ready> OnReady;
         public event Action<int> OnSpeechStarted; // the player started speaking: stop playback
+        public event Action<TurnStarted> OnTurnStarted; // a typed line or a reacting event opened a turn
         public event Action<Transcript> OnTranscript;
         public event Action<ReplyText> OnReplyText;
         public event Action<SpeechChunk> OnAudio;
@@ -35,8 +36,10 @@ namespace Npc.Client
         public Action<Exception> HandlerFailed = e => Console.Error.WriteLine("npc: an event handler failed: " + e);
 
         readonly SessionOptions options;
-        readonly Uri url;
+        readonly Uri url; // null when options.Url is not a websocket URL (urlProblem says why)
+        readonly string urlProblem;
         readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        readonly SemaphoreSlim wake = new SemaphoreSlim(0); // the game talks again after an idle close
         readonly object gate = new object();
         readonly List<string> keptForNextSession = new List<string>();
         readonly HashSet<string> actionIds = new HashSet<string>();
@@ -44,12 +47,15 @@ namespace Npc.Client
         Ready ready;
         Scene scene;
         bool refused;
+        bool dormant; // the server closed the session for idleness
+        double? retryAfterS; // a busy server's word on when to come back
+        string fatalError; // the fatal error before a close says more than the close code
         Task loop;
 
         public NpcSession(SessionOptions options)
         {
             this.options = options;
-            url = new Uri(options.Url);
+            url = ServerUrl.Normalize(options.Url, out urlProblem); // a bad URL is reported by Start, not thrown
             scene = options.Scene;
         }
 
@@ -73,6 +79,13 @@ namespace Npc.Client
         public void Start()
         {
             if (loop != null) throw new InvalidOperationException("the session has already started");
+            if (url == null)
+            {
+                refused = true;
+                Raise(OnDisconnected, new DisconnectInfo { Reason = urlProblem, WillReconnect = false });
+                loop = Task.FromResult(true);
+                return;
+            }
             loop = Task.Run(RunAsync);
         }
 
@@ -93,6 +106,7 @@ namespace Npc.Client
         /// <summary>Microphone audio: 16 kHz PCM16 (see PcmFramer). Dropped while reconnecting.</summary>
         public bool SendAudio(byte[] pcm16)
         {
+            WakeIfDormant(); // the player speaks again
             return SendNow(c => c.Send(pcm16));
         }
 
@@ -146,8 +160,19 @@ namespace Npc.Client
                     return true;
                 }
                 keptForNextSession.Add(json);
-                return false;
             }
+            WakeIfDormant();
+            return false;
+        }
+
+        void WakeIfDormant()
+        {
+            lock (gate)
+            {
+                if (!dormant) return;
+                dormant = false;
+            }
+            wake.Release();
         }
 
         // -- the connection loop ---------------------------------------------------------------
@@ -158,6 +183,7 @@ namespace Npc.Client
             while (!stopping.IsCancellationRequested)
             {
                 var c = new Connection(options.Token, stopping.Token);
+                fatalError = null;
                 var hadSession = false;
                 string reason;
                 try
@@ -174,11 +200,11 @@ namespace Npc.Client
                         await c.OpenAsync(url, start).ConfigureAwait(false);
                         await ReceiveAsync(c).ConfigureAwait(false);
                     }
-                    reason = c.CloseReason ?? "the connection ended";
+                    reason = fatalError ?? c.CloseReason ?? "the connection ended";
                 }
                 catch (Exception e)
                 {
-                    reason = c.CloseReason ?? "cannot connect to " + url + ": " + Innermost(e);
+                    reason = fatalError ?? c.CloseReason ?? "cannot connect to " + url + ": " + Innermost(e);
                 }
                 finally
                 {
@@ -193,9 +219,29 @@ namespace Npc.Client
                 }
                 if (stopping.IsCancellationRequested) break;
                 if (hadSession) attempt = 0;
+                bool sleeping;
+                lock (gate) sleeping = dormant;
+                while (!sleeping && wake.CurrentCount > 0) wake.Wait(0); // a wake that raced the close
+                if (sleeping)
+                {
+                    // Idle close: a new session only when the game talks again, never on a timer.
+                    Raise(OnDisconnected, new DisconnectInfo { Reason = reason, HadSession = hadSession, Dormant = true });
+                    try
+                    {
+                        await wake.WaitAsync(stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    attempt = 0;
+                    continue;
+                }
                 var retry = options.Reconnect && !refused;
                 var delays = options.ReconnectDelaysMs;
                 var delay = delays.Length == 0 ? 1000 : delays[Math.Min(attempt, delays.Length - 1)];
+                if (retryAfterS.HasValue) delay = Math.Max(delay, (int)(retryAfterS.Value * 1000));
+                retryAfterS = null;
                 attempt++;
                 Raise(OnDisconnected, new DisconnectInfo { Reason = reason, HadSession = hadSession, WillReconnect = retry, RetryInMs = delay, Attempt = attempt });
                 if (!retry) break;
@@ -270,6 +316,12 @@ namespace Npc.Client
                         c.Abort("the server refused the session: " + error);
                         return false;
                     }
+                    if (error.Fatal)
+                    {
+                        fatalError = error.ToString();
+                        if (error.RetryAfterS.HasValue) retryAfterS = error.RetryAfterS;
+                        if (error.Code == "idle_timeout") lock (gate) dormant = true;
+                    }
                     return true;
                 case "audio":
                     var header = (AudioHeader)msg;
@@ -282,6 +334,7 @@ namespace Npc.Client
                     Raise(OnAction, action);
                     return true;
                 case "speech_started": Raise(OnSpeechStarted, msg.TurnId); return true;
+                case "turn_started": Raise(OnTurnStarted, (TurnStarted)msg); return true;
                 case "transcript": Raise(OnTranscript, (Transcript)msg); return true;
                 case "reply_text": Raise(OnReplyText, (ReplyText)msg); return true;
                 case "emotion": Raise(OnEmotion, (EmotionMessage)msg); return true;

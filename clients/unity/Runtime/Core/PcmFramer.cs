@@ -115,4 +115,55 @@ namespace Npc.Client
             return result;
         }
     }
+
+    /// <summary>
+    /// Reading a looping microphone recording (Unity's Microphone clip): how many frames are
+    /// new since the last read, and whether some were overwritten before we read them (the game
+    /// stalled longer than the ring, e.g. during a scene load).
+    /// </summary>
+    public sealed class MicrophoneRing
+    {
+        readonly int ringFrames;
+        readonly int rate;
+        int readPosition;
+
+        public MicrophoneRing(int ringFrames, int rate)
+        {
+            this.ringFrames = ringFrames;
+            this.rate = rate;
+        }
+
+        /// <summary>Frames lost to the last overrun (0 when none).</summary>
+        public long LostFrames { get; private set; }
+
+        public int ReadPosition { get { return readPosition; } }
+
+        /// <summary>Frames to read now, given the recorder's position and the seconds since the last call.</summary>
+        public int Available(int recordPosition, double secondsSinceLastRead)
+        {
+            LostFrames = 0;
+            var available = (recordPosition - readPosition + ringFrames) % ringFrames;
+            var elapsed = (long)(secondsSinceLastRead * rate);
+            if (elapsed >= ringFrames)
+            {
+                // The recorder went round at least once: what is in the ring is the newest
+                // audio, read from just after the write position; the rest is gone.
+                LostFrames = elapsed - ringFrames + 1;
+                readPosition = (recordPosition + 1) % ringFrames;
+                available = ringFrames - 1;
+            }
+            return available;
+        }
+
+        public void Advance(int frames)
+        {
+            readPosition = (readPosition + frames) % ringFrames;
+        }
+
+        public void Reset()
+        {
+            readPosition = 0;
+            LostFrames = 0;
+        }
+    }
 }

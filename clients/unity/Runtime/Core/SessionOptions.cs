@@ -46,8 +46,13 @@ namespace Npc.Client
         public int RetryInMs;
         public int Attempt;
 
+        /// <summary>The server closed an idle session: a new one opens when the game next says,
+        /// sends an event or streams audio (not by itself: that would keep a session open forever).</summary>
+        public bool Dormant;
+
         public override string ToString()
         {
+            if (Dormant) return Reason + " (reconnecting when the game next talks)";
             return Reason + (WillReconnect ? " (reconnecting in " + RetryInMs + " ms, attempt " + Attempt + ")" : "");
         }
     }

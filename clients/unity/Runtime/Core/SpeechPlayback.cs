@@ -40,6 +40,21 @@ namespace Npc.Client
         /// <summary>Fill an interleaved buffer (overwriting it); silence when nothing is queued.</summary>
         public void Read(float[] data, int channels)
         {
+            Pull(data, channels, false);
+        }
+
+        /// <summary>
+        /// Multiply an interleaved buffer by the speech. Fed a constant 1.0 clip, an engine's
+        /// source hands its filter the gain it applies to each channel (volume, distance,
+        /// 3D panning); multiplying keeps all of it for the voice.
+        /// </summary>
+        public void MixInto(float[] data, int channels)
+        {
+            Pull(data, channels, true);
+        }
+
+        void Pull(float[] data, int channels, bool multiply)
+        {
             lock (gate)
             {
                 var frames = data.Length / channels;
@@ -56,7 +71,11 @@ namespace Npc.Client
                         sample = current.Samples[position++];
                         if (position >= current.Samples.Length) Finish();
                     }
-                    for (var c = 0; c < channels; c++) data[f * channels + c] = sample;
+                    for (var c = 0; c < channels; c++)
+                    {
+                        var i = f * channels + c;
+                        data[i] = multiply ? data[i] * sample : sample;
+                    }
                 }
             }
         }

@@ -7,19 +7,24 @@ namespace Npc.Unity
     /// <summary>Reads Unity's looping microphone clip each frame and hands on 20 ms PCM16 frames.</summary>
     internal sealed class MicrophoneStream
     {
-        const int ClipSeconds = 1; // the ring Unity records into; Pump runs far more often than this
+        // The ring Unity records into. Pump runs every frame; a scene load or a hitch can stall
+        // it for seconds, and what the ring cannot hold is lost (and reported, never silently).
+        const int ClipSeconds = 10;
 
         readonly string device;
         readonly Action<byte[]> onFrame;
+        readonly Action<string> onLoss;
         AudioClip clip;
         PcmFramer framer;
+        MicrophoneRing ring;
         float[] block; // 20 ms at the microphone's rate, reused so reading allocates nothing
-        int readPosition;
+        float lastPump;
 
-        public MicrophoneStream(string device, Action<byte[]> onFrame)
+        public MicrophoneStream(string device, Action<byte[]> onFrame, Action<string> onLoss)
         {
             this.device = string.IsNullOrEmpty(device) ? null : device;
             this.onFrame = onFrame;
+            this.onLoss = onLoss;
         }
 
         public bool IsRecording
@@ -49,7 +54,8 @@ namespace Npc.Unity
             }
             framer = new PcmFramer(clip.frequency, onFrame);
             block = new float[clip.frequency / 50 * clip.channels];
-            readPosition = 0;
+            ring = new MicrophoneRing(clip.samples, clip.frequency);
+            lastPump = Time.realtimeSinceStartup;
             return true;
         }
 
@@ -57,16 +63,18 @@ namespace Npc.Unity
         public void Pump()
         {
             if (!IsRecording) return;
-            var position = Microphone.GetPosition(device);
-            var samples = clip.samples;
-            var available = (position - readPosition + samples) % samples;
+            var now = Time.realtimeSinceStartup;
+            var available = ring.Available(Microphone.GetPosition(device), now - lastPump);
+            lastPump = now;
+            if (ring.LostFrames > 0)
+                onLoss((ring.LostFrames * 1000 / clip.frequency) + " ms of microphone audio were lost (the game stalled longer than the " + ClipSeconds + " s the microphone buffer holds)");
             var frames = block.Length / clip.channels;
             while (available >= frames)
             {
-                clip.GetData(block, readPosition); // wraps around the end of the looping clip
+                clip.GetData(block, ring.ReadPosition); // wraps around the end of the looping clip
                 if (clip.channels == 1) framer.Push(block, 0, block.Length);
                 else PushFirstChannel();
-                readPosition = (readPosition + frames) % samples;
+                ring.Advance(frames);
                 available -= frames;
             }
         }

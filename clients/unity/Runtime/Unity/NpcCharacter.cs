@@ -13,12 +13,15 @@ namespace Npc.Unity
     [Serializable] public sealed class NpcTextEvent : UnityEvent<string> { }
 
     /// <summary>
-    /// A character served by `npc serve`: streams the microphone, plays the replies through
-    /// this GameObject's AudioSource, moves the face's viseme blendshapes in time with the
-    /// audio, and raises UnityEvents for actions and emotions. Reconnects by itself.
+    /// A character served by `npc serve`: streams the microphone, plays the replies through a
+    /// child "npc voice" AudioSource that copies this GameObject's AudioSource settings (3D
+    /// panning and distance included; the character's own source stays free for other sounds),
+    /// moves the face's blendshapes with the visemes after the Animator (LateUpdate), and
+    /// raises UnityEvents for actions and emotions. Reconnects by itself.
     /// </summary>
     [RequireComponent(typeof(AudioSource))]
     [AddComponentMenu("npc/NPC Character")]
+    [DefaultExecutionOrder(100)] // LateUpdate after the Animator and most game scripts
     public sealed class NpcCharacter : MonoBehaviour
     {
         [Header("Server")]
@@ -34,7 +37,8 @@ namespace Npc.Unity
         [Tooltip("Empty: the default microphone.")]
         public string microphoneDevice = "";
         [Tooltip("Unity has no echo cancellation: through speakers the character would hear itself " +
-                 "and stop. Turn off with headphones to let the player interrupt by speaking.")]
+                 "and stop. While it speaks the microphone sends silence. Turn off with headphones to " +
+                 "let the player interrupt by speaking.")]
         public bool muteMicrophoneWhileSpeaking = true;
 
         [Header("Face")]
@@ -64,6 +68,7 @@ namespace Npc.Unity
         readonly float[] shown = new float[Visemes.Count];
         NpcSession session;
         SpeechPlayback playback; // read on the audio thread, fed on the main thread
+        AudioSource voice;
         MicrophoneStream microphone;
         int staleBefore; // audio of older turns was interrupted: drop it
 
@@ -75,6 +80,12 @@ namespace Npc.Unity
         public bool IsSpeaking
         {
             get { return playback != null && playback.IsPlaying; }
+        }
+
+        /// <summary>Visemes the face can show (0: the mouth will not move; On Error says why).</summary>
+        public int MappedVisemes
+        {
+            get { return visemeBlendshapes.VisemesMapped; }
         }
 
         // -- what the game calls -----------------------------------------------------------------
@@ -133,19 +144,31 @@ namespace Npc.Unity
             else StopMicrophone();
         }
 
-        [ContextMenu("Map viseme blendshapes by name")]
-        public void MapVisemesByName()
+        [ContextMenu("Bind the face's blendshapes")]
+        public void BindFace()
         {
-            if (face == null || face.sharedMesh == null) return;
-            var found = visemeBlendshapes.FindByName(face.sharedMesh);
-            Debug.Log("npc: mapped " + found + " of 15 visemes on " + face.name, this);
+            if (face == null) return;
+            if (face.sharedMesh == null)
+            {
+                ReportFaceProblem("the face " + face.name + " has no mesh");
+                return;
+            }
+            var mapped = visemeBlendshapes.Bind(face.sharedMesh);
+            if (mapped == 0) ReportFaceProblem("no viseme blendshape found on " + face.name + ": " + visemeBlendshapes.Description);
+            else Debug.Log("npc: face " + face.name + ", " + visemeBlendshapes.Description, this);
+        }
+
+        void ReportFaceProblem(string problem)
+        {
+            Debug.LogError("npc: " + problem + " (pick the rig, or fill Viseme Blendshapes > Indices)", this);
+            onError.Invoke("face: " + problem);
         }
 
         // -- Unity messages ------------------------------------------------------------------------
 
         void OnEnable()
         {
-            if (visemeBlendshapes.IsEmpty) MapVisemesByName();
+            BindFace();
             var outputRate = AudioSettings.outputSampleRate;
             playback = new SpeechPlayback(outputRate);
             session = new NpcSession(new SessionOptions
@@ -161,8 +184,10 @@ namespace Npc.Unity
             session.Dispatch = mainThread.Enqueue;
             session.HandlerFailed = Debug.LogException;
             Subscribe(session);
-            session.Start();
-            PlaySilenceForTheFilter(outputRate);
+            if (voice == null) voice = NpcVoiceFilter.Create(GetComponent<AudioSource>(), outputRate);
+            voice.GetComponent<NpcVoiceFilter>().Playback = playback;
+            if (!voice.isPlaying) voice.Play();
+            session.Start(); // a bad URL is reported through On Connection Lost, never thrown
             if (streamMicrophone) StartMicrophone();
         }
 
@@ -170,6 +195,7 @@ namespace Npc.Unity
         {
             StopMicrophone();
             if (playback != null) playback.Stop();
+            if (voice != null) voice.Stop();
             var ending = session;
             session = null;
             if (ending != null)
@@ -181,18 +207,23 @@ namespace Npc.Unity
             while (mainThread.TryDequeue(out ignored)) { }
         }
 
+        void OnDestroy()
+        {
+            if (voice != null) Destroy(voice.gameObject);
+        }
+
         void Update()
         {
             Action action;
             while (mainThread.TryDequeue(out action)) action();
             if (microphone != null) microphone.Pump();
-            ApplyVisemes();
         }
 
-        void OnAudioFilterRead(float[] data, int channels)
+        // After the Animator has written its pose: an Animator that drives the same face
+        // would otherwise override the lip sync.
+        void LateUpdate()
         {
-            var p = playback;
-            if (p != null) p.Read(data, channels);
+            ApplyVisemes();
         }
 
         // -- internals -------------------------------------------------------------------------------
@@ -209,6 +240,11 @@ namespace Npc.Unity
             {
                 playback.Stop(); // barge-in: the player talks over the character
                 staleBefore = Math.Max(staleBefore, turn);
+            };
+            s.OnTurnStarted += t =>
+            {
+                playback.Stop(); // a typed line or a reacting event: the same
+                staleBefore = Math.Max(staleBefore, t.TurnId);
             };
             s.OnTranscript += t => onTranscript.Invoke(t.Text, t.Final);
             s.OnReplyText += t => onReplyText.Invoke(t.Text);
@@ -240,14 +276,20 @@ namespace Npc.Unity
         void SendMicrophoneFrame(byte[] frame)
         {
             if (session == null) return;
-            if (muteMicrophoneWhileSpeaking && playback.IsPlaying) return;
+            // Muted, the stream goes on as silence: the server's end-of-turn clock keeps running
+            // (a turn whose audio just stops is never finished).
+            if (muteMicrophoneWhileSpeaking && playback.IsPlaying) Array.Clear(frame, 0, frame.Length);
             session.SendAudio(frame);
         }
 
         void StartMicrophone()
         {
             if (microphone != null && microphone.IsRecording) return;
-            microphone = new MicrophoneStream(microphoneDevice, SendMicrophoneFrame);
+            microphone = new MicrophoneStream(microphoneDevice, SendMicrophoneFrame, lost =>
+            {
+                Debug.LogWarning("npc: " + lost, this);
+                onError.Invoke("microphone: " + lost);
+            });
             string problem;
             if (microphone.Start(out problem)) return;
             microphone = null;
@@ -259,16 +301,6 @@ namespace Npc.Unity
         {
             if (microphone != null) microphone.Stop();
             microphone = null;
-        }
-
-        /// <summary>OnAudioFilterRead only runs while the AudioSource plays: give it a silent loop.</summary>
-        void PlaySilenceForTheFilter(int outputRate)
-        {
-            var source = GetComponent<AudioSource>();
-            if (source.isPlaying && source.clip != null && source.clip.name == "npc-voice") return;
-            source.clip = AudioClip.Create("npc-voice", outputRate, 1, outputRate, false);
-            source.loop = true;
-            source.Play();
         }
 
         void ApplyVisemes()

@@ -1,70 +1,77 @@
 using System;
+using System.Collections.Generic;
 using Npc.Client;
 using UnityEngine;
 
 namespace Npc.Unity
 {
-    /// <summary>Which blendshape of the face shows each of the 15 visemes (-1: none).</summary>
+    /// <summary>Which blendshapes of the face make each viseme: a rig table bound by name, or 15 indices by hand.</summary>
     [Serializable]
     public sealed class VisemeBlendshapes
     {
-        [Tooltip("Blendshape index for each viseme, in order: sil PP FF TH DD kk CH SS nn RR aa E ih oh ou. -1 for none.")]
+        [Tooltip("Auto: the rig whose blendshapes the face has most of (OVR viseme_*, ARKit, MetaHuman, VRM A I U E O).")]
+        public VisemeRigKind rig = VisemeRigKind.Auto;
+
+        [Tooltip("OVR rigs: the prefix of the viseme blendshapes (viseme_PP ...).")]
+        public string ovrPrefix = "viseme_";
+
+        [Tooltip("Optional, by hand: a blendshape index per viseme in the order sil PP FF TH DD kk CH SS nn RR aa E ih oh ou (-1 for none). Used instead of the rig when any is set.")]
         public int[] indices = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
-        [Tooltip("The blendshape weight of a fully shown viseme (Unity's blendshapes go to 100).")]
+        [Tooltip("The blendshape weight of a fully shown shape (Unity's blendshapes go to 100).")]
         public float fullWeight = 100f;
 
-        // Ready Player Me and some Oculus rigs name the last three visemes I, O and U.
-        static readonly string[][] Aliases =
-        {
-            new[] { "sil" }, new[] { "PP" }, new[] { "FF" }, new[] { "TH" }, new[] { "DD" },
-            new[] { "kk" }, new[] { "CH" }, new[] { "SS" }, new[] { "nn" }, new[] { "RR" },
-            new[] { "aa" }, new[] { "E" }, new[] { "ih", "I" }, new[] { "oh", "O" }, new[] { "ou", "U" },
-        };
+        FaceBinding binding;
+        float[] shapeWeights;
+        List<int> driven;
 
-        public bool IsEmpty
+        /// <summary>How the face was bound (rig, visemes mapped, shapes missing), for logs and errors.</summary>
+        public string Description { get; private set; }
+
+        public int VisemesMapped { get; private set; }
+
+        bool ByHand
         {
-            get { return indices == null || Array.TrueForAll(indices, i => i < 0); }
+            get { return indices != null && Array.Exists(indices, i => i >= 0); }
         }
 
-        /// <summary>Fill the table from blendshape names such as "viseme_PP" (or "PP").</summary>
-        public int FindByName(Mesh mesh, string prefix = "viseme_")
+        /// <summary>Bind to the mesh's blendshape names; returns the number of visemes mapped.</summary>
+        public int Bind(Mesh mesh)
         {
-            if (indices == null || indices.Length != Visemes.Count) indices = new int[Visemes.Count];
-            var found = 0;
-            for (var v = 0; v < Visemes.Count; v++)
+            var names = new List<string>();
+            for (var i = 0; i < mesh.blendShapeCount; i++) names.Add(mesh.GetBlendShapeName(i));
+            if (ByHand)
             {
-                indices[v] = -1;
-                foreach (var name in Aliases[v])
-                {
-                    var index = Find(mesh, prefix + name);
-                    if (index < 0) index = Find(mesh, name);
-                    if (index < 0) continue;
-                    indices[v] = index;
-                    found++;
-                    break;
-                }
+                binding = null;
+                VisemesMapped = 0;
+                foreach (var i in indices) if (i >= 0 && i < names.Count) VisemesMapped++;
+                Description = "by hand: " + VisemesMapped + " of 15 visemes mapped";
             }
-            return found;
+            else
+            {
+                binding = rig == VisemeRigKind.Auto ? FaceBinding.Best(names, ovrPrefix) : new FaceBinding(VisemeRig.For(rig, ovrPrefix), names);
+                VisemesMapped = binding.VisemesMapped;
+                Description = binding.ToString();
+                driven = binding.DrivenShapes();
+            }
+            shapeWeights = new float[names.Count];
+            return VisemesMapped;
         }
 
-        /// <summary>Set each mapped blendshape to its viseme's weight (0..1).</summary>
-        public void Apply(SkinnedMeshRenderer face, float[] weights)
+        /// <summary>Set the face's blendshapes from 15 viseme weights (0..1).</summary>
+        public void Apply(SkinnedMeshRenderer face, float[] visemeWeights)
         {
-            if (face == null || indices == null) return;
+            if (face == null || shapeWeights == null) return;
             var count = face.sharedMesh != null ? face.sharedMesh.blendShapeCount : 0;
-            for (var v = 0; v < indices.Length && v < weights.Length; v++)
+            if (binding == null)
             {
-                var index = indices[v];
-                if (index >= 0 && index < count) face.SetBlendShapeWeight(index, weights[v] * fullWeight);
+                for (var v = 0; v < indices.Length && v < visemeWeights.Length; v++)
+                    if (indices[v] >= 0 && indices[v] < count) face.SetBlendShapeWeight(indices[v], visemeWeights[v] * fullWeight);
+                return;
             }
-        }
-
-        static int Find(Mesh mesh, string name)
-        {
-            for (var i = 0; i < mesh.blendShapeCount; i++)
-                if (string.Equals(mesh.GetBlendShapeName(i), name, StringComparison.OrdinalIgnoreCase)) return i;
-            return -1;
+            binding.Weights(visemeWeights, shapeWeights);
+            foreach (var i in driven)
+                if (i < count) face.SetBlendShapeWeight(i, shapeWeights[i] * fullWeight);
         }
     }
 }

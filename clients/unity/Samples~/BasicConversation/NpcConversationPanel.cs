@@ -21,6 +21,13 @@ public sealed class NpcConversationPanel : MonoBehaviour
 
     void OnEnable()
     {
+        if (character == null) character = GetComponent<NpcCharacter>();
+        if (character == null)
+        {
+            Debug.LogError("NpcConversationPanel: drag an NPC Character into its Character field (or put both on one GameObject)", this);
+            enabled = false;
+            return;
+        }
         character.onConnected.AddListener(OnConnected);
         character.onConnectionLost.AddListener(OnConnectionLost);
         character.onTranscript.AddListener(OnTranscript);
@@ -33,6 +40,7 @@ public sealed class NpcConversationPanel : MonoBehaviour
 
     void OnDisable()
     {
+        if (character == null) return;
         character.onConnected.RemoveListener(OnConnected);
         character.onConnectionLost.RemoveListener(OnConnectionLost);
         character.onTranscript.RemoveListener(OnTranscript);

@@ -19,6 +19,93 @@ namespace Npc.Client.Harness
             FramerMakes20msFrames(8000);
             TimelineCrossFades();
             PlaybackIsGaplessAndCountsPlayedTime();
+            MixingKeepsTheSourcesGainAndPanning();
+            RigsBindToBlendshapesByName();
+            ServerUrlsAreForgiving();
+            MicrophoneRingReportsWhatWasLost();
+            ABadUrlIsReportedNotThrown();
+            TurnStartedAndRetryAfterParse();
+        }
+
+        static void MixingKeepsTheSourcesGainAndPanning()
+        {
+            var playback = new SpeechPlayback(16000);
+            playback.Enqueue(Chunk(1, 1600));
+            var data = new float[2 * 100];
+            for (var f = 0; f < 100; f++)
+            {
+                data[2 * f] = 0.2f;     // what a panned, distant source does to a constant 1.0 clip
+                data[2 * f + 1] = 0.8f;
+            }
+            playback.MixInto(data, 2);
+            Check.Near(0.1, data[0], "left keeps its gain", 1e-4);
+            Check.Near(0.4, data[1], "right keeps its gain", 1e-4);
+            playback.Stop();
+            for (var i = 0; i < data.Length; i++) data[i] = 0.5f;
+            playback.MixInto(data, 2);
+            Check.That(data.All(x => x == 0f), "silence when nothing plays");
+        }
+
+        static void RigsBindToBlendshapesByName()
+        {
+            var rpm = new List<string> { "Wolf3D_Head.viseme_sil", "Wolf3D_Head.viseme_PP", "Wolf3D_Head.viseme_aa", "Wolf3D_Head.viseme_I", "eyeBlinkLeft" };
+            var ovr = new FaceBinding(VisemeRig.For(VisemeRigKind.Ovr), rpm);
+            Check.Equal(3, ovr.VisemesMapped, "FBX-prefixed OVR names and RPM's I are found");
+            var arkitNames = new List<string> { "blendShape1.jawOpen", "blendShape1.mouthFunnel", "blendShape1.mouthPucker", "eyeBlinkLeft" };
+            var best = FaceBinding.Best(arkitNames);
+            Check.Equal(VisemeRigKind.Arkit, best.Rig.Kind, "the rig with the most shapes wins");
+            var weights = new float[Visemes.Count];
+            weights[14] = 1; // ou: pucker 0.8, funnel 0.3, jaw 0.15
+            var shapes = new float[arkitNames.Count];
+            best.Weights(weights, shapes);
+            Check.Near(0.15, shapes[0], "ou opens the jaw a little");
+            Check.Near(0.3, shapes[1], "ou funnels");
+            Check.Near(0.8, shapes[2], "ou puckers");
+            Check.Equal(0f, shapes[3], "blinks are not the mouth's");
+            var vrm = new FaceBinding(VisemeRig.For(VisemeRigKind.Vrm), new List<string> { "Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O" });
+            Check.Equal(13, vrm.VisemesMapped, "VRoid's vowels map every viseme but sil and PP");
+            var none = FaceBinding.Best(new List<string> { "smile", "frown" });
+            Check.Equal(0, none.VisemesMapped, "a face without mouth shapes maps nothing");
+            Check.That(none.ToString().Contains("missing"), "and says what it looked for");
+        }
+
+        static void ServerUrlsAreForgiving()
+        {
+            string problem;
+            Check.Equal("ws://127.0.0.1:8765/", ServerUrl.Normalize("127.0.0.1:8765", out problem).ToString(), "host:port");
+            Check.Equal("ws://localhost:8765/", ServerUrl.Normalize(" http://localhost:8765/ ", out problem).ToString(), "http");
+            Check.Equal("wss://npc.example:9000/", ServerUrl.Normalize("https://npc.example:9000/", out problem).ToString(), "https");
+            Check.That(ServerUrl.Normalize("ftp://x/", out problem) == null && problem.Contains("not a websocket URL"), "ftp");
+            Check.That(ServerUrl.Normalize("", out problem) == null && problem.Contains("empty"), "empty");
+        }
+
+        static void MicrophoneRingReportsWhatWasLost()
+        {
+            var ring = new MicrophoneRing(16000 * 10, 16000);
+            Check.Equal(320, ring.Available(320, 0.02), "20 ms recorded");
+            ring.Advance(320);
+            Check.Equal(0L, ring.LostFrames, "nothing lost");
+            Check.Equal(16000 * 10 - 1, ring.Available(640, 12.0), "a 12 s stall: the whole ring is read");
+            Check.Equal(16000L * 2 + 1, ring.LostFrames, "and about 2 s are reported lost");
+        }
+
+        static void ABadUrlIsReportedNotThrown()
+        {
+            var session = new NpcSession(new SessionOptions { Url = "not a url at all" });
+            DisconnectInfo seen = null;
+            session.OnDisconnected += d => seen = d;
+            session.Start();
+            Check.That(seen != null && !seen.WillReconnect && seen.Reason.Contains("not a websocket URL"), "a bad URL is a clear, final disconnection");
+            Check.That(session.Completion.IsCompleted, "and the session stops");
+        }
+
+        static void TurnStartedAndRetryAfterParse()
+        {
+            var started = (TurnStarted)ServerMessage.Parse("{\"type\":\"turn_started\",\"turn_id\":2,\"source\":\"event\",\"text\":\"a knife\"}");
+            Check.Equal(2, started.TurnId, "turn_started.turn_id");
+            Check.Equal("event", started.Source, "turn_started.source");
+            var busy = (ErrorMessage)ServerMessage.Parse("{\"type\":\"error\",\"code\":\"server_busy\",\"message\":\"full\",\"fatal\":true,\"retry_after_s\":3.5}");
+            Check.That(busy.RetryAfterS == 3.5, "retry_after_s");
         }
 
         static void JsonRoundTrip()

@@ -2,6 +2,8 @@
 //
 //   mono CoreHarness.exe checks          offline checks of the core
 //   mono CoreHarness.exe live ws://...   a conversation with jin, surviving a server restart
+//   mono CoreHarness.exe idle ws://...   against a server with a short idle timeout: no
+//                                        reconnection by itself, a new session when the game talks
 //
 // It prints one JSON object per line; tests/clients/test_unity_core.py reads them, and
 // restarts the server when it sees {"step":"restart_now"}.
@@ -31,7 +33,13 @@ namespace Npc.Client.Harness
                     Report("done");
                     return 0;
                 }
-                Console.Error.WriteLine("usage: CoreHarness.exe checks | live ws://127.0.0.1:PORT/");
+                if (args.Length == 2 && args[0] == "idle")
+                {
+                    IdleConversation.Run(args[1]);
+                    Report("done");
+                    return 0;
+                }
+                Console.Error.WriteLine("usage: CoreHarness.exe checks | live ws://127.0.0.1:PORT/ | idle ws://127.0.0.1:PORT/");
                 return 2;
             }
             catch (Exception e)
@@ -197,6 +205,53 @@ namespace Npc.Client.Harness
             if (timeout < TimeSpan.Zero || !inbox.TryTake(out item, timeout))
                 throw new CheckFailed("timed out waiting for " + what);
             return item;
+        }
+    }
+
+    /// <summary>The server closes an idle session: the client waits for the game, then wakes.</summary>
+    internal static class IdleConversation
+    {
+        public static void Run(string url)
+        {
+            var inbox = new BlockingCollection<object>();
+            var session = new NpcSession(new SessionOptions
+            {
+                Url = url,
+                Character = "jin",
+                PlayerId = "unity-harness-idle",
+                ReconnectDelaysMs = new[] { 100 },
+            });
+            session.OnReady += r => inbox.Add(r);
+            session.OnDisconnected += d => inbox.Add(d);
+            session.OnTurnStarted += t => inbox.Add(t);
+            session.Start();
+            Take<Ready>(inbox, 120, "ready");
+            var idle = Take<DisconnectInfo>(inbox, 60, "the idle close");
+            Program.Report("dormant", "dormant", idle.Dormant, "will_reconnect", idle.WillReconnect, "reason", idle.Reason);
+
+            System.Threading.Thread.Sleep(4000); // several idle timeouts: a timer would have reconnected by now
+            var meanwhile = new List<object>();
+            object item;
+            while (inbox.TryTake(out item)) meanwhile.Add(item.GetType().Name);
+            Program.Report("quiet", "events", meanwhile);
+
+            var kept = session.Say("hello again");
+            var again = Take<Ready>(inbox, 60, "a new session once the game talks");
+            var started = Take<TurnStarted>(inbox, 60, "the kept line's turn");
+            Program.Report("woke", "sent_at_once", kept, "session", again.SessionId, "turn_text", started.Text, "source", started.Source);
+            session.StopAsync(TimeSpan.FromSeconds(5)).Wait();
+        }
+
+        static T Take<T>(BlockingCollection<object> inbox, int seconds, string what) where T : class
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+            while (true)
+            {
+                object item;
+                var left = deadline - DateTime.UtcNow;
+                if (left < TimeSpan.Zero || !inbox.TryTake(out item, left)) throw new CheckFailed("timed out waiting for " + what);
+                if (item is T wanted) return wanted;
+            }
         }
     }
 }
