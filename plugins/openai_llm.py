@@ -119,7 +119,7 @@ class OpenAICompatibleModel:
         finally:
             stats.generate_s = time.perf_counter() - start - stats.prefill_s
 
-    def _open(self, url: str, request: GenerationRequest) -> Any:
+    def _open(self, url: str, request: GenerationRequest) -> httpx.Response:
         """The streaming response, after switching to llama.cpp's schema form if the server
         refused the standard one and that is allowed."""
         response = self._send(url, request)
