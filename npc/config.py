@@ -139,6 +139,13 @@ class KnowledgeSettings(_Section):
         description="URL of a chroma server (http://host:port) to use instead of the local "
         "store under data_dir/chroma.",
     )
+    database_url: str | None = Field(
+        None,
+        description="Where player memory lives: a PostgreSQL URL "
+        "(postgresql://user:password@host:5432/npc) shared by several servers (needs the "
+        "postgres extra), or sqlite:///path; unset: SQLite at data_dir/memory.sqlite3 "
+        "(docs/deploy.md).",
+    )
     chunk_chars: int = Field(700, ge=100, le=4000, description="Upper bound of a chunk's size.")
     max_file_bytes: int = Field(
         2_000_000, ge=1024, description="Knowledge files above this size are refused."

@@ -25,8 +25,9 @@ Modules: ``chunking`` (files -> chunks), ``sources`` (what a sheet names, file c
 ``ingest`` (incremental sync of one collection), ``chroma`` (the chromadb client),
 ``index`` (in-memory fused dense + keyword search, ``Hit``), ``keywords``, ``filters``
 (chromadb ``where`` syntax in memory), ``store`` (``KnowledgeStore``), ``extract`` (fact
-rules, extractive summary), ``journal`` (SQLite), ``memory`` (``PlayerMemory``),
-``config`` (``KnowledgeSettings``), ``facade`` (``Knowledge``).
+rules, extractive summary), ``journal`` (memory's database; SQLite), ``postgres`` (the
+same in PostgreSQL), ``memory`` (``PlayerMemory``), ``config`` (``KnowledgeSettings``),
+``facade`` (``Knowledge``).
 
 Every failure of the store or of memory is a ``KnowledgeError``; a corrupt store is
 reported, never reset.

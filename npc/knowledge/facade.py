@@ -15,7 +15,7 @@ from npc.knowledge.extract import FactExtractor, Summariser
 from npc.knowledge.filters import Where
 from npc.knowledge.index import Hit
 from npc.knowledge.ingest import IngestReport, ProgressCallback
-from npc.knowledge.journal import Journal
+from npc.knowledge.journal import open_journal
 from npc.knowledge.memory import MemoryHooks, PlayerMemory
 from npc.knowledge.store import KnowledgeStore
 from npc.providers.base import Embedder
@@ -31,14 +31,18 @@ class Knowledge:
         *,
         config: KnowledgeSettings | None = None,
         url: str | None = None,
-        memory_file: Path | None = None,
+        memory_file: Path | str | None = None,
         summarise: Summariser | None = None,
         extract: FactExtractor | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``url``: a chroma server instead of the configured store; ``memory_file``: a
+        path or database URL for player memory instead of the configured one."""
         self.config = config or knowledge_settings(settings)
         self.store = KnowledgeStore(settings, embedder, config=self.config, url=url)
-        self.journal = Journal(memory_file or memory_path(settings))
+        # SQLite under data_dir, or the database several servers share (knowledge.database_url).
+        where = memory_file or self.config.database_url or memory_path(settings)
+        self.journal = open_journal(where)
         self.hooks = MemoryHooks(summarise, extract)
         self._embedder = embedder
         self._clock = clock

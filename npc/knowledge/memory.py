@@ -1,7 +1,8 @@
 """Player memory per (character, player): recent turns verbatim, facts, events and summaries.
 
-Stored in SQLite (WAL, ``synchronous=FULL``): ``record_turn`` commits the turn and the facts
-drawn from it in one transaction before it returns, so a recorded turn survives a crash.
+Stored in the journal (SQLite, or PostgreSQL shared by several servers): ``record_turn``
+commits the turn and the facts drawn from it in one transaction before it returns, so a
+recorded turn survives a crash.
 We keep memory out of chromadb because each write must be one durable transaction and a
 player's memory is small (bounded by summarising), so it is ranked exactly in numpy.
 

@@ -10,6 +10,7 @@ import pytest
 from npc.config import Settings
 from npc.providers.base import Embedder
 from npc.providers.registry import registry
+from tests.knowledge.services import postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,12 @@ def write_character(
     sheet = folder / f"{cid}.yaml"
     sheet.write_text("\n".join(lines) + "\n")
     return sheet
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def journal_at(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's player memory lives: a new SQLite file, or a new database on a real
+    PostgreSQL server (``open_journal`` of it again is another server sharing it)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "memory.sqlite3")
+    return postgres_server().new_database()

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,50 +13,11 @@ from npc.config import Settings
 from npc.knowledge.store import KnowledgeStore
 from npc.providers.base import Embedder
 from tests.conftest import CHARACTERS, ROOT
+from tests.knowledge.services import chroma_server
 
 QUESTIONS: dict[str, Any] = YAML(typ="safe").load(
     (ROOT / "bench" / "data" / "retrieval_questions.yaml").read_text()
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``chroma run`` on loopback, stopped after the module."""
-    chroma = Path(sys.executable).parent / "chroma"
-    exe = str(chroma) if chroma.exists() else shutil.which("chroma")
-    if exe is None:
-        pytest.skip("the chroma CLI is not installed")
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"chroma server did not start on {url}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module", params=["local", "http"])
@@ -75,7 +29,7 @@ def lore(
 ) -> KnowledgeStore:
     """Jin, Nova and the triage nurse ingested into a local store, then into a chroma server."""
     if request.param == "http":
-        url = request.getfixturevalue("chroma_server")
+        url = chroma_server().url
         store = KnowledgeStore(settings, embedder, url=url)
     else:
         store = KnowledgeStore(settings, embedder, path=tmp_path_factory.mktemp("lore") / "chroma")
