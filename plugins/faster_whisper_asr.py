@@ -103,6 +103,8 @@ class WhisperRecognizer:
         except Exception as exc:  # CTranslate2 errors are untyped
             raise ProviderError(f"Whisper failed to transcribe: {exc}", retryable=True) from exc
         text = " ".join(s.text.strip() for s in found if s.text.strip())
+        if _loops(text):  # greedy decoding at temperature 0 can loop here too: "w-w-w-w-..."
+            text = _collapse_repeats(text)
         # One 30 s window holds a whole turn, so its segments share one no-speech estimate.
         no_speech = min((s.no_speech_prob for s in found), default=1.0)
         return Transcript(text, info.language, float(no_speech))
@@ -175,6 +177,11 @@ def _one_word_twice(text: str) -> bool:
     of a one-word clip, or a real "no no"; only the 30 s window tells them apart."""
     words = re.sub(r"[^\w' ]+", " ", text.lower()).split()
     return len(words) >= 2 and len(set(words)) == 1
+
+
+def _collapse_repeats(text: str) -> str:
+    """Runs of one piece said four times or more, said once: "so w-w-w-w-w" -> "so w-w"."""
+    return re.sub(r"(.{1,30}?)\1{3,}", r"\1", text)
 
 
 def _loops(text: str) -> bool:

@@ -15,7 +15,12 @@ from npc.character.loader import load_sheet
 from npc.config import Settings
 from npc.providers.base import SpeechRecognizer
 from npc.voice.vocabulary import Vocabulary
-from plugins.faster_whisper_asr import WhisperRecognizer, _one_word_twice, _without_echo
+from plugins.faster_whisper_asr import (
+    WhisperRecognizer,
+    _collapse_repeats,
+    _one_word_twice,
+    _without_echo,
+)
 from tests.clients.support import require_tool
 from tests.conftest import CHARACTERS
 from tests.voice.conftest import (
@@ -171,3 +176,15 @@ def test_the_sheets_vocabulary_hears_a_menu_word(
     told = asr.transcribe(audio, language="en", prompt=prompt).text
     assert menu_word not in words(plain)  # "ton-carts", "joy": Whisper alone mishears it
     assert menu_word in words(told)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Give me a ton of cards, w-w-w-w-w-w-w-w-w-w-w-w", "Give me a ton of cards, w-w"),
+        ("no no no no no no", "no no"),
+        ("Ramen, ramen for two.", "Ramen, ramen for two."),
+    ],
+)
+def test_a_loop_of_the_30_s_window_is_said_once(said: str, kept: str) -> None:
+    assert _collapse_repeats(said) == kept
