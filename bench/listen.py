@@ -10,7 +10,8 @@ Each set (a voice in a room, see bench/listen_speech.py) is one player's stream:
 silence, then each line followed by 1.5 s of silence, as 20 ms PCM16 frames through today's
 ``npc.voice.listener.Listener`` with the real Silero VAD and Whisper. ``--pace 0`` (the
 default) feeds frames as fast as the listener takes them (its times are stream time); the
-wall-clock latency figures then count only the computing, not the silence waited.
+end -> final latency is only printed with ``--pace 1`` or more (fed faster, the ASR calls
+of later lines pile up in front of a final).
 
 Printed per set: the WER of the streamed final transcripts (a line cut into several turns
 gets its turns' finals joined) and of Whisper on each whole clip (same model, same
@@ -41,7 +42,6 @@ from bench.listen_speech import (
     Clip,
     Speakers,
     SpeechSet,
-    audible_span,
     build_sets,
     need,
 )
@@ -129,6 +129,7 @@ class LineResult:
     end_s: float
     whole: str
     streamed: str = ""
+    rejoined: str = ""  # a line cut into turns, its turns' audio transcribed at once
     turns: list[Turn] = field(default_factory=list)
     end_wall: float = 0.0  # when the frame holding the end of speech was handed over
 
@@ -137,7 +138,7 @@ def layout(clips: tuple[Clip, ...]) -> tuple[NDArray[np.float32], list[tuple[flo
     """The set as one stream, and each line's audible span in stream seconds."""
     parts, spans, offset = [np.zeros(int(LEAD_S * SR), np.float32)], [], LEAD_S
     for clip in clips:
-        start, end = audible_span(clip.audio)
+        start, end = clip.span
         spans.append((offset + start, offset + end))
         parts += [clip.audio, np.zeros(int(GAP_S * SR), np.float32)]
         offset += clip.audio.size / SR + GAP_S
@@ -206,17 +207,29 @@ class SetScore:
     stray: int
     waited_ms: list[float]
     final_ms: list[float]
+    one_turn_wer: tuple[float, float]  # (whole, streamed) on the lines heard as one turn
+    short_finals: int  # finals transcribed from less audio than their turn holds
+    rejoined_wer: float
+    asr_ms: list[float] = field(default_factory=list)  # each ASR call the listener made
 
 
 def score(name: str, results: list[LineResult], stray: list[Turn]) -> SetScore:
-    def wer(attr: str) -> float:
-        pairs = [word_errors(r.clip.line.said, getattr(r, attr)) for r in results]
+    def wer(attr: str, only: list[LineResult] | None = None) -> float:
+        pairs = [word_errors(r.clip.line.said, getattr(r, attr)) for r in only or results]
         return sum(e for e, _ in pairs) / max(sum(n for _, n in pairs), 1)
 
     def terms(attr: str) -> tuple[int, int]:
         found = [heard(w, getattr(r, attr)) for r in results for w in r.clip.line.words]
         return sum(found), len(found)
 
+    whole_turns = [r for r in results if len(r.turns) == 1]
+    # A turn's audio starts up to 300 ms before its speech (pre-roll) and ends 64 ms after.
+    short = sum(
+        1
+        for r in results
+        for t in r.turns
+        if t.final is not None and (t.stop_s - t.start_s) - (t.final_audio_s - 0.3) > 0.1
+    )
     merged = {t.turn_id for r in results for t in r.turns if sum(t in o.turns for o in results) > 1}
     waited, finals = [], []
     for r in results:
@@ -238,6 +251,9 @@ def score(name: str, results: list[LineResult], stray: list[Turn]) -> SetScore:
         len(stray),
         waited,
         finals,
+        (wer("whole", whole_turns), wer("streamed", whole_turns)) if whole_turns else (0, 0),
+        short,
+        wer("rejoined"),
     )
 
 
@@ -255,14 +271,28 @@ def run_set(
     for r in results:
         r.end_wall = fed.get(r.end_s, 0.0)
     stray = assign(results, turns)
+    rejoin(results, audio, asr)
     if verbose:
         show(speech.name, results, stray)
-    return score(speech.name, results, stray)
+    scored = score(speech.name, results, stray)
+    scored.asr_ms = [c.seconds * 1000 for c in asr.calls]
+    return scored
+
+
+def rejoin(results: list[LineResult], audio: NDArray[np.float32], asr: RecordingRecognizer) -> None:
+    """What a final would say if a turn that goes on the last one re-heard both (the listener
+    does not do this today): the split lines' turns, pre-roll to end, transcribed at once."""
+    for r in results:
+        r.rejoined = r.streamed
+        if len(r.turns) > 1:
+            first, last = r.turns[0], r.turns[-1]
+            heard = audio[int((first.start_s - 0.3) * SR) : int((last.stop_s + 0.064) * SR)]
+            r.rejoined = asr.inner.transcribe(heard, language="en", prompt=asr.prompt).text
 
 
 def show(name: str, results: list[LineResult], stray: list[Turn]) -> None:
     for r in results:
-        mark = "" if words(r.whole) == words(r.streamed) else "  <>"
+        mark = "" if words(r.whole) == words(r.streamed) else f"  <> rejoined {r.rejoined!r}"
         cuts = " / ".join(repr(t.final) for t in r.turns) if len(r.turns) > 1 else ""
         print(f"  {name}: {r.clip.line.said!r}\n    whole    {r.whole!r}")
         print(f"    streamed {r.streamed!r}{mark} {cuts}")
@@ -274,10 +304,13 @@ def ms(values: list[float], q: float) -> str:
     return f"{np.percentile(values, q):.0f}" if values else "-"
 
 
-def table(scores: list[SetScore]) -> None:
+def table(scores: list[SetScore], paced: bool) -> None:
     head = (
-        "| set | lines | WER whole | WER streamed | ratio | sheet words whole | streamed "
-        "| split | merged | no turn | stray | silence waited p50 ms | end -> final p50 / p95 ms |"
+        "| set | lines | WER whole | WER streamed | ratio | WER splits rejoined "
+        "| sheet words whole | streamed "
+        "| split | merged | no turn | stray | WER whole / streamed, lines in one turn "
+        "| finals short of their turn | silence waited p50 ms | end -> final p50 / p95 ms "
+        "| ASR calls, p50 ms |"
     )
     print(head)
     print("|" + "---|" * head.count(" | ") + "---|")
@@ -287,9 +320,13 @@ def table(scores: list[SetScore]) -> None:
         st = f"{s.streamed_terms[0]}/{s.streamed_terms[1]}" if s.streamed_terms[1] else "-"
         print(
             f"| {s.name} | {s.lines} | {s.whole_wer:.1%} | {s.streamed_wer:.1%} | "
-            f"{'-' if np.isnan(ratio) else f'{ratio:.2f}'} | {wt} | {st} | {s.split} | "
-            f"{s.merged} | {s.missed} | {s.stray} | {ms(s.waited_ms, 50)} | "
-            f"{ms(s.final_ms, 50)} / {ms(s.final_ms, 95)} |"
+            f"{'-' if np.isnan(ratio) else f'{ratio:.2f}'} | {s.rejoined_wer:.1%} | "
+            f"{wt} | {st} | {s.split} | "
+            f"{s.merged} | {s.missed} | {s.stray} | "
+            f"{s.one_turn_wer[0]:.1%} / {s.one_turn_wer[1]:.1%} | {s.short_finals} | "
+            f"{ms(s.waited_ms, 50)} | "
+            f"{f'{ms(s.final_ms, 50)} / {ms(s.final_ms, 95)}' if paced else '-'} | "
+            f"{len(s.asr_ms)}, {ms(s.asr_ms, 50)} |"
         )
 
 
@@ -328,7 +365,7 @@ def main() -> None:
     finally:
         speakers.close()
     print(f"\nsplit {args.split}, pace {args.pace or 'fast'}, vocabulary {bool(prompt)}")
-    table(scores)
+    table(scores, args.pace >= 1)
 
 
 def jin_prompt() -> str:

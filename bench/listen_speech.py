@@ -77,11 +77,16 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """One line as audio; ``pause`` is (start s, length s) of an inserted mid-line pause."""
+    """One line as audio; ``span``: seconds to its first and past its last audible 10 ms,
+    found before any noise or reverb was added."""
 
     line: Line
     audio: Audio
-    pause: tuple[float, float] | None = None
+    span: tuple[float, float]
+
+
+def clip(line: Line, audio: Audio) -> Clip:
+    return Clip(line, audio, audible_span(audio))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,7 @@ class Speakers:
         pcm = np.frombuffer(b"".join(c.audio_int16_bytes for c in chunks), np.int16)
         return resample(pcm.astype(np.float32) / 32768, chunks[0].sample_rate)
 
-    def condition(self, audio: Audio, condition: str, seed: int) -> Audio:
+    def condition(self, audio: Audio, condition: str) -> Audio:
         """``audio`` in a room: sox adds the noise or reverb, or lowers the level."""
         if condition == "clean":
             return audio
@@ -191,8 +196,7 @@ def _with_pause(speakers: Speakers, voice: str, line: Line, index: int) -> Clip:
     start, end = _longest_gap(audio)
     pause_ms = PAUSES_MS[index % len(PAUSES_MS)]
     gap = np.zeros(int(pause_ms / 1000 * SR), np.float32)
-    joined = np.concatenate([audio[:start], gap, audio[end:]]).astype(np.float32)
-    return Clip(line, joined, (start / SR, pause_ms / 1000))
+    return clip(line, np.concatenate([audio[:start], gap, audio[end:]]).astype(np.float32))
 
 
 def _longest_gap(audio: Audio) -> tuple[int, int]:
@@ -240,7 +244,7 @@ def recorded(split: str) -> list[Clip]:
             audio = decode_audio(str(path))
         else:
             audio = decode_audio(str(path), split_stereo=True)[channel]
-        clips.append(Clip(Line(text, (), split), np.asarray(audio, np.float32)))
+        clips.append(clip(Line(text, (), split), np.asarray(audio, np.float32)))
     return clips
 
 
@@ -253,14 +257,11 @@ def build_sets(
         if voice == "real":
             base = recorded(split)
         else:
-            base = [Clip(line, speakers.say(voice, line.said)) for line in lines]
+            base = [clip(line, speakers.say(voice, line.said)) for line in lines]
         if not base:
             continue
-        for n, condition in enumerate(conditions):
-            clips = tuple(
-                replace(c, audio=speakers.condition(c.audio, condition, 1000 * n + i))
-                for i, c in enumerate(base)
-            )
+        for condition in conditions:
+            clips = tuple(replace(c, audio=speakers.condition(c.audio, condition)) for c in base)
             yield SpeechSet(f"{voice}/{condition}", clips)
     if not pauses:
         return
