@@ -168,9 +168,10 @@ class Speakers:
         if condition == "noise":
             noise = self._tmp / "noise.wav"
             seconds = f"{audio.size / SR:.3f}"
-            # sox's synth has no seed option: its noise differs from run to run a little.
+            # -R: sox's repeatable mode, the same noise every run (Whisper tiny's words
+            # under noise change with the noise itself: one set's WER moved 34% -> 52%).
             subprocess.run(
-                ["sox", "-n", "-r", str(SR), "-c", "1", "-b", "16", str(noise), "synth",
+                ["sox", "-R", "-n", "-r", str(SR), "-c", "1", "-b", "16", str(noise), "synth",
                  seconds, "brownnoise"],
                 check=True, timeout=60,
             )  # fmt: skip
