@@ -3,8 +3,9 @@
 Whisper tiny.en does not know a character's world: "tonkotsu" comes out as "ton of katsu",
 "shoyu" as "sure you", "Mika" as "me get". Given those words as the text said before the
 turn (Whisper's prompt, which is also what faster-whisper's ``hotwords`` become), it
-writes them far more often: on bench/listen.py's lines, piper's voice, 12 -> 17 of 25 of
-the sheet's words right and WER 22% -> 10% (docs/benchmarks.md, "Listening").
+writes them far more often: on bench/listen.py's held-out lines, in the streamed finals,
+41% -> 62% of the sheet's words right with piper's voice, 21% -> 34% with espeak-ng's;
+each call gets slower (docs/benchmarks.md, "Listening").
 
 The words come from the sheet (the character's name, its action choices, the scene's
 objects, places and people) and from its knowledge: names written with capitals inside
