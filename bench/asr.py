@@ -2,8 +2,10 @@
 
     . .venv/bin/activate && python -m bench.asr                 # 20 sentences, ~75 s
     python -m bench.asr --sentences 8 --full-window              # Whisper's usual 30 s window
+    python -m bench.asr --voice espeak-us                        # another speaker (espeak-ng)
 
-Sentences are spoken by the bundled piper voice (no sampling noise), each followed by one
+Sentences are spoken by the bundled piper voice (no sampling noise; the server's own voice,
+the easiest case), or by an espeak-ng speaker of bench/listen_speech.py, each followed by one
 second of silence, and streamed as 20 ms PCM16 frames at 16 kHz, paced by the wall clock
 like a microphone. Printed:
 
@@ -126,6 +128,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=len(SENTENCES))
     parser.add_argument("--end-of-turn-ms", type=int, default=250)
     parser.add_argument("--full-window", action="store_true", help="no fitted encoder window")
+    parser.add_argument("--voice", default="piper", help="piper or espeak-us/-rp/-fast")
     args = parser.parse_args()
     settings = load_settings()
     texts = SENTENCES[: args.sentences]
@@ -137,7 +140,15 @@ def main() -> None:
     )
     vad = SileroVad.load()
     print(f"models loaded in {time.perf_counter() - t0:.2f} s; asr threads={settings.asr.threads}")
-    clips = speak(texts, settings.cache_dir)
+    if args.voice == "piper":
+        clips = speak(texts, settings.cache_dir)
+    else:
+        from bench.listen_speech import Speakers, need
+
+        need("espeak-ng")
+        speakers = Speakers(settings.cache_dir)
+        clips = [speakers.say(args.voice, t) for t in texts]
+        speakers.close()
 
     asr_s = 0.0
     for clip in clips:

@@ -10,7 +10,8 @@ most of the cost of a short turn (tiny.en: ~0.4 s of ~0.5 s for a 3 s clip). Wit
 which CTranslate2 accepts; that is 3-5x faster with the same words on our test speech. A
 clipped window often makes Whisper say the clip twice ("Where's the storage room? Where's
 the storage room"): the echo is cut off. A result that still runs to its length limit or
-repeats itself (three words recur) is redone with the full 30 s window (~0.6 s on 2 cores).
+repeats itself (three words recur, or one word is all it says, twice or more: "Yes. Yes."
+for "Yes.") is redone with the full 30 s window (~0.6 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ class WhisperRecognizer:
         except Exception as exc:  # CTranslate2 errors are untyped
             raise ProviderError(f"Whisper failed to transcribe: {exc}", retryable=True) from exc
         text = " ".join(s.text.strip() for s in found if s.text.strip())
+        if _loops(text):  # greedy decoding at temperature 0 can loop here too: "w-w-w-w-..."
+            text = _collapse_repeats(text)
         # One 30 s window holds a whole turn, so its segments share one no-speech estimate.
         no_speech = min((s.no_speech_prob for s in found), default=1.0)
         return Transcript(text, info.language, float(no_speech))
@@ -144,7 +147,7 @@ class WhisperRecognizer:
         text = _without_echo(said)
         # Takes of the clip said over and over can run out the token budget; the first
         # take is still the transcript (the 30 s window costs 0.5 s more to find it).
-        if (len(ids) >= budget - 1 and text == said) or _loops(text):
+        if (len(ids) >= budget - 1 and text == said) or _loops(text) or _one_word_twice(text):
             return None
         no_speech = float(result.no_speech_prob)
         # faster-whisper's own rule: likely silence, and the words are not confident
@@ -167,6 +170,18 @@ def _without_echo(text: str) -> str:
         ].startswith(plain[last]):  # the last word may be cut off too: "Where's" -> "Where"
             return " ".join(words[:take])
     return text
+
+
+def _one_word_twice(text: str) -> bool:
+    """One word said over and over ("Please please", "Yes. Yes."): the fitted window's echo
+    of a one-word clip, or a real "no no"; only the 30 s window tells them apart."""
+    words = re.sub(r"[^\w' ]+", " ", text.lower()).split()
+    return len(words) >= 2 and len(set(words)) == 1
+
+
+def _collapse_repeats(text: str) -> str:
+    """Runs of one piece said four times or more, said once: "so w-w-w-w-w" -> "so w-w"."""
+    return re.sub(r"(.{1,30}?)\1{3,}", r"\1", text)
 
 
 def _loops(text: str) -> bool:

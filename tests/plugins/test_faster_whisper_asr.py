@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import subprocess
+import wave
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from npc.audio import Audio, resample
+from npc.character.loader import load_sheet
 from npc.config import Settings
 from npc.providers.base import SpeechRecognizer
-from plugins.faster_whisper_asr import WhisperRecognizer, _without_echo
-from tests.voice.conftest import load_whisper, shared_audio, silence, word_error_rate
+from npc.voice.vocabulary import Vocabulary
+from plugins.faster_whisper_asr import (
+    WhisperRecognizer,
+    _collapse_repeats,
+    _one_word_twice,
+    _without_echo,
+)
+from tests.clients.support import require_tool
+from tests.conftest import CHARACTERS
+from tests.voice.conftest import (
+    load_whisper,
+    shared_audio,
+    silence,
+    synthesize,
+    word_error_rate,
+    words,
+)
 
 pytestmark = pytest.mark.slow
 JFK = (
@@ -105,3 +125,66 @@ def test_registry_builds_it(settings: Settings) -> None:
 def test_a_second_take_of_the_opening_is_cut(said: str, kept: str) -> None:
     # The fitted window often makes Whisper say a short clip twice.
     assert _without_echo(said) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "twice"),
+    [("Please please", True), ("Yes. Yes.", True), ("Well... Well...", True),
+     ("Yes.", False), ("no, not now", False), ("", False)],
+)  # fmt: skip
+def test_one_word_said_twice(text: str, twice: bool) -> None:
+    assert _one_word_twice(text) is twice
+
+
+def test_a_one_word_turn_is_heard_once(asr: WhisperRecognizer, settings: Settings) -> None:
+    # The fitted window heard each of these twice ("Yes. Yes."); now redone with 30 s.
+    for text, audio in zip(
+        ["Yes.", "Please.", "Thanks."],
+        synthesize(settings, ["Yes.", "Please.", "Thanks."]),
+        strict=True,
+    ):
+        said = asr.transcribe(np.concatenate([silence(0.3), audio]), language="en").text
+        assert words(said) == words(text)
+
+
+def espeak(text: str, voice: str, wpm: int, folder: Path) -> Audio:
+    """``text`` said by Debian's espeak-ng (not the server's piper voice), 16 kHz."""
+    out = folder / "espeak.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(out), text], check=True, timeout=60
+    )
+    with wave.open(str(out)) as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    return resample(pcm.astype(np.float32) / 32768, rate)
+
+
+@pytest.mark.parametrize(
+    ("text", "voice", "wpm", "menu_word"),
+    [
+        ("One tonkotsu at table two, please.", "en-us+m3", 160, "tonkotsu"),
+        ("Well, I think I'll have the shoyu.", "en-gb-x-rp+f2", 140, "shoyu"),
+    ],
+)
+def test_the_sheets_vocabulary_hears_a_menu_word(
+    asr: WhisperRecognizer, tmp_path: Path, text: str, voice: str, wpm: int, menu_word: str
+) -> None:
+    require_tool("espeak-ng", ["espeak-ng"])
+    audio = espeak(text, voice, wpm, tmp_path)
+    prompt = Vocabulary.of(load_sheet(CHARACTERS / "jin.yaml")).prompt()
+    plain = asr.transcribe(audio, language="en").text
+    told = asr.transcribe(audio, language="en", prompt=prompt).text
+    assert menu_word not in words(plain)  # "ton-carts", "joy": Whisper alone mishears it
+    assert menu_word in words(told)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Give me a ton of cards, w-w-w-w-w-w-w-w-w-w-w-w", "Give me a ton of cards, w-w"),
+        ("no no no no no no", "no no"),
+        ("Ramen, ramen for two.", "Ramen, ramen for two."),
+    ],
+)
+def test_a_loop_of_the_30_s_window_is_said_once(said: str, kept: str) -> None:
+    assert _collapse_repeats(said) == kept
