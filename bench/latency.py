@@ -39,7 +39,7 @@ import soxr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npc.client import NpcClient, Speech  # noqa: E402
+from npc.client import NpcClient, SessionRefused, Speech  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.protocol import messages as m  # noqa: E402
 from npc.providers.registry import registry  # noqa: E402
@@ -89,8 +89,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(port: int, log: Path | None = None) -> Iterator[str]:
+def server(port: int, log: Path | None = None, capacity: int | None = None) -> Iterator[str]:
     env = {**os.environ, "NPC_SERVER__PORT": str(port), "NPC_SERVER__MAX_SESSIONS": "64"}
+    if capacity is not None:  # else the server measures its own
+        env["NPC_SERVER__CAPACITY"] = str(capacity)
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "npc", "serve"],
@@ -120,7 +122,13 @@ async def one_session(
 ) -> None:
     # A new player each run: a returning one would bring back earlier runs' dialogue.
     player = f"bench-{RUN}-{offset}"
-    async with NpcClient.connect(url, m.Start(character="jin", player_id=player)) as c:
+    try:
+        c = await NpcClient.connect(url, m.Start(character="jin", player_id=player))
+    except SessionRefused as refused:
+        results["refused"].append(refused.retry_after_s or 0.0)
+        return
+    results["admitted"].append(1.0)
+    try:
         for i in range(turns):
             pcm = clips[(offset + i) % len(clips)]
             # Read replies while still sending: the reply starts during the trailing silence.
@@ -131,6 +139,8 @@ async def one_session(
                 results["voice to voice"].append((first_audio - spoken_end) * 1000)
             if first_action is not None:
                 results["to first action"].append((first_action - spoken_end) * 1000)
+    finally:
+        await c.close()
 
 
 async def receive_turn(
@@ -198,7 +208,8 @@ async def run(url: str, clips: list[bytes], sessions: int, turns: int) -> dict[s
 
 
 def report(sessions: int, results: dict[str, list[float]]) -> None:
-    print(f"\n== {sessions} concurrent session(s) ==")
+    admitted, refused = len(results.get("admitted", [])), len(results.get("refused", []))
+    print(f"\n== {sessions} concurrent session(s): {admitted} admitted, {refused} refused ==")
     print(f"{'measure':32} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'mean':>9}")
     server = sorted(k for k in results if k.startswith("server"))
     order = ["voice to voice", "to first action", "silence within the reply", *server]
@@ -218,12 +229,15 @@ def main() -> None:
     ap.add_argument("--url", help="an already running server instead of starting one")
     ap.add_argument("--server-log", type=Path, help="write the server's log (turn logs) here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every turn")
+    ap.add_argument(
+        "--capacity", type=int, help="the server's capacity (default: it measures its own)"
+    )
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
     clips = speech()
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(server(free_port(), args.server_log))
+        url = args.url or stack.enter_context(server(free_port(), args.server_log, args.capacity))
         for n in args.sessions:
             turns = args.turns or max(2, 20 // n)
             report(n, asyncio.run(run(url, clips, n, turns)))

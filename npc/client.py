@@ -25,6 +25,18 @@ from npc.protocol import messages as m
 from npc.protocol.codec import decode_server, encode
 
 
+class SessionRefused(ProtocolError):
+    """The server would not open the session (``error`` says why: ``server_busy``, ...)."""
+
+    def __init__(self, error: m.Error) -> None:
+        super().__init__(f"the server refused the session: {error.code}: {error.message}")
+        self.error = error
+
+    @property
+    def retry_after_s(self) -> float | None:
+        return self.error.retry_after_s
+
+
 @dataclass(frozen=True)
 class Speech:
     """An ``audio`` message with its PCM16 samples."""
@@ -134,7 +146,7 @@ class _Connecting:
         first = decode_server(await asyncio.wait_for(ws.recv(), self.timeout))  # type: ignore[arg-type]
         if isinstance(first, m.Error):
             await ws.close()
-            raise ProtocolError(f"the server refused the session: {first.code}: {first.message}")
+            raise SessionRefused(first)
         if not isinstance(first, m.Ready):
             await ws.close()
             raise ProtocolError(f"expected `ready`, got {first.type!r}")

@@ -106,6 +106,13 @@ class LLMSettings(_Section):
         None, description="URL of an OpenAI-compatible server to use instead of llama.cpp."
     )
     endpoint_model: str = "default"
+    endpoint_format: Literal["auto", "json_schema", "json_object"] = Field(
+        "auto",
+        description="How the reply's JSON schema is sent to the endpoint: json_schema (the "
+        "standard structured-output form: vLLM, SGLang, TGI, OpenAI), json_object (llama.cpp's "
+        "servers), or auto (json_schema, switching for good when the server asks for the other).",
+    )
+    endpoint_api_key: str | None = Field(None, description="Sent as 'Authorization: Bearer'.")
 
 
 class ASRSettings(_Section):

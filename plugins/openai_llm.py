@@ -82,7 +82,9 @@ class OpenAICompatibleModel:
             raise ProviderError(
                 "the openai provider needs NPC_LLM__ENDPOINT (e.g. http://127.0.0.1:8000)"
             )
-        return cls(s.endpoint, s.endpoint_model)
+        return cls(
+            s.endpoint, s.endpoint_model, api_key=s.endpoint_api_key, schema_form=s.endpoint_format
+        )
 
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1  # an estimate: only used to budget the history
