@@ -91,8 +91,13 @@ class Session:
             else None
         )
         llm = runtime.settings.llm
+        # Reading the prompt ahead only pays where the model keeps what it read.
+        can_read_ahead = runtime.llm.llm_capabilities.prefill
         self.policy = tp.TurnPolicy(
-            tp.PolicyConfig(reply_on_pause=llm.reply_on_pause, read_ahead=llm.prefill_partial)
+            tp.PolicyConfig(
+                reply_on_pause=llm.reply_on_pause,
+                read_ahead=llm.prefill_partial and can_read_ahead,
+            )
         )
         self.read_ahead = ReadAhead(self.mind)
         self._audio: asyncio.Queue[Any] = asyncio.Queue(maxsize=256)
