@@ -21,6 +21,7 @@ from npc.conversation.scheduler import Job
 from npc.errors import NpcError
 from npc.mind.mind import Mind
 from npc.providers.base import Level
+from npc.threads import to_thread
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +97,14 @@ class ReadAhead:
     async def _read(self, partial: str) -> None:
         job = Job(Level.READ_AHEAD)
         self._job = job
-        notes = await asyncio.to_thread(self.mind.notes, partial)
+        notes = await to_thread(self.mind.notes, partial)
         if not job.cancelled:
             await self._do(job, lambda control: self.mind.prefill(partial, notes, control))
 
     async def _do(self, job: Job, work: Callable[[Job], None]) -> None:
         self._job = job
         try:
-            await asyncio.to_thread(work, job)
+            await to_thread(work, job)
         except NpcError as exc:  # only a missed speed-up
             log.warning("read-ahead failed: %s", exc.message)
         finally:

@@ -30,6 +30,7 @@ from npc.mind.recall import KnowledgeRecall
 from npc.protocol import messages as m
 from npc.protocol.codec import audio_bytes
 from npc.runtime import Runtime
+from npc.threads import to_thread
 from npc.voice.listener import Listener
 from npc.voice.speaker import Speaker
 
@@ -195,7 +196,7 @@ class Session:
 
     async def _on_event(self, msg: m.GameEvent) -> None:
         self.mind.add_event(msg.text)
-        await asyncio.to_thread(self.memory.add_event, msg.text)
+        await to_thread(self.memory.add_event, msg.text)
         await self._feed(tp.GameEventIn(msg.text, msg.react))
 
     async def _on_action_result(self, msg: m.ActionResult) -> None:
@@ -401,7 +402,7 @@ class Session:
         """Save the turn to the player's memory; a failure is reported, never silent."""
         actions = [{"name": a.name, "args": a.args} for a in result.actions]
         try:
-            await asyncio.to_thread(self.memory.record_turn, player, said, actions, result.events)
+            await to_thread(self.memory.record_turn, player, said, actions, result.events)
         except NpcError as exc:
             log.error("memory write failed: %s", exc.message)
             await self.error(exc.code, f"could not save the conversation: {exc.message}")
