@@ -185,11 +185,13 @@ class Engine:
             self._works.append(work)
             self._lock.notify()
 
-    def close(self) -> None:
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop taking work; what is in progress ends with a ProviderError after the current
+        step (the thread is a daemon: a step still running does not keep the process up)."""
         with self._lock:
             self._closed = True
             self._lock.notify()
-        self._thread.join(10)
+        self._thread.join(timeout)
 
     def urgency(self) -> Urgency:
         """The most urgent work waiting now (the gate asks while the engine waits for it)."""

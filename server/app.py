@@ -185,6 +185,7 @@ class NpcServer:
             session = await self._open(ws, inbox, send)
             if session is None:
                 return
+            inbox.waiting = lambda: session is not None and session.replying
             await session.run(self._messages(ws, inbox, send))
         except ConnectionClosed:
             pass

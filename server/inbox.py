@@ -60,6 +60,9 @@ class Inbox:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], float] = time.monotonic
     on_refused: Callable[[str], None] = lambda reason: None  # for metrics
+    # While this says the client is waiting on us (a reply is being written), silence from it
+    # is not idleness.
+    waiting: Callable[[], bool] = lambda: False
     _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
     _refusals: dict[str, _Refusals] = field(default_factory=dict)
@@ -75,10 +78,13 @@ class Inbox:
     async def get(self, timeout: float | None = None) -> Any:
         """The next message (bytes, a message model or a ProtocolError), or ``Closed``.
         Raises ``IdleTimeout`` after ``timeout`` (default: the idle limit) without one."""
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout or self.limits.idle_s)
-        except TimeoutError:
-            raise IdleTimeout from None
+        limit = timeout or self.limits.idle_s
+        while True:
+            try:
+                return await asyncio.wait_for(self._queue.get(), limit)
+            except TimeoutError:
+                if not self.waiting():
+                    raise IdleTimeout from None
 
     async def messages(self) -> AsyncIterator[Any]:
         """Messages until the connection closes; ``IdleTimeout`` when the client goes quiet."""

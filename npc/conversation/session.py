@@ -157,6 +157,11 @@ class Session:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listen_task
 
+    @property
+    def replying(self) -> bool:
+        """A reply is being written or spoken (the client is waiting on the session)."""
+        return self._reply is not None
+
     # -- client messages ------------------------------------------------------------
 
     async def handle(self, message: Any) -> bool:

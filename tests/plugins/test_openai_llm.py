@@ -183,7 +183,7 @@ class SchemaIgnoringEndpoint:
         forced = {**schema, "properties": {**schema["properties"], "actions": knife}}
         yield from self.llm.stream(replace(request, json_schema=forced), control)
 
-    def prefill(self, request: GenerationRequest) -> None:
+    def prefill(self, request: GenerationRequest, control: Any = None) -> None:
         pass
 
     def count_tokens(self, text: str) -> int:

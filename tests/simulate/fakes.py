@@ -24,10 +24,10 @@ class ScriptedLLM:
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
 
-    def prefill(self, request: GenerationRequest) -> None:
+    def prefill(self, request: GenerationRequest, control: Any = None) -> None:
         pass
 
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
+    def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
         self.requests.append(request)
         if request.assistant_prefix.startswith('{"pass"'):
             yield 'true, "reason": "scripted"}'

@@ -6,6 +6,7 @@ import json
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,9 +158,9 @@ def test_each_generation_of_a_run_gets_its_own_seed() -> None:
             super().__init__()
             self.seen: list[int | None] = []
 
-        def stream(self, request: GenerationRequest) -> Iterator[str]:
+        def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
             self.seen.append(request.seed)
-            yield from super().stream(request)
+            yield from super().stream(request, control)
 
     provider = Provider()
     request = GenerationRequest(messages=(), assistant_prefix='{"say": "')
