@@ -28,6 +28,15 @@ def system_prompt(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
         lines.append(f"Speaking style: {s.speaking_style}")
     if s.goals:
         lines.append("Your goals: " + " ".join(f"{g.rstrip('.')}." for g in s.goals))
+    lines.append(instructions(sheet, fmt))
+    lines.append("Examples:\n" + "\n".join(_examples(sheet, fmt)))
+    return "\n".join(lines)
+
+
+def instructions(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
+    """The rules, the actions and the reply format: the part of the prompt a character must
+    never recite (``npc.mind.judge.prompt_leak``)."""
+    s = sheet
     rules = [s.guardrails.in_character.strip()]
     if s.guardrails.refuse_topics:
         rules.append(f"Refuse to talk about {', '.join(s.guardrails.refuse_topics)}, in character.")
@@ -39,11 +48,7 @@ def system_prompt(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
         "Use the Knowledge notes when they help; if you do not know, say so in "
         "character instead of inventing facts."
     )
-    lines.append("Rules: " + " ".join(rules))
-    lines.append(_actions_text(sheet, fmt))
-    lines.append(_format_text(fmt))
-    lines.append("Examples:\n" + "\n".join(_examples(sheet, fmt)))
-    return "\n".join(lines)
+    return "\n".join(["Rules: " + " ".join(rules), _actions_text(sheet, fmt), _format_text(fmt)])
 
 
 def _actions_text(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
