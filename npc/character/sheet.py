@@ -66,8 +66,8 @@ class Guardrails(Strict):
     )
     refusal: str = Field(
         "",
-        description="How the character says no, in its own voice (\"Not at my forge, "
-        "stranger.\"). It sets the tone of refusals, and is said as it is when a reply has "
+        description='How the character says no, in its own voice ("Not at my forge, '
+        'stranger."). It sets the tone of refusals, and is said as it is when a reply has '
         "to be replaced (it turned into assistant talk, code or a secret).",
     )
 
@@ -82,8 +82,8 @@ class Secret(Strict):
     fact: str = Field(min_length=1, description="What the character knows.")
     tell_when: str = Field(
         "",
-        description="When the character may tell it (\"only to someone who shows the royal "
-        "seal\"); empty: never.",
+        description='When the character may tell it ("only to someone who shows the royal '
+        'seal"); empty: never.',
     )
     words: list[str] = Field(
         default_factory=list,
@@ -167,9 +167,7 @@ class ActionExample(Strict):
 
     player: str = Field(min_length=1)
     args: dict[str, str | float] = Field(default_factory=dict)
-    say: str = Field(
-        min_length=1, description="What the character says as it acts." + EXAMPLE_NOTE
-    )
+    say: str = Field(min_length=1, description="What the character says as it acts." + EXAMPLE_NOTE)
 
 
 class DialogueExample(Strict):
