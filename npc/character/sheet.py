@@ -75,8 +75,10 @@ class Guardrails(Strict):
 class Secret(Strict):
     """A fact the character knows but does not tell (or tells only when ``tell_when`` holds).
 
-    Written as a plain string or as a mapping with ``fact``. Unless ``tell_when`` is given,
-    a reply that gives the secret away (says one of ``words``) is cut before it is spoken.
+    Written as a plain string or as a mapping with ``fact``. A secret never told is kept out
+    of the prompt (a small model asked about it gives it away; it cannot tell what it does
+    not know), and a reply that says one of its ``words`` is stopped before it is spoken. A
+    secret with ``tell_when`` is in the prompt with its condition; the model decides.
     """
 
     fact: str = Field(min_length=1, description="What the character knows.")
