@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/actions.py                       # say-first replies (the default)
     .venv/bin/python bench/actions.py --order act_first     # actions before speech
+    .venv/bin/python bench/actions.py --order say_act_say   # first words, actions, the rest
     .venv/bin/python bench/actions.py --limit 10 -v
     .venv/bin/python bench/actions.py --ahead 1           # as in a session: prompt read ahead
 
@@ -30,7 +31,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npc.actions.reply import ACT_FIRST, SAY_FIRST  # noqa: E402
+from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.events import ActionCall, ErrorEvent  # noqa: E402
 from npc.mind.mind import Mind, TurnResult  # noqa: E402
@@ -88,7 +89,9 @@ def pct(values: list[float], q: float) -> float:
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--order", choices=["say_first", "act_first"], default="say_first")
+    ap.add_argument(
+        "--order", choices=["say_first", "act_first", "say_act_say"], default="say_first"
+    )
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--cases", type=Path, default=ROOT / "bench" / "data" / "actions.yaml")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -98,7 +101,7 @@ async def main() -> None:
     global HINTS, AHEAD
     HINTS = not args.no_hints
     AHEAD = args.ahead
-    order = SAY_FIRST if args.order == "say_first" else ACT_FIRST
+    order = {"say_first": SAY_FIRST, "act_first": ACT_FIRST, "say_act_say": SAY_ACT_SAY}[args.order]
     cases = load_cases(args.cases)[: args.limit or None]
     runtime = Runtime(load_settings())
     runtime.warm()

@@ -24,10 +24,19 @@ MAX_ACTIONS = 3
 INTENSITIES = (1, 2, 3)  # low, medium, high; one token each
 SAY_FIRST = ("say", "emotion", "intensity", "actions")
 ACT_FIRST = ("actions", "emotion", "intensity", "say")
+# The reply's first words, then the actions, then the rest of the speech: the game gets the
+# actions while the first words are playing (docs/mind.md).
+SAY_ACT_SAY = ("say", "actions", "more", "emotion", "intensity")
+SPEECH_FIELDS = ("say", "more")
+DEFAULT_ORDER = SAY_FIRST
+OPENING_CHARS = 48  # "say" before the actions in SAY_ACT_SAY: a few words
 # Characters allowed in speech: Latin scripts and typographic punctuation for Latin-script
 # languages (keeps a small model from drifting into other scripts); anything printable otherwise.
-LATIN_SPEECH = r'[^"\\\x00-\x1f\x7f\u0250-\u2012\u2028-\U0010ffff]'
-ANY_SPEECH = r'[^"\\\x00-\x1f\x7f]'
+# Never the marks of code or markup, which are not speech either.
+CODE_MARKS = r"{}\[\]<>|`#_*~^=()"
+LATIN_SPEECH = r'[^"\\\x00-\x1f\x7f\u0250-\u2012\u2028-\U0010ffff' + CODE_MARKS + "]"
+ANY_SPEECH = r'[^"\\\x00-\x1f\x7f' + CODE_MARKS + "]"
+TEXT_VALUE = r'[^"\\\x00-\x1f\x7f]'  # a text parameter's value
 LATIN_LANGUAGES = frozenset(
     ["en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "sk", "hu"]
 )
@@ -53,14 +62,23 @@ class ReplyFormat:
         self, say: str, emotion: str, intensity: int, actions: Sequence[dict[str, Any]]
     ) -> str:
         """The canonical text of a reply (used for examples and the dialogue history)."""
+        say = say.strip()
         fields = {"say": say, "emotion": emotion, "intensity": intensity, "actions": list(actions)}
+        if "more" in self.order:
+            fields["say"], fields["more"] = opening(say)
         return json.dumps({k: fields[k] for k in self.order}, ensure_ascii=False)
 
-    def grammar(self) -> str:
-        """GBNF for what follows ``assistant_prefix``."""
+    @property
+    def speech(self) -> str:
+        """The grammar's class of characters speech may use."""
+        return LATIN_SPEECH if self.language in LATIN_LANGUAGES else ANY_SPEECH
+
+    def grammar(self, banned: Iterable[str] = ()) -> str:
+        """GBNF for what follows ``assistant_prefix``; the speech may not open with a word
+        that starts with one of ``banned`` (any case): the player's own first word, or what
+        a guard stopped."""
         rules: dict[str, str] = {}
-        speech = LATIN_SPEECH if self.language in LATIN_LANGUAGES else ANY_SPEECH
-        rules["speech"] = f'"\\"" {speech}* "\\""'
+        rules["speech"] = f'"\\"" {self.speech}* "\\""'
         rules["emotion"] = _alternatives(_lit(json.dumps(e)) for e in self.emotions)
         rules["intensity"] = _alternatives(_lit(str(i)) for i in INTENSITIES)
         callable_actions = self.space.callable_actions()
@@ -74,6 +92,7 @@ class ReplyFormat:
             rules["actions"] = '"[]"'
         value = {
             "say": "speech",
+            "more": "speech",
             "emotion": "emotion",
             "intensity": "intensity",
             "actions": "actions",
@@ -82,13 +101,14 @@ class ReplyFormat:
         for i, name in enumerate(self.order):
             if i == 0:
                 # The prefix already opened the first value: '{"say": "' or '{"actions": ['.
-                parts.append(f"{value[name]}-tail")
+                parts.append("first-tail")
             else:
                 parts.append(_lit(f', "{name}": ') + f" {value[name]}")
-        first = self.order[0]
-        rules[f"{value[first]}-tail"] = (
-            f'{speech}* "\\""' if first == "say" else self._actions_tail(callable_actions)
-        )
+        if self.order[0] == "say":
+            limit = OPENING_CHARS if "more" in self.order else None
+            rules.update(_unbanned(self.speech, [b.lower() for b in banned if b], limit))
+        else:
+            rules["first-tail"] = self._actions_tail(callable_actions)
         root = " ".join(parts) + ' "}"'
         return "\n".join([f"root ::= {root}"] + [f"{k} ::= {v}" for k, v in rules.items()])
 
@@ -113,7 +133,7 @@ class ReplyFormat:
         if values is not None:
             return _alternatives(_lit(json.dumps(v, ensure_ascii=False)) for v in values)
         if isinstance(param, StringParam):
-            return f'"\\"" {ANY_SPEECH}{{0,{param.max_length}}} "\\""'
+            return f'"\\"" {TEXT_VALUE}{{0,{param.max_length}}} "\\""'
         assert isinstance(param, NumberParam)
         if param.integer and param.maximum - param.minimum <= 50:
             lo, hi = int(param.minimum), int(param.maximum)
@@ -126,7 +146,8 @@ class ReplyFormat:
         """The same constraint for providers that take JSON schema (OpenAI-compatible servers)."""
         calls = [self._action_schema(a) for a in self.space.callable_actions()]
         props: dict[str, Any] = {
-            "say": {"type": "string", "maxLength": 400},
+            "say": {"type": "string", "maxLength": OPENING_CHARS if "more" in self.order else 400},
+            "more": {"type": "string", "maxLength": 400},
             "emotion": {"enum": list(self.emotions)},
             "intensity": {"enum": list(INTENSITIES)},
             "actions": {
@@ -164,6 +185,67 @@ class ReplyFormat:
             "required": required,
             "additionalProperties": False,
         }
+
+
+def opening(say: str) -> tuple[str, str]:
+    """A reply's first words and the rest, as SAY_ACT_SAY writes them: up to the first mark
+    within the first few words ("One bowl," / "coming right up, friend."), else the first
+    three words."""
+    words = say.split()
+    for i, word in enumerate(words[:5]):
+        if word[-1] in ",.!?;:" and len(" ".join(words[: i + 1])) <= OPENING_CHARS:
+            return " ".join(words[: i + 1]), " ".join(words[i + 1 :])
+    return " ".join(words[:3]), " ".join(words[3:])
+
+
+def _unbanned(speech: str, banned: list[str], limit: int | None) -> dict[str, str]:
+    """Rules for the first speech value's text and closing quote (rule ``first-tail``) such
+    that its first word is none of ``banned`` (lowercase; ``stem*`` bans every word that
+    starts with the stem): a trie of the banned words, which the text may leave at any
+    character that makes another word, and then go on freely. ``limit`` caps its length."""
+    stems = {b[:-1] for b in banned if b.endswith("*")}
+    whole = {b for b in banned if not b.endswith("*")}
+    every = stems | whole
+    rules: dict[str, str] = {}
+    names: dict[str, str] = {"": "first-tail"}
+
+    def rest(depth: int) -> str:
+        if limit is None:
+            return f"{speech}*"
+        return f"{speech}{{0,{max(0, limit - depth - 1)}}}"
+
+    def node(prefix: str) -> None:
+        nexts = sorted({b[len(prefix)] for b in every if b.startswith(prefix) and b != prefix})
+        taken = "".join(_class_escape(x) for c in nexts for x in sorted({c, c.upper()}))
+        options = []
+        if prefix and prefix not in whole:
+            options.append('"\\""')
+        if prefix in whole:
+            # The banned word is written out: only a longer word may go on from here.
+            letters = "".join(
+                x for x in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'" if x not in taken
+            )
+            free = f"[{letters}]"
+        else:
+            # Speech opens with a word: not a space (which would slip past the bans).
+            free = speech[:-1] + taken + ("" if prefix else " ") + "]"
+        options.append(f"{free} {rest(len(prefix))} " + '"\\""')
+        for c in nexts:
+            longer = prefix + c
+            if longer in stems:
+                continue  # every word from this stem is banned: no way on
+            names[longer] = f"ban-{len(names)}"
+            both = "".join(_class_escape(x) for x in sorted({c, c.upper()}))
+            options.append(f"[{both}] {names[longer]}")
+            node(longer)
+        rules[names[prefix]] = " | ".join(options)
+
+    node("")
+    return rules
+
+
+def _class_escape(ch: str) -> str:
+    return "\\" + ch if ch in "]\\^-[" else ch
 
 
 def _lit(text: str) -> str:

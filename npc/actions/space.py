@@ -30,6 +30,9 @@ class Scene:
         return cls(tuple(s.objects), tuple(s.locations), tuple(s.characters))
 
     def entries(self, kind: str) -> tuple[str, ...]:
+        """The scene's entries of a parameter type (``entity``: objects and characters)."""
+        if kind == "entity":
+            return self.objects + self.characters
         return {"object": self.objects, "location": self.locations, "character": self.characters}[
             kind
         ]
@@ -102,6 +105,8 @@ def _describe(param: Param) -> str:
     if isinstance(param, SceneParam):
         if param.values:
             return "one of " + ", ".join(param.values)
+        if param.type == "entity":
+            return "an object or a person in the scene"
         return f"{'an' if param.type == 'object' else 'a'} {param.type} in the scene"
     if isinstance(param, ChoiceParam):
         return "one of " + ", ".join(param.values)

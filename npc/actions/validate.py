@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from npc.actions.space import ActionSpace
-from npc.character.sheet import NumberParam, StringParam
+from npc.character.sheet import ChoiceParam, NumberParam, StringParam
 from npc.errors import ActionError
 
 
@@ -36,10 +36,16 @@ def validate_call(space: ActionSpace, call: Any) -> tuple[str, dict[str, Any]]:
             continue
         value = args[pname]
         allowed = space.values(param)
-        if allowed is not None:
+        if isinstance(param, ChoiceParam):
+            if value not in param.values:
+                raise ActionError(
+                    f"{action.name}.{pname} = {value!r} is not one of its choices; "
+                    f"expected one of: {', '.join(param.values)}"
+                )
+        elif allowed is not None:
             if value not in allowed:
                 raise ActionError(
-                    f"{action.name}.{pname} = {value!r} is not available now; "
+                    f"{action.name}.{pname} = {value!r} is not in the scene now; "
                     f"expected one of: {', '.join(allowed) or '(none in the scene)'}"
                 )
         elif isinstance(param, StringParam):

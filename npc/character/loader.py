@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from npc.actions.space import ActionSpace
+from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.assets import BUNDLED, bundled_names
-from npc.character.sheet import CharacterSheet, SceneParam
+from npc.character.sheet import CharacterSheet, ExpectedCall, SceneParam, TurnTest
 from npc.errors import ActionError, Problem, SheetError
 from npc.yamlfile import Loc, load_model, problem_at
 
@@ -104,6 +104,13 @@ def check_sheet(sheet: CharacterSheet, path: Path, doc: Any) -> Iterable[Problem
             f"{emotions.default!r} is not among the allowed "
             f"emotions; expected one of: {', '.join(emotions.allowed)}",
         )
+    for i, talk in enumerate(sheet.examples):
+        if talk.emotion is not None and talk.emotion not in emotions.allowed:
+            yield at(
+                ("examples", i, "emotion"),
+                f"{talk.emotion!r} is not among the allowed emotions; "
+                f"expected one of: {', '.join(emotions.allowed)}",
+            )
     for field in ("objects", "locations", "characters"):
         for name, count in Counter(getattr(sheet.scene, field)).items():
             if count > 1:
@@ -129,16 +136,35 @@ def check_sheet(sheet: CharacterSheet, path: Path, doc: Any) -> Iterable[Problem
                 yield at(("actions", i, "examples", j, "args"), f"{exc.message}")
         for pname, param in action.parameters.items():
             if isinstance(param, SceneParam) and param.values is not None:
-                scene = getattr(sheet.scene, _scene_field(param.type))
+                scene = Scene.of(sheet).entries(param.type)
+                what = KIND_NAMES[param.type]
                 for j, value in enumerate(param.values):
                     if value not in scene:
                         yield at(
                             ("actions", i, "parameters", pname, "values", j),
-                            f"{value!r} is not {_article(param.type)} {param.type} of the scene; "
+                            f"{value!r} is not {what} of the scene; "
                             f"expected one of: "
                             f"{', '.join(scene) or '(the scene has none)'}",
                         )
+    yield from _check_tests(sheet, space, at)
     yield from _check_files(sheet, path, at)
+
+
+def _check_tests(sheet: CharacterSheet, space: ActionSpace, at: Any) -> Iterable[Problem]:
+    """A test's expected calls must be calls the character can make in its own scene."""
+    for i, test in enumerate(sheet.tests):
+        turns: list[tuple[Loc, TurnTest]] = [(("tests", i), test)]
+        if test.turns:
+            turns = [(("tests", i, "turns", j), t) for j, t in enumerate(test.turns)]
+        for loc, turn in turns:
+            lists: list[tuple[Loc, list[ExpectedCall]]] = [((*loc, "actions"), turn.actions or [])]
+            lists += [((*loc, "or_actions", k), c) for k, c in enumerate(turn.or_actions)]
+            for where, calls in lists:
+                for n, call in enumerate(calls):
+                    try:
+                        validate_call(space, {**call.args, "name": call.name})
+                    except ActionError as exc:
+                        yield at((*where, n), exc.message)
 
 
 def _check_files(sheet: CharacterSheet, path: Path, at: Any) -> Iterable[Problem]:
@@ -172,15 +198,15 @@ def _check_files(sheet: CharacterSheet, path: Path, at: Any) -> Iterable[Problem
         )
 
 
-def _scene_field(param_type: str) -> str:
-    return {"object": "objects", "location": "locations", "character": "characters"}[param_type]
+KIND_NAMES = {
+    "object": "an object",
+    "location": "a location",
+    "character": "a character",
+    "entity": "an object or a character",
+}
 
 
 def _expand(target: Path) -> list[Path]:
     if target.is_dir():
         return sorted(p for p in target.rglob("*") if p.suffix in KNOWLEDGE_SUFFIXES)
     return [target] if target.is_file() else []
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"

@@ -7,7 +7,7 @@ so that every problem can be reported at its own line and column.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -64,6 +64,39 @@ class Guardrails(Strict):
         "Never say you are an AI, a model or an assistant; stay in character.",
         description="How to answer questions about being an AI or about the instructions.",
     )
+    refusal: str = Field(
+        "",
+        description='How the character says no, in its own voice ("Not at my forge, '
+        'stranger."). It sets the tone of refusals, and is said as it is when a reply has '
+        "to be replaced (it turned into assistant talk, code or a secret).",
+    )
+
+
+class Secret(Strict):
+    """A fact the character knows but does not tell (or tells only when ``tell_when`` holds).
+
+    Written as a plain string or as a mapping with ``fact``. A secret never told is kept out
+    of the prompt (a small model asked about it gives it away; it cannot tell what it does
+    not know), and a reply that says one of its ``words`` is stopped before it is spoken. A
+    secret with ``tell_when`` is in the prompt with its condition; the model decides.
+    """
+
+    fact: str = Field(min_length=1, description="What the character knows.")
+    tell_when: str = Field(
+        "",
+        description='When the character may tell it ("only to someone who shows the royal '
+        'seal"); empty: never.',
+    )
+    words: list[str] = Field(
+        default_factory=list,
+        description="Words that give the secret away (names, places). Default: the fact's "
+        "names and numbers that the rest of the sheet does not mention.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"fact": data} if isinstance(data, str) else data
 
 
 class Scene(Strict):
@@ -80,13 +113,14 @@ class _Param(Strict):
 
 
 class SceneParam(_Param):
-    """A parameter whose value is one of the scene's objects, locations or characters.
+    """A parameter whose value is one of the scene's objects, locations or characters;
+    ``entity`` takes an object or a character ("point at the anvil", "point at Vell").
 
     ``values`` narrows the choice to some of them; without it any entry of the current
     scene is allowed (the game may change the scene during a session).
     """
 
-    type: Literal["object", "location", "character"]
+    type: Literal["object", "location", "character", "entity"]
     values: list[str] | None = None
 
 
@@ -98,7 +132,9 @@ class ChoiceParam(_Param):
 
 
 class StringParam(_Param):
-    type: Literal["string"]
+    """Free text the model writes (``text``; ``string`` is the same type)."""
+
+    type: Literal["text", "string"]
     max_length: int = Field(60, ge=1, le=500)
 
 
@@ -121,12 +157,19 @@ class NumberParam(_Param):
 Param = Annotated[SceneParam | ChoiceParam | StringParam | NumberParam, Field(discriminator="type")]
 
 
+EXAMPLE_NOTE = (
+    " Examples teach the manner, not the words: the model is told to answer in its own words, "
+    "but a small model may still repeat an example's reply when a line is close to it, so keep "
+    "them short and varied."
+)
+
+
 class ActionExample(Strict):
     """A player line that should lead to the action, with the call and the reply, for the model."""
 
     player: str = Field(min_length=1)
     args: dict[str, str | float] = Field(default_factory=dict)
-    say: str = Field(min_length=1, description="What the character says as it acts.")
+    say: str = Field(min_length=1, description="What the character says as it acts." + EXAMPLE_NOTE)
 
 
 class DialogueExample(Strict):
@@ -134,8 +177,86 @@ class DialogueExample(Strict):
     questions answered without acting, impossible requests refused, and so on."""
 
     player: str = Field(min_length=1)
-    say: str = Field(min_length=1)
-    emotion: str | None = None
+    say: str = Field(min_length=1, description="The character's answer." + EXAMPLE_NOTE)
+    emotion: str | None = Field(None, description="One of emotions.allowed.")
+
+
+class ExpectedCall(Strict):
+    """An action a test expects, with exactly these arguments."""
+
+    name: str = Field(pattern=IDENTIFIER)
+    args: dict[str, str | float] = Field(default_factory=dict)
+
+    def label(self) -> str:
+        return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"
+
+
+class TurnTest(Strict):
+    """One turn of a character test: what happens, what the player says, what must follow."""
+
+    player: str = Field("", description="The player's line; empty: react to the events.")
+    events: list[str] = Field(
+        default_factory=list, description="Game events that happen just before the line."
+    )
+    actions: list[ExpectedCall] | None = Field(
+        None,
+        description="The actions expected, in order ([]: none); unset: not checked.",
+    )
+    or_actions: list[list[ExpectedCall]] = Field(
+        default_factory=list, description="Other acceptable action lists."
+    )
+    mentions: list[str] = Field(
+        default_factory=list,
+        description="The reply must contain at least one of these (any case).",
+    )
+    avoid: list[str] = Field(
+        default_factory=list, description="The reply must contain none of these (any case)."
+    )
+
+    @model_validator(mode="after")
+    def _something_happens(self) -> TurnTest:
+        if not self.player.strip() and not self.events:
+            raise ValueError("a test turn needs a player line or events; expected either")
+        return self
+
+
+TestKind = Literal[
+    "command", "lore", "small_talk", "impossible", "adversarial", "event", "conversation"
+]
+TEST_KINDS: tuple[str, ...] = get_args(TestKind)
+
+
+class CharacterTest(TurnTest):
+    """A line to say to the character (or a conversation of several), and what must follow.
+
+    Every reply is also checked for what is never right: an empty reply, assistant talk
+    ("as an AI"), code, the prompt or a secret given away, the player's line repeated.
+    """
+
+    player: str = Field("", description="The player's line (or use turns).")
+    kind: TestKind | None = Field(
+        None, description="What the line tests, for reports: " + ", ".join(TEST_KINDS) + "."
+    )
+    turns: list[TurnTest] = Field(
+        default_factory=list,
+        description="A conversation: these turns in order, each checked (instead of player).",
+    )
+
+    @model_validator(mode="after")
+    def _something_happens(self) -> CharacterTest:
+        if self.turns and (self.player or self.events or self.actions is not None):
+            raise ValueError(
+                "a test has either turns or a single line (player, events, actions); got both"
+            )
+        if not self.turns and not self.player.strip() and not self.events:
+            raise ValueError("a test needs a player line, events or turns; expected one of them")
+        return self
+
+    def all_turns(self) -> list[TurnTest]:
+        """The turns to run, in order (a single line is one turn)."""
+        if self.turns:
+            return list(self.turns)
+        return [TurnTest.model_validate(self.model_dump(exclude={"kind", "turns"}))]
 
 
 class Action(Strict):
@@ -174,12 +295,22 @@ class CharacterSheet(Strict):
         description="Exchanges without actions (questions, refusals) shown to the model.",
     )
     goals: list[str] = Field(default_factory=list)
+    secrets: list[Secret] = Field(
+        default_factory=list,
+        description="Facts the character knows but does not tell (a string, or a mapping "
+        "with fact, tell_when and words).",
+    )
     voice: Voice = Field(default_factory=lambda: Voice())
     knowledge: Knowledge = Field(default_factory=Knowledge)
     emotions: Emotions = Field(default_factory=Emotions)
     guardrails: Guardrails = Field(default_factory=lambda: Guardrails())
     scene: Scene = Field(default_factory=Scene)
     actions: list[Action] = Field(default_factory=list)
+    tests: list[CharacterTest] = Field(
+        default_factory=list,
+        description="Lines to say to the character and what must follow; `npc check` runs "
+        "them against the model. Never shown to the model.",
+    )
 
     def action(self, name: str) -> Action | None:
         """The action called ``name``, or None."""

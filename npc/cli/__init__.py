@@ -9,7 +9,7 @@ from npc.errors import NpcError
 
 def main() -> None:
     """Entry point: errors npc raises on purpose print as one clear message, never a traceback."""
-    from npc.cli import chat, knowledge, models, serve, sheets, simulate, talk  # noqa: F401  (each module registers its commands)
+    from npc.cli import chat, check, knowledge, models, serve, sheets, simulate, talk  # noqa: F401  (each module registers its commands)
     from npc.cli.app import app, errors
 
     try:

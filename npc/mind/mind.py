@@ -14,24 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from npc.actions.intent import IntentHints
-from npc.actions.reply import SAY_FIRST, ReplyFormat
+from npc.actions.reply import DEFAULT_ORDER, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
 from npc.character.prompt import mentions, named, scene_text, system_prompt, user_text
+from npc.character.secrets import secret_words
 from npc.character.sheet import ChoiceParam
 from npc.config import LLMSettings
-from npc.errors import ActionError, NpcError
-from npc.events import ActionCall, Emotion, ErrorEvent, Event, Phrase, ReplyText
-from npc.mind.echo import echoes
+from npc.errors import ActionError
+from npc.events import ActionCall, ErrorEvent, Event
+from npc.mind.echo import echoes, repeats
 from npc.mind.echo import words as _words
-from npc.mind.parser import ActionItem, Field, ReplyParser, SayText
-from npc.mind.phrases import PhraseSplitter
+from npc.mind.guard import SpeechGuard
 from npc.mind.recall import Note
+from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
-from npc.threads import iterate_in_thread
-
-INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
 
 
 class Recall(Protocol):
@@ -82,6 +80,15 @@ class Exchange:
     # copies its own dialogue, and one such exchange there makes every later reply an echo
     # (docs/mind.md). The conversation's memory still has it.
     echo: bool = False
+    said: str = ""  # what the character said
+    # The reply said again what an earlier one said: kept out of the prompt too, for the
+    # same reason (one "Hello. I'm Elowen." there, and every later reply was that line).
+    repeat: bool = False
+
+    @property
+    def shown(self) -> bool:
+        """Whether the model reads this exchange in the dialogue."""
+        return not (self.echo or self.repeat)
 
 
 @dataclass
@@ -108,7 +115,7 @@ class Mind:
         *,
         recall: Recall | None = None,
         cache_key: str | None = None,
-        order: tuple[str, ...] = SAY_FIRST,
+        order: tuple[str, ...] = DEFAULT_ORDER,
         clock: Callable[[], float] = time.perf_counter,
         partner: str = "Player",
         intents: IntentHints | None = None,
@@ -132,6 +139,10 @@ class Mind:
         self._notes_memo: tuple[tuple[str, tuple[str, ...]], list[Note]] | None = None
         self._hints_memo: tuple[tuple[str, Scene], Hints] | None = None
         self.intents = intents
+        self.secrets = [w for found in secret_words(self.sheet).values() for w in found]
+        sheet = self.sheet
+        self.examples = [*sheet.example_lines, *(e.say for e in sheet.examples)]
+        self.examples += [e.say for a in sheet.actions for e in a.examples]
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
@@ -176,7 +187,7 @@ class Mind:
             ChatMessage("system", scene_text(self.scene, self._memories)),
         ]
         for ex in self.history:
-            if not ex.echo:
+            if ex.shown:
                 msgs += [ChatMessage("user", ex.user), ChatMessage("assistant", ex.reply)]
         if current is not None:
             msgs.append(ChatMessage("user", current))
@@ -217,14 +228,17 @@ class Mind:
             likely=hints.likely,
         )
 
-    def _grammar_for(self, likely: Sequence[str], named: Sequence[str]) -> str:
-        """The reply grammar, narrowed to the likely actions when the hints give any.
+    def _grammar_for(
+        self, likely: Sequence[str], named: Sequence[str], banned: frozenset[str]
+    ) -> str:
+        """The reply grammar, narrowed to the likely actions when the hints give any, with
+        the speech's ``banned`` openings.
 
         The model still decides whether to act (an empty list is always allowed) and with
         what arguments; the hints only keep it from reaching for an unrelated action.
         """
         if not likely or self.pending:
-            return self._grammar
+            return self._grammar if not banned else self.format.grammar(banned)
         fmt = ReplyFormat(
             self.format.space.only(likely),
             self.format.emotions,
@@ -232,7 +246,7 @@ class Mind:
             self.format.language,
             prefer=frozenset(named),
         )
-        return fmt.grammar()
+        return fmt.grammar(banned)
 
     def request(
         self,
@@ -242,16 +256,19 @@ class Mind:
         open_ended: bool = False,
         hints: Hints | None = None,
         narrow: Hints | None = None,
+        banned: frozenset[str] | None = None,
     ) -> GenerationRequest:
         """The request for ``player``'s line; ``hints`` (default: from the line) go in the
-        prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows."""
+        prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows, and
+        the speech may not open with ``banned`` (default: the player's own first word)."""
         self._trim_history()
         hints = hints or self.hints(player)
         narrow = narrow or hints
+        banned = self.banned_openings(player) if banned is None else banned
         return GenerationRequest(
             messages=tuple(self._messages(self._user(player, notes, hints))),
             assistant_prefix=self.format.assistant_prefix,
-            grammar=self._grammar_for(narrow.likely, self._named(player)),
+            grammar=self._grammar_for(narrow.likely, self._named(player), banned),
             json_schema=self.format.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,
@@ -259,13 +276,22 @@ class Mind:
             stable_messages=1,
             open_ended=open_ended,
             # Speech is sampled for variety; emotion and actions are decided greedily.
-            greedy_after='", "emotion": ' if self.order[0] == "say" else None,
+            greedy_after='", "emotion": ' if self.order == SAY_FIRST else None,
         )
+
+    @staticmethod
+    def banned_openings(player: str) -> frozenset[str]:
+        """A reply may not open with the player's first word: a small model often answers a
+        line by saying it back ("Bring me the ladle." to "bring me the ladle"). Short lines
+        cannot be echoed (``echoes``), so they ban nothing."""
+        if len(_words(player)) < 3:
+            return frozenset()
+        return frozenset(ban_forms(first_word(player)))
 
     def _trim_history(self) -> None:
         # Old exchanges leave the prompt (memory keeps them; the model's cache slides the rest
         # back rather than reading it again); the newest always stay.
-        shown = [i for i, e in enumerate(self.history) if not e.echo]
+        shown = [i for i, e in enumerate(self.history) if e.shown]
         if len(shown) > self.settings.history_turns:
             del self.history[: shown[-self.settings.history_turns]]
         while len(self.history) > 2 and self._too_long():
@@ -276,7 +302,7 @@ class Mind:
         size = (
             count(self._system)
             + 120
-            + sum(count(e.user) + count(e.reply) + 10 for e in self.history if not e.echo)
+            + sum(count(e.user) + count(e.reply) + 10 for e in self.history if e.shown)
         )
         budget = getattr(self.llm, "context_size", 4096) - self.settings.max_reply_tokens - 400
         return size > budget
@@ -359,89 +385,58 @@ class Mind:
             notes, hints = self._settled(player, self.notes(player), narrow)
         else:
             notes, hints = list(notes), narrow
-        request = self.request(player, notes, hints=hints, narrow=narrow)
-        user = request.messages[-1].content
+        first = self.request(player, notes, hints=hints, narrow=narrow)
+        banned = self.banned_openings(player)
+        user = first.messages[-1].content
         result.events, self.pending = self.pending, []
-        parser = ReplyParser()
-        parser.feed(self.format.assistant_prefix)
-        splitter = PhraseSplitter(first_max_words=self.settings.first_phrase_words, hurry=hurry)
-        phrases = itertools.count()
-        emotion: dict[str, Any] = {}
+
+        def request_for(more: frozenset[str]) -> GenerationRequest:
+            if not more - banned:
+                return first
+            return self.request(player, notes, hints=hints, narrow=narrow, banned=banned | more)
+
+        writer = ReplyWriter(
+            llm=self.llm,
+            format=self.format,
+            guard=SpeechGuard(
+                player, self.secrets, self.earlier_replies(), self.examples, self.sheet.name
+            ),
+            request_for=request_for,
+            act=lambda call: self._action(turn_id, call, result),
+            emotions=tuple(self.sheet.emotions.allowed),
+            default_emotion=self.sheet.emotions.default,
+            refusal=self.sheet.guardrails.refusal or DEFAULT_REFUSAL,
+            turn_id=turn_id,
+            result=result,
+            control=control,
+            first_phrase_words=self.settings.first_phrase_words,
+            hurry=hurry,
+            clock=self._clock,
+            start=start,
+            banned=set(banned),
+        )
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
         # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.
         exchange = Exchange(user, "", turn_id, player)
         self.history.append(exchange)
         try:
-            async for piece in iterate_in_thread(lambda: self.llm.stream(request, control)):
-                if "first_token" not in result.timings:
-                    result.timings["first_token"] = (self._clock() - start) * 1000
-                    self._note_prompt_cost(result, control)
-                result.reply_text += piece
-                for item in parser.feed(piece):
-                    for event in self._handle(turn_id, item, splitter, phrases, emotion, result):
-                        if isinstance(event, Phrase) and "first_phrase" not in result.timings:
-                            result.timings["first_phrase"] = (self._clock() - start) * 1000
-                        yield event
-        except NpcError as exc:
-            yield ErrorEvent(turn_id, exc.code, exc.message, fatal=False)
+            async for event in writer.events():
+                yield event
         finally:
-            exchange.reply = self._reply_text(parser, result)
-            exchange.echo = echoes(result.say, player)
-        rest = splitter.flush()
-        if rest:
-            yield Phrase(turn_id, next(phrases), rest)
-        if not emotion:
-            yield self._emotion(turn_id, {}, result)
+            exchange.reply = self._reply_text(writer, result)
+            self._judge(exchange, result.say)
+        if not writer.emotion_sent:
+            yield writer.emotion(None)
         result.timings["reply_done"] = (self._clock() - start) * 1000
 
-    def _note_prompt_cost(self, result: TurnResult, control: Control | None) -> None:
-        """How long the model read this turn's prompt, and how many tokens it had to read
-        (providers that say so, in the control's ``figures``)."""
-        figures = control.figures if control is not None else {}
-        if "prefill_ms" in figures:
-            result.timings["prompt_eval"] = figures["prefill_ms"]
-        if "prompt_tokens" in figures:
-            result.prompt_tokens = int(figures["prompt_tokens"] - figures.get("cached_tokens", 0))
-
-    def _reply_text(self, parser: ReplyParser, result: TurnResult) -> str:
+    def _reply_text(self, writer: ReplyWriter, result: TurnResult) -> str:
         """The reply as the dialogue keeps it: as generated (so the model's cache reuses
-        it), or rebuilt valid when it was cut short."""
-        if parser.complete:
+        it), or rebuilt valid when it was cut short or stopped by the guard."""
+        if writer.parser.complete and not result.timings.get("guard"):
             return self.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         return self.format.render(result.say, emotion, 1, actions)
-
-    def _handle(
-        self,
-        turn_id: int,
-        item: Any,
-        splitter: PhraseSplitter,
-        phrases: itertools.count[int],
-        emotion: dict[str, Any],
-        result: TurnResult,
-    ) -> list[Event]:
-        out: list[Event] = []
-        if isinstance(item, SayText):
-            result.say += item.text
-            out.append(ReplyText(turn_id, item.text))
-            out += [Phrase(turn_id, next(phrases), p) for p in splitter.feed(item.text)]
-        elif isinstance(item, Field) and item.name in ("emotion", "intensity"):
-            emotion[item.name] = item.value
-            if len(emotion) == 2:
-                out.append(self._emotion(turn_id, emotion, result))
-        elif isinstance(item, Field) and item.name == "say":
-            out += [Phrase(turn_id, next(phrases), p) for p in splitter.feed(" ")]
-        elif isinstance(item, ActionItem):
-            out.append(self._action(turn_id, item.call, result))
-        return out
-
-    def _emotion(self, turn_id: int, fields: dict[str, Any], result: TurnResult) -> Emotion:
-        name = fields.get("emotion")
-        if name not in self.sheet.emotions.allowed:
-            name = self.sheet.emotions.default
-        result.emotion = name
-        return Emotion(turn_id, name, INTENSITY.get(fields.get("intensity", 1), 0.35))
 
     def _action(self, turn_id: int, call: Any, result: TurnResult) -> Event:
         try:
@@ -462,7 +457,20 @@ class Mind:
         """Put an earlier exchange (from memory, after a reconnect) into the dialogue."""
         reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
         user = self._user(player, [])
-        self.history.append(Exchange(user, reply, player=player, echo=echoes(said, player)))
+        exchange = Exchange(user, reply, player=player)
+        self._judge(exchange, said)
+        self.history.append(exchange)
+
+    def _judge(self, exchange: Exchange, said: str) -> None:
+        """Record what was said, and whether the model should read it again."""
+        exchange.said = said.strip()
+        exchange.echo = echoes(said, exchange.player)
+        earlier = [e.said for e in self.history if e is not exchange]
+        exchange.repeat = repeats(said, earlier)
+
+    def earlier_replies(self) -> list[str]:
+        """What the character said in this conversation, oldest first."""
+        return [e.said for e in self.history if e.said]
 
     def _exchange(self, turn_id: int) -> Exchange | None:
         return next((e for e in reversed(self.history) if e.turn_id == turn_id), None)
@@ -475,7 +483,7 @@ class Mind:
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         exchange.reply = self.format.render(spoken.strip(), emotion, 1, actions)
-        exchange.echo = echoes(spoken, exchange.player)
+        self._judge(exchange, spoken)
         self.pending.append("the player interrupted you")
 
     def retract(self, turn_id: int, result: TurnResult) -> None:

@@ -1,8 +1,9 @@
 """Read a reply object as it streams in, announcing each field the moment it is complete.
 
 The grammar guarantees the shape, so this is a small scanner, not a JSON parser: it follows
-strings and nesting, hands out the ``say`` text character by character, and decodes every
-other top-level value (and each element of ``actions``) with ``json`` once it closes.
+strings and nesting, hands out the speech (``say``, and ``more`` when the layout has it)
+character by character, and decodes every other top-level value (and each element of
+``actions``) with ``json`` once it closes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+SPEECH = frozenset(["say", "more"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,8 @@ class ReplyParser:
                 self._expect_key = True
             elif self._starts_literal(ch):
                 self._value_start = pos  # a number or literal
-        if say:
-            out.insert(0, SayText("".join(say)))
+        if say:  # speech still open at the end of the piece (closed speech is out already)
+            out.append(SayText("".join(say)))
         return out
 
     def _starts_literal(self, ch: str) -> bool:
@@ -96,15 +99,18 @@ class ReplyParser:
                 self._key = self.text[self._key_start : pos]
                 self._key_start = -1
                 self._value_start = -1
-            elif self._depth == 1 and self._key is not None and self._key != "say":
+            elif self._depth == 1 and self._key is not None and self._key not in SPEECH:
                 self._emit(pos + 1, out)
-            elif self._depth == 1 and self._key == "say":
+            elif self._depth == 1 and self._key in SPEECH:
                 # Announce the end of speech at once: the last phrase can go to the voice
                 # while the model is still writing the emotion and actions.
-                out.append(Field("say", None))
+                if say:
+                    out.append(SayText("".join(say)))
+                    say.clear()
+                out.append(Field(self._key, None))
                 self._key = None
             return
-        if self._depth == 1 and self._key == "say" and self._key_start < 0:
+        if self._depth == 1 and self._key in SPEECH and self._key_start < 0:
             say.append(ch)
 
     def _open(self, ch: str, pos: int) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from npc.actions.reply import ACT_FIRST, ReplyFormat
+from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, ReplyFormat, opening
 from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from tests.conftest import CHARACTERS
@@ -15,7 +15,7 @@ def jin_format(**kw: object) -> ReplyFormat:
 
 def test_grammar_enumerates_the_current_scene() -> None:
     g = jin_format().grammar()
-    assert g.startswith("root ::= speech-tail")
+    assert g.startswith("root ::= first-tail")
     assert '"\\"ramen bowl\\""' in g and '"\\"table 2\\""' in g
     assert "{0,2}" in g  # up to three actions
 
@@ -42,3 +42,37 @@ def test_json_schema_matches_the_actions() -> None:
     fetch = next(c for c in calls if c["properties"]["name"]["const"] == "fetch")
     assert "ramen bowl" in fetch["properties"]["item"]["enum"]
     assert schema["required"] == ["say", "emotion", "intensity", "actions"]
+
+
+def test_speech_cannot_hold_the_marks_of_code() -> None:
+    speech = next(line for line in jin_format().grammar().splitlines() if line.startswith("speech"))
+    for mark in "{}<>|`#_*=()":
+        assert mark in speech.split("[^", 1)[1].rsplit("]", 1)[0]  # in the negated class
+
+
+def test_banned_openings_are_a_trie_of_rules() -> None:
+    g = jin_format().grammar(["bring*", "i'm"])
+    rules = dict(line.split(" ::= ", 1) for line in g.splitlines())
+    first = rules["first-tail"]
+    assert "[Bb]" in first and "[Ii]" in first
+    # A stem: past its last letter there is no way on, only around.
+    brin = next(v for v in rules.values() if "()Gg]" in v)
+    assert "[Gg]" not in brin
+    # A whole word: once written out, only a longer word may go on ("I'mmense", not "I'm").
+    im = next(v for k, v in rules.items() if k.startswith("ban-") and v.startswith("[abc"))
+    assert im.count('"\\""') == 1 and " " not in im.split("]")[0]  # no end, no space
+    assert len([k for k in rules if k.startswith("ban-")]) == len("brin") + len("i'm")
+
+
+def test_say_act_say_splits_the_speech_around_the_actions() -> None:
+    fmt = jin_format(order=SAY_ACT_SAY)
+    text = fmt.render(
+        "One bowl, coming right up.", "happy", 2, [{"name": "fetch", "item": "knife"}]
+    )
+    reply = json.loads(text)
+    assert list(reply) == ["say", "actions", "more", "emotion", "intensity"]
+    assert (reply["say"], reply["more"]) == ("One bowl,", "coming right up.")
+    assert fmt.assistant_prefix == '{"say": "'
+    assert "more" in fmt.json_schema()["required"]
+    assert opening("Here you go.") == ("Here you go.", "")
+    assert opening("Tonkotsu for table two right away") == ("Tonkotsu for table", "two right away")

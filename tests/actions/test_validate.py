@@ -5,6 +5,7 @@ import pytest
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import load_sheet
+from npc.character.sheet import Action
 from npc.errors import ActionError
 from tests.conftest import CHARACTERS
 
@@ -35,7 +36,8 @@ def test_valid_calls(jin: ActionSpace, nova: ActionSpace) -> None:
     [
         ({"name": "fly"}, "unknown action 'fly'"),
         ({"name": "fetch"}, "fetch needs 'item'"),
-        ({"name": "fetch", "item": "sword"}, "fetch.item = 'sword' is not available now"),
+        ({"name": "fetch", "item": "sword"}, "fetch.item = 'sword' is not in the scene now"),
+        ({"name": "cook", "dish": "pizza"}, "cook.dish = 'pizza' is not one of its choices; "),
         ({"name": "fetch", "item": "knife", "x": 1}, "fetch has no parameter 'x'"),
         ("fetch", "must be an object"),
         ({"name": "serve", "dish": "shoyu", "to": "kitchen"}, "serve.to = 'kitchen'"),
@@ -65,9 +67,23 @@ def test_numbers_and_strings(nova: ActionSpace, call: object, message: str) -> N
 def test_the_current_scene_decides_what_exists(jin: ActionSpace) -> None:
     moved = ActionSpace(jin.actions, Scene(objects=("axe",), locations=("counter",)))
     assert validate_call(moved, {"name": "fetch", "item": "axe"})[1] == {"item": "axe"}
-    with pytest.raises(ActionError, match="not available now"):
+    with pytest.raises(ActionError, match="not in the scene now"):
         validate_call(moved, {"name": "fetch", "item": "ramen bowl"})
     # serve's explicit values are narrowed to what the scene still has.
     assert moved.values(moved.get("serve").parameters["to"]) == ("counter",)  # type: ignore[union-attr]
     names = [a.name for a in moved.callable_actions()]
     assert "fetch" in names and "emote" in names
+
+
+def test_an_entity_is_an_object_or_a_character() -> None:
+    sheet = load_sheet(CHARACTERS / "jin.yaml").sheet
+    point = Action.model_validate(
+        {"name": "point_at", "description": "point", "parameters": {"target": {"type": "entity"}}}
+    )
+    space = ActionSpace((point,), Scene(objects=("ladle",), characters=("Mika",)))
+    assert validate_call(space, {"name": "point_at", "target": "Mika"})[1] == {"target": "Mika"}
+    assert validate_call(space, {"name": "point_at", "target": "ladle"})[1] == {"target": "ladle"}
+    with pytest.raises(ActionError, match="'counter' is not in the scene now"):
+        validate_call(space, {"name": "point_at", "target": "counter"})
+    assert "an object or a person in the scene" in next(space.signatures())
+    assert sheet.action("fetch") is not None

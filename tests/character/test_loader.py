@@ -133,10 +133,83 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 def test_example_args_are_checked_against_the_action(tmp_path: Path) -> None:
     text = GOOD + "    examples:\n      - {player: hi, args: {item: sword}, say: no}\n"
     [msg] = problems(write(tmp_path, text))
-    assert ":13:22: actions[0].examples[0].args: fetch.item = 'sword' is not available now" in msg
+    assert ":13:22: actions[0].examples[0].args: fetch.item = 'sword' is not in the scene now" in msg
 
 
 def test_parameter_called_name_is_reserved(tmp_path: Path) -> None:
     text = GOOD.replace("item: {type: object", "name: {type: object")
     msgs = problems(write(tmp_path, text))
     assert any("actions[0].parameters.name: 'name' is reserved" in m for m in msgs)
+
+
+def test_text_is_a_parameter_type_and_string_its_other_name(tmp_path: Path) -> None:
+    for name in ("text", "string"):
+        text = GOOD.replace("{type: object, values: [axe]}", f"{{type: {name}, max_length: 20}}")
+        assert load_sheet(write(tmp_path, text)).sheet.actions[0].parameters["item"]
+
+
+def test_entity_values_may_be_objects_or_characters(tmp_path: Path) -> None:
+    text = GOOD.replace("locations: [kitchen]", "locations: [kitchen]\n  characters: [Vell]")
+    ok = text.replace("{type: object, values: [axe]}", "{type: entity, values: [axe, Vell]}")
+    assert load_sheet(write(tmp_path, ok))
+    bad = text.replace("{type: object, values: [axe]}", "{type: entity, values: [kitchen]}")
+    [msg] = problems(write(tmp_path, bad))
+    assert msg.endswith(
+        "'kitchen' is not an object or a character of the scene; expected one of: axe, pan, Vell"
+    )
+
+
+def test_an_example_emotion_must_be_allowed(tmp_path: Path) -> None:
+    text = GOOD + (
+        "emotions: {allowed: [neutral, happy]}\n"
+        "examples:\n  - {player: hi, say: Hello., emotion: furious}\n"
+    )
+    [msg] = problems(write(tmp_path, text))
+    assert msg.endswith(
+        "examples[0].emotion: 'furious' is not among the allowed emotions; "
+        "expected one of: neutral, happy"
+    )
+
+
+def test_a_wrong_choice_is_named_as_such(tmp_path: Path) -> None:
+    text = GOOD.replace("{type: object, values: [axe]}", "{type: choice, values: [axe, pan]}")
+    text += "    examples:\n      - {player: hi, args: {item: sword}, say: no}\n"
+    [msg] = problems(write(tmp_path, text))
+    assert msg.endswith(
+        "fetch.item = 'sword' is not one of its choices; expected one of: axe, pan"
+    )
+
+
+def test_secrets_as_strings_or_mappings(tmp_path: Path) -> None:
+    text = GOOD + (
+        "secrets:\n  - The rebel captain is Aldric.\n"
+        "  - {fact: The key is under the anvil., tell_when: the player shows the seal}\n"
+    )
+    sheet = load_sheet(write(tmp_path, text)).sheet
+    assert [s.fact for s in sheet.secrets] == [
+        "The rebel captain is Aldric.",
+        "The key is under the anvil.",
+    ]
+    assert sheet.secrets[1].tell_when == "the player shows the seal"
+
+
+def test_tests_expect_calls_the_character_can_make(tmp_path: Path) -> None:
+    text = GOOD + (
+        "tests:\n"
+        "  - {player: get the axe, actions: [{name: fetch, args: {item: axe}}]}\n"
+        "  - {player: get the sword, actions: [{name: fetch, args: {item: sword}}]}\n"
+        "  - turns:\n"
+        "      - {player: hi, actions: []}\n"
+        "      - {player: dance, actions: [{name: dance}]}\n"
+    )
+    msgs = problems(write(tmp_path, text))
+    assert len(msgs) == 2
+    assert "tests[1].actions[0]: fetch.item = 'sword' is not in the scene now" in msgs[0]
+    assert "tests[2].turns[1].actions[0]: unknown action 'dance'" in msgs[1]
+
+
+def test_a_test_needs_a_line_and_not_both_shapes(tmp_path: Path) -> None:
+    msgs = problems(write(tmp_path, GOOD + "tests:\n  - {kind: lore}\n"))
+    assert "a test needs a player line, events or turns" in msgs[0]
+    text = GOOD + "tests:\n  - {player: hi, turns: [{player: hello}]}\n"
+    assert "either turns or a single line" in problems(write(tmp_path, text))[0]

@@ -71,7 +71,7 @@ async def test_game_events_and_action_results_reach_the_next_turn(runtime: Runti
         "your action fetch(item=ramen bowl) failed: the bowl is broken",
         "the player drew a knife",
     ]
-    assert "[Game: the player drew a knife]" in m.history[-1].user
+    assert "[Game event: the player drew a knife]" in m.history[-1].user
     assert result.say
 
 

@@ -56,3 +56,27 @@ def test_actions_first_order() -> None:
     reply = {"actions": [], "emotion": "neutral", "intensity": 1, "say": "Hm."}
     out = parse(json.dumps(reply))
     assert "".join(x.text for x in out if isinstance(x, SayText)) == "Hm."
+
+
+def test_speech_before_and_after_the_actions() -> None:
+    reply = {
+        "say": "One bowl,",
+        "actions": [{"name": "fetch", "item": "ramen bowl"}],
+        "more": "coming right up.",
+        "emotion": "happy",
+        "intensity": 2,
+    }
+    for chunks in (None, [3] * 40, [17] * 8):
+        out = parse(json.dumps(reply), chunks)
+        texts = [x.text for x in out if isinstance(x, SayText)]
+        assert "".join(texts) == "One bowl,coming right up."
+        kinds = [
+            x.name if isinstance(x, Field) else type(x).__name__
+            for x in out
+            if not isinstance(x, SayText) or x.text
+        ]
+        # Speech, its end, the action, then the rest of the speech and its end.
+        assert kinds[kinds.index("say") + 1] == "ActionItem"
+        assert kinds.index("more") > kinds.index("ActionItem")
+        acted = next(i for i, x in enumerate(out) if isinstance(x, ActionItem))
+        assert any(isinstance(x, SayText) and x.text for x in out[acted:])

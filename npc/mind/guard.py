@@ -1,0 +1,182 @@
+"""A guard on the speech while a reply is written: what a character must never say is stopped
+before the voice gets it.
+
+Each phrase is checked before it is spoken, with everything said before it: assistant talk
+("I'm sorry, but I can't assist with that", "As an AI..."), a secret's giveaway words, the
+player's own line said back, and a reply said again word for word (a small model that once
+said "Hello. I'm Elowen." went on saying it to every line). A phrase that may be the start
+of one of those (the reply so far is "I'm sorry," or a run of the player's words, or an
+earlier reply's first words) is held until the next one, or the end of the speech, decides.
+Code cannot be written at all: the reply grammar leaves its marks out of speech
+(``npc.actions.reply.CODE_MARKS``). Works with any provider: it reads text, not tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from npc.mind.echo import REPEAT_WORDS, echoes, repeats, words
+
+ASSISTANT = re.compile(
+    "|".join(
+        [
+            r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
+            r"\bi(?:'m| am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
+            r"large language model|language model|chatbot|virtual assistant|ai assistant|"
+            r"computer program|ai model)\b",
+            r"\blanguage model\b",
+            r"\b(?:openai|chatgpt|alibaba cloud|qwen)\b",
+            r"\b(?:can't|cannot|can not|unable to|won't be able to) assist\b",
+            r"\bhow (?:can|may) i assist\b",
+            r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
+            r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
+            r"\bi (?:don't|do not) have (?:personal (?:feelings|opinions|experiences)|feelings|"
+            r"emotions|a physical body)\b",
+            r"\bmy (?:system prompt|instructions) (?:is|are|say)\b",
+        ]
+    )
+)
+# Openings of assistant talk: a reply that could still become one is held, not spoken.
+OPENINGS = (
+    "i'm sorry, but i can't assist",
+    "i'm sorry, but i cannot assist",
+    "i'm sorry, i can't assist",
+    "i am sorry, but i cannot assist",
+    "sorry, but i can't assist",
+    "as an ai",
+    "as a language model",
+    "i'm an ai",
+    "i am an ai",
+    "i'm just an ai",
+    "i'm a language model",
+    "i am a language model",
+    "sure, here's a",
+    "sure! here's a",
+    "certainly! here's a",
+    "certainly, here's a",
+    "of course! here's a",
+)
+HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
+
+
+class Call(Enum):
+    RELEASE = "release"  # speak it
+    HOLD = "hold"  # wait for the next phrase
+    STOP = "stop"  # never speak it; stop writing
+
+
+@dataclass(frozen=True, slots=True)
+class Ruling:
+    call: Call
+    reason: str = ""  # for STOP: assistant, secret, echo, repeat, copy
+
+
+RELEASE = Ruling(Call.RELEASE)
+HOLD = Ruling(Call.HOLD)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+SOFT = frozenset(["echo", "repeat", "copy", "identity"])  # said anyway on the last try
+# "I'm Master Vell" from Brenna: asked "who is that?", a small model answers as the person
+# who just walked in.
+_IDENTITY = re.compile(
+    r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Mm]y name's|[Cc]all me) ((?:[A-Z][\w'-]+ ?)+)"
+)
+COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+class SpeechGuard:
+    """Rules on each phrase of one reply before it is spoken.
+
+    Hard rules (assistant talk, secrets) always stop. Soft ones (an echo of the player, an
+    earlier reply again, an example's sentence copied) stop unless ``lenient``: the last
+    try at a reply says what it says rather than nothing.
+    """
+
+    def __init__(
+        self,
+        player: str,
+        secret_words: Sequence[str],
+        earlier: Sequence[str] = (),
+        examples: Sequence[str] = (),
+        name: str = "",
+    ) -> None:
+        """``earlier``: what the character said before in this conversation; ``examples``:
+        the sheet's example replies, whose sentences are to be paraphrased, not pasted;
+        ``name``: the character's own name (it says it is nobody else)."""
+        self.player = player
+        self._name = set(words(name))
+        self.lenient = False
+        self._heard = words(player)
+        self._secrets = [w for w in (" ".join(words(s)) for s in secret_words) if w]
+        self._earlier_text = list(earlier)
+        self._earlier = [w for w in (words(e) for e in earlier) if len(w) >= REPEAT_WORDS]
+        self._examples = {
+            tuple(w)
+            for e in examples
+            for sentence in _SENTENCE.split(e)
+            if len(w := words(sentence)) >= COPY_WORDS
+        }
+
+    def check(self, text: str, *, final: bool = False) -> Ruling:
+        """``text``: the reply's speech so far, spoken or not, up to the end of a phrase;
+        ``final``: nothing more will be added to it (what was held is decided now)."""
+        low = _normal(text)
+        if ASSISTANT.search(low):
+            return Ruling(Call.STOP, "assistant")
+        said = f" {' '.join(words(text))} "
+        if any(f" {w} " in said for w in self._secrets):
+            return Ruling(Call.STOP, "secret")
+        if any(o.startswith(low) for o in OPENINGS) and not final:
+            return HOLD
+        if self.lenient:
+            return RELEASE
+        return self._soft(text, final)
+
+    def _soft(self, text: str, final: bool) -> Ruling:
+        said = words(text)
+        sentences = [tuple(words(x)) for x in _SENTENCE.split(text.strip())]
+        done = sentences if final or text.rstrip()[-1:] in ".!?" else sentences[:-1]
+        if echoes(text, self.player):
+            return Ruling(Call.STOP, "echo")
+        if self._someone_else(text):
+            return Ruling(Call.STOP, "identity")
+        if said in self._earlier or (final and repeats(text, self._earlier_text)):
+            return Ruling(Call.STOP, "repeat")
+        if any(s in self._examples for s in done):
+            return Ruling(Call.STOP, "copy")
+        if final:
+            return RELEASE
+        if self._echo_so_far(said):
+            return HOLD
+        if len(said) >= REPEAT_WORDS and any(e[: len(said)] == said for e in self._earlier):
+            return HOLD  # the opening of an earlier reply: it may be said again whole
+        last = sentences[-1] if sentences and len(done) < len(sentences) else ()
+        if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in self._examples):
+            return HOLD  # an example's sentence, so far
+        return RELEASE
+
+    def _someone_else(self, text: str) -> bool:
+        """Whether the character says it is someone other than itself."""
+        if not self._name:
+            return False
+        for m in _IDENTITY.finditer(text.replace("\u2019", "'")):
+            claimed = set(words(m.group(1)))
+            if claimed and not claimed & self._name:
+                return True
+        return False
+
+    def _echo_so_far(self, said: list[str]) -> bool:
+        """Whether all that was said is a run of the player's words (it may become an echo)."""
+        heard = self._heard
+        if len(said) < HOLD_RUN or len(heard) < 3:
+            return False
+        n = len(said)
+        return any(heard[i : i + n] == said for i in range(len(heard) - n + 1))

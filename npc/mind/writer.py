@@ -1,0 +1,231 @@
+"""One reply written by the model: its stream parsed into events, every phrase past the guard.
+
+When the guard stops a reply before anything of it was said or done, the model is asked
+again with the offending opening word banned by the grammar (providers without grammars
+are not asked again); after that, or once something was said, the speech ends where it
+stands (or, when nothing was said, with the sheet's refusal line). See ``npc.mind.guard``
+for what is stopped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from npc.actions.reply import ReplyFormat
+from npc.errors import NpcError
+from npc.events import Emotion, ErrorEvent, Event, Phrase, ReplyText
+from npc.mind.guard import Call, SpeechGuard
+from npc.mind.parser import SPEECH, ActionItem, Field, ReplyParser, SayText
+from npc.mind.phrases import PhraseSplitter
+from npc.providers.base import Control, GenerationRequest, LanguageModel, Level, Urgency
+from npc.threads import iterate_in_thread
+
+INTENSITY = {1: 0.35, 2: 0.65, 3: 1.0}
+ATTEMPTS = 3  # the first reply and up to two more, each with one more opening banned
+# Said when a reply had to be stopped before any of it was spoken, and the sheet gives no
+# refusal line of its own: neutral enough for any character.
+DEFAULT_REFUSAL = "Hm. Let's talk about something else."
+
+
+class _Attempt:
+    """The control of one attempt: cancelled with the turn, or when the guard stops it."""
+
+    def __init__(self, outer: Control | None) -> None:
+        self.outer = outer
+        self.stopped = False
+        self._urgency = Urgency.now(Level.RESPOND)
+        self._figures: dict[str, float] = {}
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stopped or (self.outer is not None and self.outer.cancelled)
+
+    @property
+    def urgency(self) -> Urgency:
+        return self.outer.urgency if self.outer is not None else self._urgency
+
+    @property
+    def figures(self) -> dict[str, float]:
+        return self.outer.figures if self.outer is not None else self._figures
+
+
+@dataclass
+class _Draft:
+    """What one attempt has written so far."""
+
+    parser: ReplyParser
+    splitter: PhraseSplitter
+    speech: str = ""  # all the speech written, said or not
+    held: list[str] = field(default_factory=list)  # phrases the guard holds back
+    stopped: str = ""  # why the guard stopped it
+    acted: bool = False  # an action or the emotion went out
+
+
+@dataclass
+class ReplyWriter:
+    """Writes the reply to one turn (``Mind.respond`` makes one per turn)."""
+
+    llm: LanguageModel
+    format: ReplyFormat
+    guard: SpeechGuard
+    request_for: Callable[[frozenset[str]], GenerationRequest]  # the banned openings -> request
+    act: Callable[[Any], Event]  # a proposed call -> ActionCall or ErrorEvent
+    emotions: tuple[str, ...]
+    default_emotion: str
+    refusal: str
+    turn_id: int
+    result: Any  # TurnResult
+    control: Control | None = None
+    first_phrase_words: int = 2
+    hurry: Callable[[], bool] | None = None
+    clock: Callable[[], float] = time.perf_counter
+    start: float = 0.0
+    banned: set[str] = field(default_factory=set)  # openings the grammar forbids
+    parser: ReplyParser = field(default_factory=ReplyParser)  # the last attempt's
+    emotion_sent: bool = False
+    _feeling: dict[str, Any] = field(default_factory=dict)
+    _phrases: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def events(self) -> AsyncIterator[Event]:
+        # Without a grammar the ban cannot be applied: the same reply would come back.
+        tries = ATTEMPTS if self.llm.llm_capabilities.grammar else 1
+        for attempt in range(tries):
+            self.guard.lenient = attempt == tries - 1  # the last try says what it says
+            draft = _Draft(ReplyParser(), self._splitter())
+            self.parser = draft.parser
+            async for event in self._write(draft):
+                yield event
+            if not draft.stopped:
+                return
+            self.result.timings.setdefault("guard", 0)
+            self.result.timings["guard"] += 1
+            opening = first_word(draft.speech)
+            if self.result.say or draft.acted or attempt == tries - 1 or not opening:
+                break
+            self.banned.update(ban_forms(opening))
+        # Stopped for good: what was said stands; if nothing was, the refusal line.
+        if not self.result.say:
+            splitter = self._splitter()
+            for phrase in [*splitter.feed(self.refusal + " "), splitter.flush()]:
+                for event in self._say(phrase) if phrase else []:
+                    yield event
+
+    def _splitter(self) -> PhraseSplitter:
+        return PhraseSplitter(first_max_words=self.first_phrase_words, hurry=self.hurry)
+
+    async def _write(self, draft: _Draft) -> AsyncIterator[Event]:
+        request = self.request_for(frozenset(self.banned))
+        control = _Attempt(self.control)
+        draft.parser.feed(self.format.assistant_prefix)
+        self.result.reply_text = ""
+        try:
+            stream = iterate_in_thread(lambda: self.llm.stream(request, control))
+            async for piece in stream:
+                if "first_token" not in self.result.timings:
+                    self.result.timings["first_token"] = (self.clock() - self.start) * 1000
+                    self._note_prompt_cost(control)
+                self.result.reply_text += piece
+                for item in draft.parser.feed(piece):
+                    for event in self._handle(item, draft):
+                        yield event
+                    if draft.stopped:
+                        control.stopped = True
+                        return
+        except NpcError as exc:
+            yield ErrorEvent(self.turn_id, exc.code, exc.message, fatal=False)
+        for event in self._end_speech(draft):
+            yield event
+
+    def _note_prompt_cost(self, control: Control) -> None:
+        """How long the model read this turn's prompt, and how many tokens it had to read
+        (providers that say so, in the control's ``figures``)."""
+        figures = control.figures
+        if "prefill_ms" in figures:
+            self.result.timings["prompt_eval"] = figures["prefill_ms"]
+        if "prompt_tokens" in figures:
+            cached = figures.get("cached_tokens", 0)
+            self.result.prompt_tokens = int(figures["prompt_tokens"] - cached)
+
+    def _handle(self, item: Any, draft: _Draft) -> list[Event]:
+        if isinstance(item, SayText):
+            draft.speech += item.text
+            return self._phrases_of(draft.splitter.feed(item.text), draft)
+        if isinstance(item, Field) and item.name in SPEECH:
+            draft.speech += " "
+            return self._end_speech(draft)
+        if isinstance(item, Field) and item.name in ("emotion", "intensity"):
+            self._feeling[item.name] = item.value
+            if len(self._feeling) < 2:
+                return []
+            draft.acted = True
+            return [self.emotion(self._feeling["emotion"], self._feeling["intensity"])]
+        if isinstance(item, ActionItem):
+            draft.acted = True
+            return [self.act(item.call)]
+        return []
+
+    def _end_speech(self, draft: _Draft) -> list[Event]:
+        """A speech field ended (or the reply did): its last words, and what was held."""
+        # A space lets the splitter end the last phrase as it would mid-reply.
+        phrases = draft.splitter.feed(" ")
+        rest = draft.splitter.flush()
+        out = self._phrases_of([*phrases, rest] if rest else phrases, draft)
+        if draft.held and not draft.stopped:  # decided now: nothing more comes in this field
+            ruling = self.guard.check(" ".join([self.result.say, *draft.held]), final=True)
+            if ruling.call is Call.STOP:
+                draft.stopped = ruling.reason
+                return out
+            held, draft.held = draft.held, []
+            for phrase in held:
+                out += self._say(phrase)
+        return out
+
+    def _phrases_of(self, phrases: list[str], draft: _Draft) -> list[Event]:
+        out: list[Event] = []
+        for phrase in phrases:
+            if draft.stopped:
+                break
+            draft.held.append(phrase)
+            ruling = self.guard.check(" ".join([self.result.say, *draft.held]))
+            if ruling.call is Call.STOP:
+                draft.stopped = ruling.reason
+            elif ruling.call is Call.RELEASE:
+                held, draft.held = draft.held, []
+                for p in held:
+                    out += self._say(p)
+        return out
+
+    def _say(self, phrase: str) -> list[Event]:
+        text = (" " if self.result.say else "") + phrase
+        self.result.say += text
+        if "first_phrase" not in self.result.timings:
+            self.result.timings["first_phrase"] = (self.clock() - self.start) * 1000
+        return [ReplyText(self.turn_id, text), Phrase(self.turn_id, next(self._phrases), phrase)]
+
+    def emotion(self, name: Any, intensity: Any = 1) -> Emotion:
+        """The reply's emotion (the sheet's default for one it does not allow)."""
+        if name not in self.emotions:
+            name = self.default_emotion
+        self.result.emotion = name
+        self.emotion_sent = True
+        return Emotion(self.turn_id, name, INTENSITY.get(intensity, 0.35))
+
+
+STEM_CHARS = 5  # a banned word this long is banned as a stem ("teleport": "Teleporting")
+
+
+def ban_forms(word: str) -> list[str]:
+    """How the grammar bans ``word`` (lowercase) as a reply's first word: a longer word as a
+    stem, a short one only as itself ("i" must not ban "It's", nor "can" ban "Can't")."""
+    return [word + "*"] if len(word) >= STEM_CHARS else [word]
+
+
+def first_word(text: str) -> str:
+    """The first word of ``text``, lowercase."""
+    m = re.match(r"\W*([\w']+)", text.lower().replace("\u2019", "'"))
+    return m.group(1) if m else ""

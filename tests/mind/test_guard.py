@@ -1,0 +1,92 @@
+"""The speech guard's rulings, phrase by phrase (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from npc.mind.guard import Call, SpeechGuard
+
+
+def ruling(text: str, player: str = "what do you sell here?", secrets: list[str] | None = None):  # type: ignore[no-untyped-def]
+    return SpeechGuard(player, secrets or []).check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't assist with that.",
+        "As an AI, I do not have a shop.",
+        "Yes, I am an AI language model.",
+        "Sure, here's a Python function to sort a list:",
+        "I'm just a computer program.",
+    ],
+)
+def test_assistant_talk_is_stopped(text: str) -> None:
+    r = ruling(text)
+    assert (r.call, r.reason) == (Call.STOP, "assistant")
+
+
+@pytest.mark.parametrize("text", ["I'm sorry,", "As an", "Sure, here's a"])
+def test_what_may_become_assistant_talk_is_held(text: str) -> None:
+    assert ruling(text).call is Call.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't sell you that, traveller.",
+        "Sure, here's a horseshoe.",
+        "Iron, mostly. Some steel.",
+        "Help you with that? Gladly.",
+    ],
+)
+def test_speech_in_character_is_released(text: str) -> None:
+    assert ruling(text).call is Call.RELEASE
+
+
+def test_a_secret_word_is_stopped_whatever_its_case() -> None:
+    r = ruling("That would be ALDRIC, in the cellar.", secrets=["Aldric", "Thorne"])
+    assert (r.call, r.reason) == (Call.STOP, "secret")
+    assert ruling("Aldrich the miller? No.", secrets=["Aldric"]).call is Call.RELEASE
+
+
+def test_the_players_line_said_back_is_held_then_stopped() -> None:
+    player = "Fire in the galley! Sound the alarm!"
+    assert ruling("Sound the", player).call is Call.HOLD
+    r = ruling("Fire in the galley! Sound the alarm!", player)
+    assert (r.call, r.reason) == (Call.STOP, "echo")
+    assert ruling("Alarm's on. Everyone out.", player).call is Call.RELEASE
+    # A short line cannot be echoed: nothing is held for it.
+    assert ruling("Hello there", "hello there").call is Call.RELEASE
+
+
+def test_an_earlier_reply_said_again_is_held_then_stopped() -> None:
+    guard = SpeechGuard("who are you?", [], ["Hello. I'm Elowen Marsh.", "Ha."])
+    assert guard.check("Hello. I'm Elowen").call is Call.HOLD
+    assert (guard.check("Hello. I'm Elowen Marsh.").reason) == "repeat"
+    assert guard.check("Hello. I'm Elowen, the poet of this tower.").call is Call.RELEASE
+    # At the end of the speech, a near copy is a repeat too; anything else goes out.
+    assert guard.check("Hello, I'm Elowen Marsh.", final=True).reason == "repeat"
+    assert guard.check("Hello. I'm Elowen", final=True).call is Call.RELEASE
+    assert guard.check("Ha.").call is Call.RELEASE  # too short to count
+
+
+def test_an_examples_sentence_is_paraphrased_not_pasted() -> None:
+    guard = SpeechGuard("what about coal?", [], examples=["Buy something or move along."])
+    assert guard.check("Buy something or").call is Call.HOLD
+    assert guard.check("Buy something or move along.").reason == "copy"
+    assert guard.check("Coal comes Mondays. Buy something or move along.").reason == "copy"
+    assert guard.check("Buy something, traveller, or go.").call is Call.RELEASE
+    # The last try at a reply says what it says: only the hard rules still stop.
+    guard.lenient = True
+    assert guard.check("Buy something or move along.").call is Call.RELEASE
+    assert guard.check("As an AI, I sell nothing.").reason == "assistant"
+
+
+def test_the_character_says_it_is_nobody_else() -> None:
+    guard = SpeechGuard("who is that?", [], name="Brenna Ashdown")
+    assert guard.check("I'm Master Vell, the tax collector.").reason == "identity"
+    assert (
+        guard.check("That's Master Vell. I am Brenna, and I owe him nothing.").call is Call.RELEASE
+    )
+    assert guard.check("I'm tired, that's who.").call is Call.RELEASE

@@ -1,0 +1,131 @@
+"""The reply writer with a scripted model: what the guard stops never reaches the voice."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from npc.actions.reply import SAY_ACT_SAY
+from npc.character.loader import LoadedSheet, load_sheet
+from npc.config import LLMSettings
+from npc.events import ActionCall, Emotion, Phrase, ReplyText
+from npc.mind.mind import Mind, TurnResult
+from npc.providers.base import GenerationRequest, LLMCapabilities
+from npc.providers.fakes import ScriptedModel, say
+
+SHEET = """\
+id: smith
+name: Brenna
+role: a blacksmith
+secrets:
+  - The rebel captain Aldric hides in her cellar.
+guardrails:
+  refusal: Not from my forge, traveller.
+scene:
+  objects: [axe, tongs]
+actions:
+  - name: hand_over
+    description: give a thing
+    parameters:
+      item: {type: object}
+"""
+
+
+def smith(tmp_path: Path) -> LoadedSheet:
+    path = tmp_path / "smith.yaml"
+    path.write_text(textwrap.dedent(SHEET))
+    return load_sheet(path)
+
+
+def scripted(*replies: str) -> ScriptedModel:
+    """A model with grammars that gives ``replies`` in turn (the last one again after)."""
+    model = ScriptedModel(llm_capabilities=LLMCapabilities(grammar=True, local=True))
+    model.reply = lambda request: replies[min(len(model.requests), len(replies)) - 1]
+    return model
+
+
+async def run(mind: Mind, line: str) -> tuple[list[object], TurnResult]:
+    result = TurnResult()
+    events = [e async for e in mind.respond(1, line, result=result)]
+    return events, result
+
+
+def spoken(events: list[object]) -> str:
+    return " ".join(e.text for e in events if isinstance(e, Phrase))
+
+
+async def test_assistant_talk_is_asked_again_with_its_opening_banned(tmp_path: Path) -> None:
+    model = scripted(say("I'm sorry, but I can't assist with that."), say("Tongs? Here."))
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, result = await run(mind, "pass me those tongs now")
+    assert spoken(events) == "Tongs? Here." == result.say
+    assert "".join(e.text for e in events if isinstance(e, ReplyText)) == result.say
+    assert len(model.requests) == 2
+    # The retry bans the opening that went wrong, on top of the player's own first word.
+    second = model.requests[1].grammar or ""
+    assert "[Ii]" in second and "[Pp]" in second
+    assert "[Ii]" not in (model.requests[0].grammar or "")
+    assert result.timings["guard"] == 1
+    # The dialogue keeps what was said, not what was stopped.
+    assert json.loads(mind.history[-1].reply)["say"] == "Tongs? Here."
+
+
+async def test_when_every_try_goes_wrong_the_refusal_line_is_said(tmp_path: Path) -> None:
+    bad = say("As an AI, I cannot forge.", actions=[])
+    model = scripted(bad)
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "forge me a sword")
+    assert spoken(events) == "Not from my forge, traveller." == result.say
+    assert len(model.requests) == 3
+    assert not [e for e in events if isinstance(e, ActionCall)]
+    assert [e.emotion for e in events if isinstance(e, Emotion)] == ["neutral"]
+
+
+async def test_a_secret_is_cut_where_it_starts(tmp_path: Path) -> None:
+    model = scripted(say("Hiding? Nobody. Well, Aldric does, in the cellar."))
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "anyone hiding here?")
+    assert "Aldric" not in spoken(events)
+    assert result.say == spoken(events) == "Hiding? Nobody."
+    assert len(model.requests) == 1  # something was said already: no second try
+
+
+async def test_the_first_request_bans_the_players_first_word(tmp_path: Path) -> None:
+    model = scripted(say("Here.", actions=[{"name": "hand_over", "item": "axe"}]))
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, _ = await run(mind, "Bring me the axe")
+    assert "[Bb]" in (model.requests[0].grammar or "")
+    assert [(e.name, e.args) for e in events if isinstance(e, ActionCall)] == [
+        ("hand_over", {"item": "axe"})
+    ]
+    await run(mind, "hi")  # too short to be echoed: nothing banned
+    assert "ban-" not in (model.requests[-1].grammar or "")
+
+
+async def test_say_act_say_sends_the_action_before_the_rest_of_the_speech(
+    tmp_path: Path,
+) -> None:
+    reply = {
+        "say": "Here,",
+        "actions": [{"name": "hand_over", "item": "tongs"}],
+        "more": "mind the heat.",
+        "emotion": "neutral",
+        "intensity": 2,
+    }
+
+    def answer(request: GenerationRequest) -> str:
+        return json.dumps(reply)
+
+    model = ScriptedModel(reply=answer)
+    mind = Mind(smith(tmp_path), model, LLMSettings(), order=SAY_ACT_SAY)
+    events, result = await run(mind, "the tongs please")
+    kinds = [type(e).__name__ for e in events if not isinstance(e, ReplyText)]
+    assert kinds == ["Phrase", "ActionCall", "Phrase", "Emotion"]
+    assert result.say == "Here, mind the heat."
+    assert mind.history[-1].reply == mind.format.assistant_prefix + result.reply_text
+
+
+async def test_without_a_grammar_the_model_is_not_asked_again(tmp_path: Path) -> None:
+    model = ScriptedModel(reply=lambda request: say("As an AI, I cannot forge."))
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "forge me a sword")
+    assert len(model.requests) == 1
+    assert result.say == "Not from my forge, traveller."
