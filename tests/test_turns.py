@@ -108,6 +108,59 @@ def test_max_length_without_a_pause_cuts_hard() -> None:
     assert all(f.reason == "max_length" for f in finished)
 
 
+REJOIN = TurnConfig(rejoin_ms=1000)
+
+
+@pytest.mark.parametrize(
+    ("name", "gap_s", "config", "rejoins"),
+    [
+        ("a comma pause goes on from the turn before", 0.4, REJOIN, True),
+        ("a pause as long as allowed", 0.95, REJOIN, True),
+        ("a longer pause starts afresh", 1.3, REJOIN, False),
+        ("rejoining off", 0.4, TurnConfig(), False),
+    ],
+)
+def test_rejoining(name: str, gap_s: float, config: TurnConfig, rejoins: bool) -> None:
+    probs = windows(1, 0) + windows(1, 0.9) + windows(gap_s, 0) + windows(0.5, 0.9)
+    first, ended, second, *_ = run(probs + windows(1, 0), config)
+    assert isinstance(first, TurnBegan) and isinstance(second, TurnBegan), name
+    assert isinstance(ended, TurnFinished) and ended.reason == "silence", name
+    assert second.rejoins is rejoins, name
+    if rejoins:  # heard from the start of the turn it goes on from
+        assert second.audio_from_s == first.audio_from_s, name
+    else:  # pre-roll, never reaching back into the turn before
+        assert second.audio_from_s >= ended.at_s, name
+
+
+def test_a_turn_the_character_answered_is_not_rejoined() -> None:
+    detector = TurnDetector(REJOIN)
+    for i, p in enumerate(windows(1, 0.9) + windows(0.4, 0)):
+        detector.push(p, (i + 1) * W)
+    assert detector.rejoin_from_s == 0.0
+    detector.keep_apart()
+    assert detector.rejoin_from_s is None
+    out = [d for i, p in enumerate(windows(0.5, 0.9)) for d in detector.push(p, 1.4 + (i + 1) * W)]
+    assert isinstance(out[0], TurnBegan) and not out[0].rejoins
+
+
+def test_only_a_turn_ended_by_silence_is_rejoined() -> None:
+    detector = TurnDetector(REJOIN)
+    for i, p in enumerate(windows(1, 0.9)):
+        detector.push(p, (i + 1) * W)
+    detector.end_turn()  # the player said it was over
+    assert detector.rejoin_from_s is None
+    out = [d for i, p in enumerate(windows(0.5, 0.9)) for d in detector.push(p, 1.2 + (i + 1) * W)]
+    assert isinstance(out[0], TurnBegan) and not out[0].rejoins
+
+
+def test_a_long_turn_is_not_rejoined() -> None:
+    """Rejoining must leave the joined turn room to go on: at most half the longest turn."""
+    config = TurnConfig(rejoin_ms=1000, max_turn_s=4, preroll_ms=0)
+    probs = windows(2.5, 0.9) + windows(0.4, 0) + windows(0.5, 0.9)
+    decisions = run(probs, config)
+    assert [d.rejoins for d in decisions if isinstance(d, TurnBegan)] == [False, False]
+
+
 def test_config_is_checked() -> None:
     with pytest.raises(ValueError):
         TurnConfig(start_threshold=0.3, stop_threshold=0.5)
@@ -118,6 +171,7 @@ configs = st.builds(
     end_of_turn_ms=st.sampled_from([50, 100, 250, 600]),
     max_turn_s=st.sampled_from([1.0, 3.0, 30.0]),
     push_to_talk=st.booleans(),
+    rejoin_ms=st.sampled_from([0.0, 300.0, 1000.0]),
 )
 probabilities = st.lists(st.floats(0, 1), max_size=400) | st.lists(
     st.sampled_from([0.0, 0.2, 0.4, 0.6, 0.95]), max_size=400
@@ -131,11 +185,17 @@ def test_properties(probs: list[float], config: TurnConfig) -> None:
     decisions = [d for i, p in enumerate(probs) for d in detector.push(p, (i + 1) * W)]
     decisions += detector.finish()
     open_turn: TurnBegan | None = None
-    last_end = 0.0
+    last: tuple[TurnBegan, TurnFinished] | None = None
     for d in decisions:
         if isinstance(d, TurnBegan):
             assert open_turn is None  # strict alternation
-            assert last_end - 1e-9 <= d.audio_from_s <= d.at_s <= d.decided_s
+            assert d.audio_from_s <= d.at_s <= d.decided_s
+            if d.rejoins:  # soon after a turn ended by silence, heard from its start
+                assert last is not None and last[1].reason == "silence"
+                assert d.at_s - last[1].at_s <= config.rejoin_ms / 1000 + 1e-9
+                assert d.audio_from_s == last[0].audio_from_s
+            else:  # never reaching back into the turn before
+                assert last is None or last[1].at_s - 1e-9 <= d.audio_from_s
             open_turn = d
         else:
             assert open_turn is not None
@@ -144,7 +204,7 @@ def test_properties(probs: list[float], config: TurnConfig) -> None:
             if d.reason == "silence":
                 assert not config.push_to_talk
                 assert d.decided_s - d.at_s <= detector.silence_needed_s + W + 1e-9
-            last_end, open_turn = d.at_s, None
+            last, open_turn = (open_turn, d), None
     assert open_turn is None
     speech = sum(1 for p in probs if p >= config.stop_threshold) * W
     if speech * 1000 < config.min_speech_ms - 1e-6:
