@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.listen --voices piper espeak-us --conditions clean
     .venv/bin/python -m bench.listen --vocabulary         # Jin's words given to Whisper
     .venv/bin/python -m bench.listen --rejoin-ms 0        # turns never rejoined (before)
+    .venv/bin/python -m bench.listen --pace 1 --hold-ms 1000   # the end waits for the words
     .venv/bin/python -m bench.listen --pace 1             # fed in real time (slow)
 
 Each set (a voice in a room, see bench/listen_speech.py) is one player's stream: 0.5 s of
@@ -287,6 +288,7 @@ def run_set(
     pace: float,
     verbose: bool,
     rejoin_ms: float = REJOIN_MS,
+    hold_ms: float = 0.0,
 ) -> SetScore:
     audio, spans = layout(speech.clips)
     results = [
@@ -294,7 +296,13 @@ def run_set(
         for c, (s, e) in zip(speech.clips, spans, strict=True)
     ]
     asr.calls.clear()
-    listener = Listener(asr, vad, language="en", rejoin_ms=rejoin_ms)  # type: ignore[arg-type]
+    listener = Listener(
+        asr,  # type: ignore[arg-type]
+        vad,  # type: ignore[arg-type]
+        language="en",
+        rejoin_ms=rejoin_ms,
+        unfinished_hold_ms=hold_ms,
+    )
     turns, fed = asyncio.run(stream(listener, audio, [e for _, e in spans], pace))
     for r in results:
         r.end_wall = fed.get(r.end_s, 0.0)
@@ -372,6 +380,12 @@ def main() -> None:
     parser.add_argument(
         "--rejoin-ms", type=float, default=REJOIN_MS, help="0: turns are never rejoined"
     )
+    parser.add_argument(
+        "--hold-ms",
+        type=float,
+        default=0.0,
+        help="wait for the words of each pause, this long when they read unfinished",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     need("sox")
@@ -394,14 +408,16 @@ def main() -> None:
         sets = build_sets(speakers, args.split, args.voices, args.conditions, not args.no_pauses)
         for speech in sets:
             t = time.perf_counter()
-            scores.append(run_set(speech, asr, vad, args.pace, args.verbose, args.rejoin_ms))
+            scores.append(
+                run_set(speech, asr, vad, args.pace, args.verbose, args.rejoin_ms, args.hold_ms)
+            )
             print(f"{speech.name}: {time.perf_counter() - t:.0f} s", flush=True)
     finally:
         speakers.close()
     words = f"{args.prompt_words} words" if prompt else "none"
     print(
         f"\nsplit {args.split}, pace {args.pace or 'fast'}, vocabulary {words}, "
-        f"rejoin {args.rejoin_ms:g} ms"
+        f"rejoin {args.rejoin_ms:g} ms, hold on unfinished words {args.hold_ms:g} ms"
     )
     table(scores, args.pace >= 1)
 

@@ -161,9 +161,58 @@ def test_a_long_turn_is_not_rejoined() -> None:
     assert [d.rejoins for d in decisions if isinstance(d, TurnBegan)] == [False, False]
 
 
+HOLD = TurnConfig(end_of_turn_ms=250, vad_lag_ms=64, unfinished_hold_ms=1000)
+
+
+def pause_with_words(unfinished: bool | None, at_s: float) -> TurnFinished:
+    """1 s of speech, then silence; the words of the pause come ``at_s`` into it."""
+    detector = TurnDetector(HOLD)
+    pushed = windows(1, 0.9) + windows(2, 0.0)
+    for i, p in enumerate(pushed):
+        out = detector.push(p, (i + 1) * W)
+        silence = (i + 1) * W - 1.0
+        if unfinished is not None and abs(silence - at_s) < W / 2:
+            out += detector.words_heard(unfinished)
+        if out and isinstance(out[-1], TurnFinished):
+            return out[-1]
+    raise AssertionError("the turn never ended")
+
+
+@pytest.mark.parametrize(
+    ("name", "unfinished", "words_at_s", "waited_s"),
+    [
+        ("complete words before the end-of-turn silence", False, 0.1, 0.25 - 0.064),
+        ("complete words after it: ends when they come", False, 0.5, 0.5),
+        ("unfinished words hold the turn", True, 0.1, 1.0 - 0.064),
+        ("no words at all: at most the hold", None, 0.0, 1.0 - 0.064),
+    ],
+)
+def test_waiting_for_the_words(
+    name: str, unfinished: bool | None, words_at_s: float, waited_s: float
+) -> None:
+    finished = pause_with_words(unfinished, words_at_s)
+    assert finished.reason == "silence", name
+    assert finished.at_s == pytest.approx(1.0, abs=W), name
+    assert finished.decided_s - finished.at_s == pytest.approx(waited_s, abs=W), name
+
+
+def test_words_of_a_pause_the_player_went_on_from_are_forgotten() -> None:
+    detector = TurnDetector(HOLD)
+    probs = windows(1, 0.9) + windows(0.1, 0.0)
+    for i, p in enumerate(probs):
+        detector.push(p, (i + 1) * W)
+    assert detector.words_heard(False) == []  # 0.1 s: not yet the end
+    out = []
+    for i, p in enumerate(windows(0.5, 0.9) + windows(0.5, 0.0)):
+        out += detector.push(p, 1.1 + (i + 1) * W)
+    assert out == []  # the new pause's words are not known: it waits for them
+
+
 def test_config_is_checked() -> None:
     with pytest.raises(ValueError):
         TurnConfig(start_threshold=0.3, stop_threshold=0.5)
+    with pytest.raises(ValueError):
+        TurnConfig(end_of_turn_ms=250, unfinished_hold_ms=100)
 
 
 configs = st.builds(
@@ -172,6 +221,7 @@ configs = st.builds(
     max_turn_s=st.sampled_from([1.0, 3.0, 30.0]),
     push_to_talk=st.booleans(),
     rejoin_ms=st.sampled_from([0.0, 300.0, 1000.0]),
+    unfinished_hold_ms=st.sampled_from([0.0, 800.0]),
 )
 probabilities = st.lists(st.floats(0, 1), max_size=400) | st.lists(
     st.sampled_from([0.0, 0.2, 0.4, 0.6, 0.95]), max_size=400
@@ -203,7 +253,8 @@ def test_properties(probs: list[float], config: TurnConfig) -> None:
             assert d.at_s - open_turn.audio_from_s <= config.max_turn_s + 1e-6  # bounded
             if d.reason == "silence":
                 assert not config.push_to_talk
-                assert d.decided_s - d.at_s <= detector.silence_needed_s + W + 1e-9
+                hold = max(config.unfinished_hold_ms - config.vad_lag_ms, 0) / 1000
+                assert d.decided_s - d.at_s <= max(detector.silence_needed_s, hold) + W + 1e-9
             last, open_turn = (open_turn, d), None
     assert open_turn is None
     speech = sum(1 for p in probs if p >= config.stop_threshold) * W

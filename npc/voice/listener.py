@@ -12,7 +12,9 @@ Drive it with ``Listener.run(frames)``, an async iterator of client frames (PCM1
 * ``SpeechPaused`` once the player has been quiet for ``speculate_ms`` and the turn so far
   is transcribed: the final transcript if they stay quiet (a reply may start on it);
   ``SpeechResumed`` if they then speak again;
-* ``SpeechStopped`` at the end of the turn: ``end_of_turn_ms`` of silence, ``end_turn()``,
+* ``SpeechStopped`` at the end of the turn: ``end_of_turn_ms`` of silence (with
+  ``unfinished_hold_ms``, not before the words of the pause are transcribed, and
+  ``unfinished_hold_ms`` when they read unfinished: "Meet me at the"), ``end_turn()``,
   ``max_turn_seconds`` reached (the turn is cut and the rest becomes the next turn), or the
   end of the frames;
 * ``FinalTranscript`` with the whole turn's text, usually soon after. An empty text means the
@@ -58,6 +60,7 @@ from npc.providers.base import (
     VoiceActivityDetector,
 )
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
+from npc.voice.end_of_turn import reads_unfinished
 
 Frame = bytes | bytearray | memoryview | NDArray[np.generic]
 SR = ASR_SAMPLE_RATE
@@ -118,6 +121,7 @@ class Listener:
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
         rejoin_ms: float = REJOIN_MS,
+        unfinished_hold_ms: float = 0.0,
         new_turn_id: Callable[[], int] | None = None,
         turn_config: TurnConfig | None = None,
         gate: ComputeGate | None = None,
@@ -125,7 +129,8 @@ class Listener:
         """``vad`` may be shared: a detector with ``new_stream()`` gives this listener its own.
 
         ``turn_config`` overrides the turn-taking thresholds; the keyword arguments still
-        set end of turn, turn length, push-to-talk and rejoining (``rejoin_ms``; 0: never).
+        set end of turn, turn length, push-to-talk, rejoining (``rejoin_ms``; 0: never) and
+        waiting for the words (``unfinished_hold_ms``; 0: silence alone ends a turn).
         ``new_turn_id()`` numbers each turn (the session's one counter; default 1, 2, 3...).
         Each ASR call is one unit of work on ``gate``: the words a player may be waiting on
         (their turn's end, or their pause) go before everything else, partial transcripts
@@ -144,6 +149,7 @@ class Listener:
             push_to_talk=push_to_talk,
             window_s=vad.window_samples / SR,
             rejoin_ms=rejoin_ms,
+            unfinished_hold_ms=unfinished_hold_ms,
         )
         self._asr, self._language, self._prompt = asr, language, prompt
         new_stream = getattr(vad, "new_stream", None)
@@ -376,9 +382,9 @@ class Listener:
             return
         self._latest = _Result(job.turn_id, job.end, text, audio_s)
         turn = self._turn
-        if turn is None or turn.turn_id != job.turn_id or not text:
+        if turn is None or turn.turn_id != job.turn_id:
             return
-        if text != self._last_partial:
+        if text and text != self._last_partial:
             self._last_partial = text
             self._out.put_nowait(PartialTranscript(job.turn_id, text))
         detector = self._detector
@@ -387,8 +393,10 @@ class Listener:
             and detector.phase is Phase.PAUSED
             and _sample(detector.speech_end_s) <= job.end  # still the pause it transcribed
         ):
-            turn.paused = True
-            self._out.put_nowait(SpeechPaused(job.turn_id, text))
+            if text:
+                turn.paused = True
+                self._out.put_nowait(SpeechPaused(job.turn_id, text))
+            self._apply(detector.words_heard(reads_unfinished(text)))
 
     def _emit_final(self, turn_id: int, text: str, audio_s: float) -> None:
         self._out.put_nowait(FinalTranscript(turn_id, text, audio_s))

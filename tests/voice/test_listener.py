@@ -171,6 +171,24 @@ async def test_a_turn_going_on_after_a_comma_pause_is_heard_with_the_one_before(
     assert word_error_rate("grab me a bowl of ramen please", heard(events)) <= 0.15
 
 
+@pytest.mark.parametrize("hold_ms", [0, 1500])
+async def test_words_that_read_unfinished_hold_the_turn(
+    whisper: WhisperRecognizer, silero: SileroVad, settings, hold_ms: float
+) -> None:
+    """Fed in real time, a 600 ms pause after "I was walking to the market and" ends the
+    turn on silence alone; waiting for the words, it does not: they read unfinished."""
+    first, second = synthesize(settings, ["I was walking to the market and", "I saw a dragon."])
+    audio = np.concatenate(
+        [silence(0.3), trimmed(first), silence(0.6), trimmed(second), silence(2.0)]
+    )
+    listener = Listener(whisper, silero, language="en", rejoin_ms=0, unfinished_hold_ms=hold_ms)
+    events = await listen(listener, pcm_chunks(audio), pace_s=0.02)
+    check_turn_order(events)
+    assert len(of(SpeechStarted, events)) == (1 if hold_ms else 2)
+    said = " ".join(f.text for f in of(FinalTranscript, events))
+    assert word_error_rate("I was walking to the market and I saw a dragon", said) <= 0.2, said
+
+
 async def test_after_the_character_answered_the_next_turn_starts_afresh(
     whisper: WhisperRecognizer, silero: SileroVad, settings
 ) -> None:
