@@ -4,6 +4,8 @@
     .venv/bin/python -m bench.listen --split test         # the held-out lines: report only
     .venv/bin/python -m bench.listen --voices piper espeak-us --conditions clean
     .venv/bin/python -m bench.listen --vocabulary         # Jin's words given to Whisper
+    .venv/bin/python -m bench.listen --rejoin-ms 0        # turns never rejoined (before)
+    .venv/bin/python -m bench.listen --pace 1 --hold-ms 1000   # the end waits for the words
     .venv/bin/python -m bench.listen --pace 1             # fed in real time (slow)
 
 Each set (a voice in a room, see bench/listen_speech.py) is one player's stream: 0.5 s of
@@ -13,10 +15,14 @@ default) feeds frames as fast as the listener takes them (its times are stream t
 end -> final latency is only printed with ``--pace 1`` or more (fed faster, the ASR calls
 of later lines pile up in front of a final).
 
+A turn that rejoins the one before (``SpeechStarted.rejoins``: the player went on within
+``--rejoin-ms`` of their last words) is heard with it: its final stands for both.
+
 Printed per set: the WER of the streamed final transcripts (a line cut into several turns
 gets its turns' finals joined) and of Whisper on each whole clip (same model, same
 settings, same run); the sheet's words heard right in each; lines cut into two turns or
-more ("split"), turns holding two lines ("merged") and lines that got no turn; the silence
+more ("split"), lines heard whole by rejoining, turns holding two lines ("merged") and lines
+that got no turn; the silence
 the listener waited after each line's speech (stream time) and end of speech -> final
 transcript (wall clock, from when the frame holding the end of speech was handed over).
 """
@@ -48,7 +54,8 @@ from bench.listen_speech import (
 from npc.audio import float32_to_pcm16
 from npc.events import Event, FinalTranscript, SpeechStarted, SpeechStopped
 from npc.providers.base import Capabilities, SpeechRecognizer, Transcript
-from npc.voice.listener import Listener
+from npc.voice.listener import REJOIN_MS, Listener
+from npc.voice.vocabulary import MAX_PROMPT_WORDS
 
 FRAME = SR // 50  # 20 ms
 LEAD_S, GAP_S = 0.5, 1.5
@@ -113,8 +120,12 @@ class RecordingRecognizer:
 
 @dataclass(slots=True)
 class Turn:
+    """A turn as heard: one the listener made, with those it rejoined folded in."""
+
     turn_id: int
     start_s: float
+    rejoins: int | None = None
+    joined: int = 1  # listener turns it stands for
     stop_s: float = -1.0
     decided_s: float = -1.0
     final: str | None = None
@@ -164,12 +175,23 @@ async def stream(
     turns: dict[int, Turn] = {}
     async for event in listener.run(frames()):
         on_event(turns, event)
-    return sorted(turns.values(), key=lambda t: t.turn_id), fed
+    return joined(sorted(turns.values(), key=lambda t: t.turn_id)), fed
+
+
+def joined(turns: list[Turn]) -> list[Turn]:
+    """Each turn that rejoins the one before takes its place, from where that one began."""
+    out: list[Turn] = []
+    for turn in turns:
+        if turn.rejoins is not None and out and out[-1].turn_id == turn.rejoins:
+            before = out.pop()
+            turn.start_s, turn.joined = before.start_s, before.joined + 1
+        out.append(turn)
+    return out
 
 
 def on_event(turns: dict[int, Turn], event: Event) -> None:
     if isinstance(event, SpeechStarted):
-        turns[event.turn_id] = Turn(event.turn_id, event.at_s)
+        turns[event.turn_id] = Turn(event.turn_id, event.at_s, event.rejoins)
     elif isinstance(event, SpeechStopped):
         turn = turns[event.turn_id]
         turn.stop_s, turn.decided_s = event.at_s, event.decided_s
@@ -202,6 +224,7 @@ class SetScore:
     whole_terms: tuple[int, int]
     streamed_terms: tuple[int, int]
     split: int
+    rejoined: int  # lines heard whole because a turn rejoined the one before
     merged: int
     missed: int
     stray: int
@@ -246,6 +269,7 @@ def score(name: str, results: list[LineResult], stray: list[Turn]) -> SetScore:
         terms("whole"),
         terms("streamed"),
         sum(len(r.turns) > 1 for r in results),
+        sum(len(r.turns) == 1 and r.turns[0].joined > 1 for r in results),
         len(merged),
         sum(not r.turns for r in results),
         len(stray),
@@ -258,7 +282,13 @@ def score(name: str, results: list[LineResult], stray: list[Turn]) -> SetScore:
 
 
 def run_set(
-    speech: SpeechSet, asr: RecordingRecognizer, vad: object, pace: float, verbose: bool
+    speech: SpeechSet,
+    asr: RecordingRecognizer,
+    vad: object,
+    pace: float,
+    verbose: bool,
+    rejoin_ms: float = REJOIN_MS,
+    hold_ms: float = 0.0,
 ) -> SetScore:
     audio, spans = layout(speech.clips)
     results = [
@@ -266,7 +296,13 @@ def run_set(
         for c, (s, e) in zip(speech.clips, spans, strict=True)
     ]
     asr.calls.clear()
-    listener = Listener(asr, vad, language="en")  # type: ignore[arg-type]
+    listener = Listener(
+        asr,  # type: ignore[arg-type]
+        vad,  # type: ignore[arg-type]
+        language="en",
+        rejoin_ms=rejoin_ms,
+        unfinished_hold_ms=hold_ms,
+    )
     turns, fed = asyncio.run(stream(listener, audio, [e for _, e in spans], pace))
     for r in results:
         r.end_wall = fed.get(r.end_s, 0.0)
@@ -280,8 +316,8 @@ def run_set(
 
 
 def rejoin(results: list[LineResult], audio: NDArray[np.float32], asr: RecordingRecognizer) -> None:
-    """What a final would say if a turn that goes on the last one re-heard both (the listener
-    does not do this today): the split lines' turns, pre-roll to end, transcribed at once."""
+    """What a final would say if the turns of a line still split (not rejoined) were heard
+    together: from the first one's pre-roll to the last one's end, transcribed at once."""
     for r in results:
         r.rejoined = r.streamed
         if len(r.turns) > 1:
@@ -308,7 +344,7 @@ def table(scores: list[SetScore], paced: bool) -> None:
     head = (
         "| set | lines | WER whole | WER streamed | ratio | WER splits rejoined "
         "| sheet words whole | streamed "
-        "| split | merged | no turn | stray | WER whole / streamed, lines in one turn "
+        "| split | rejoined | merged | no turn | stray | WER whole / streamed, lines in one turn "
         "| finals short of their turn | silence waited p50 ms | end -> final p50 / p95 ms "
         "| ASR calls, p50 ms |"
     )
@@ -321,7 +357,7 @@ def table(scores: list[SetScore], paced: bool) -> None:
         print(
             f"| {s.name} | {s.lines} | {s.whole_wer:.1%} | {s.streamed_wer:.1%} | "
             f"{'-' if np.isnan(ratio) else f'{ratio:.2f}'} | {s.rejoined_wer:.1%} | "
-            f"{wt} | {st} | {s.split} | "
+            f"{wt} | {st} | {s.split} | {s.rejoined} | "
             f"{s.merged} | {s.missed} | {s.stray} | "
             f"{s.one_turn_wer[0]:.1%} / {s.one_turn_wer[1]:.1%} | {s.short_finals} | "
             f"{ms(s.waited_ms, 50)} | "
@@ -338,6 +374,18 @@ def main() -> None:
     parser.add_argument("--no-pauses", action="store_true", help="leave out the pause sets")
     parser.add_argument("--pace", type=float, default=0.0, help="x real time; 0: fast")
     parser.add_argument("--vocabulary", action="store_true", help="give Whisper Jin's words")
+    parser.add_argument(
+        "--prompt-words", type=int, default=MAX_PROMPT_WORDS, help="of Jin's, at most"
+    )
+    parser.add_argument(
+        "--rejoin-ms", type=float, default=REJOIN_MS, help="0: turns are never rejoined"
+    )
+    parser.add_argument(
+        "--hold-ms",
+        type=float,
+        default=0.0,
+        help="wait for the words of each pause, this long when they read unfinished",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     need("sox")
@@ -351,7 +399,7 @@ def main() -> None:
 
     settings = load_settings()
     whisper = WhisperRecognizer(resolve("asr", None, settings.cache_dir).path, threads=2)
-    prompt = jin_prompt() if args.vocabulary else None
+    prompt = jin_prompt(args.prompt_words) if args.vocabulary else None
     asr = RecordingRecognizer(whisper, prompt)
     vad = SileroVad.load()
     speakers = Speakers(settings.cache_dir)
@@ -360,20 +408,26 @@ def main() -> None:
         sets = build_sets(speakers, args.split, args.voices, args.conditions, not args.no_pauses)
         for speech in sets:
             t = time.perf_counter()
-            scores.append(run_set(speech, asr, vad, args.pace, args.verbose))
+            scores.append(
+                run_set(speech, asr, vad, args.pace, args.verbose, args.rejoin_ms, args.hold_ms)
+            )
             print(f"{speech.name}: {time.perf_counter() - t:.0f} s", flush=True)
     finally:
         speakers.close()
-    print(f"\nsplit {args.split}, pace {args.pace or 'fast'}, vocabulary {bool(prompt)}")
+    words = f"{args.prompt_words} words" if prompt else "none"
+    print(
+        f"\nsplit {args.split}, pace {args.pace or 'fast'}, vocabulary {words}, "
+        f"rejoin {args.rejoin_ms:g} ms, hold on unfinished words {args.hold_ms:g} ms"
+    )
     table(scores, args.pace >= 1)
 
 
-def jin_prompt() -> str:
+def jin_prompt(max_words: int = MAX_PROMPT_WORDS) -> str:
     from npc.character.loader import load_sheet
     from npc.voice.vocabulary import Vocabulary
 
     sheet = load_sheet(ROOT / "characters" / "jin.yaml")
-    return Vocabulary.of(sheet).prompt()
+    return Vocabulary.of(sheet).prompt(max_words)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ class Viseme:
 class SpeechStarted:
     turn_id: int
     at_s: float  # stream time (seconds of audio received) where speech began
+    # The turn this one goes on from (the player paused longer than the end-of-turn wait):
+    # its audio is heard again with this turn's, so this turn's transcripts carry its words.
+    rejoins: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

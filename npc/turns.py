@@ -12,6 +12,17 @@ and the stream time at the window's end, and returns ``Decision``s:
   ``max_turn_s``: then the turn is cut at the latest pause in its second half (or right
   there if there was none), and a new turn begins at the cut if the player is still talking.
 
+Waiting for the words (``unfinished_hold_ms`` > 0): the end of a pause also waits until
+its words are known (``words_heard``, from the transcript of the turn so far, which the
+final transcript waits for anyway), and needs ``unfinished_hold_ms`` of silence when they
+read unfinished ("Meet me at the"); at most that long when they never come.
+
+Rejoining: a turn whose speech begins within ``rejoin_ms`` of the end of the previous one's
+(ended by silence) is the player going on after a pause longer than the end-of-turn wait
+("Grab me a bowl of ramen, ... please."). Its audio starts where the previous turn's did
+(``TurnBegan.rejoins``), so what is transcribed from it holds both parts. ``keep_apart()``
+(the character has answered) makes the next turn start afresh.
+
 Hysteresis: a turn starts on probabilities >= ``start_threshold``; once started, anything
 >= ``stop_threshold`` is still speech, and after a pause speech must again reach
 ``start_threshold`` to count.
@@ -44,19 +55,26 @@ class TurnConfig:
     max_turn_s: float = 30.0
     push_to_talk: bool = False
     window_s: float = WINDOW_S
+    # People pause mid-sentence for 200-700 ms (longer than end_of_turn_ms); a gap this
+    # short between turns joins them. 0: never (docs/benchmarks.md, "Listening").
+    rejoin_ms: float = 0.0
+    unfinished_hold_ms: float = 0.0  # 0: silence alone ends a turn (see the module doc)
 
     def __post_init__(self) -> None:
         if not 0 <= self.stop_threshold <= self.start_threshold <= 1:
             raise ValueError("need 0 <= stop_threshold <= start_threshold <= 1")
         if self.max_turn_s * 1000 <= self.preroll_ms + self.min_speech_ms:
             raise ValueError("max_turn_s must be longer than preroll_ms + min_speech_ms")
+        if 0 < self.unfinished_hold_ms < self.end_of_turn_ms:
+            raise ValueError("unfinished_hold_ms must be 0 or at least end_of_turn_ms")
 
 
 @dataclass(frozen=True, slots=True)
 class TurnBegan:
     at_s: float  # where speech began
-    audio_from_s: float  # where the turn's audio begins (pre-roll included)
+    audio_from_s: float  # where the turn's audio begins (pre-roll, or the rejoined turn's)
     decided_s: float
+    rejoins: bool = False  # the audio begins with the previous turn's: it goes on from there
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +107,9 @@ class TurnDetector:
         self._onset_speech_s = 0.0
         self._floor_s = 0.0  # audio before this belongs to an earlier turn
         self._pause_s: float | None = None  # latest cut point in the turn's second half
+        # The previous turn's (audio start, end of speech) while a new turn may rejoin it.
+        self._joinable: tuple[float, float] | None = None
+        self._unfinished: bool | None = None  # how this pause's words read (None: not known)
 
     @property
     def in_turn(self) -> bool:
@@ -99,6 +120,36 @@ class TurnDetector:
         """VAD silence that ends a turn: ``end_of_turn_ms`` less the VAD's lag."""
         cfg = self.config
         return max(cfg.end_of_turn_ms - cfg.vad_lag_ms, cfg.window_s * 1000) / 1000
+
+    @property
+    def rejoin_from_s(self) -> float | None:
+        """Where a turn beginning now would start its audio by rejoining the previous one;
+        None when none would (audio before it can be let go)."""
+        joinable = self._joinable
+        if joinable is None or self.in_turn:
+            return None
+        since = self.turn_start_s if self.phase is Phase.ONSET else self.now_s
+        return joinable[0] if self._may_rejoin(since) else None
+
+    def keep_apart(self) -> None:
+        """The next turn starts afresh, however soon (the character has answered)."""
+        self._joinable = None
+
+    @property
+    def pause_needs_s(self) -> float:
+        """VAD silence that ends the turn at this pause, from what is known of its words."""
+        cfg = self.config
+        if cfg.unfinished_hold_ms <= 0 or self._unfinished is False:
+            return self.silence_needed_s
+        return max(cfg.unfinished_hold_ms - cfg.vad_lag_ms, cfg.window_s * 1000) / 1000
+
+    def words_heard(self, unfinished: bool) -> list[Decision]:
+        """The words of the turn up to this pause are known, and read ``unfinished`` or not;
+        ends the turn now if the silence so far is enough."""
+        if self.phase is not Phase.PAUSED:
+            return []
+        self._unfinished = unfinished
+        return self._end_on_silence()
 
     @property
     def silence_s(self) -> float:
@@ -124,8 +175,9 @@ class TurnDetector:
         elif self.phase is Phase.PAUSED:
             if probability >= cfg.start_threshold:
                 self.phase, self.speech_end_s = Phase.SPEAKING, end_s
-            elif not cfg.push_to_talk and self.silence_s >= self.silence_needed_s - 1e-9:
-                out.append(self._finish(self.speech_end_s, "silence"))
+                self._unfinished = None  # the next pause's words are not known yet
+            else:
+                out.extend(self._end_on_silence())
         if self.in_turn and end_s - self.audio_from_s >= cfg.max_turn_s - 1e-6:
             out.extend(self._cut())
         return out
@@ -149,6 +201,11 @@ class TurnDetector:
         end = self.speech_end_s if self.phase is Phase.PAUSED else self.now_s
         return [self._finish(end, "end_of_stream")]
 
+    def _end_on_silence(self) -> list[Decision]:
+        if self.config.push_to_talk or self.silence_s < self.pause_needs_s - 1e-9:
+            return []
+        return [self._finish(self.speech_end_s, "silence")]
+
     def _onset(self, probability: float, end_s: float, out: list[Decision]) -> None:
         cfg = self.config
         if probability >= cfg.stop_threshold:
@@ -163,12 +220,32 @@ class TurnDetector:
         cfg = self.config
         self.phase = Phase.SPEAKING
         self.audio_from_s = max(self._floor_s, self.turn_start_s - cfg.preroll_ms / 1000, 0.0)
-        self._pause_s = None
-        return TurnBegan(self.turn_start_s, self.audio_from_s, self.now_s)
+        self._pause_s, self._unfinished = None, None
+        rejoins = self._joinable is not None and self._may_rejoin(self.turn_start_s)
+        if rejoins and self._joinable is not None:
+            self.audio_from_s = self._joinable[0]
+        self._joinable = None
+        return TurnBegan(self.turn_start_s, self.audio_from_s, self.now_s, rejoins)
+
+    def _may_rejoin(self, speech_from_s: float) -> bool:
+        """Speech from ``speech_from_s`` is soon enough after the joinable turn, and the
+        two together leave room to go on (at most half the longest turn so far)."""
+        if self._joinable is None:
+            return False
+        audio_from, end = self._joinable
+        cfg = self.config
+        return (
+            speech_from_s - end <= cfg.rejoin_ms / 1000 + 1e-9
+            and self.now_s - audio_from <= cfg.max_turn_s / 2
+        )
 
     def _finish(self, at_s: float, reason: FinishReason) -> TurnFinished:
         self.phase = Phase.IDLE
         self._floor_s = at_s
+        # Only a turn ended by the silence rule may be rejoined: the player (end_turn) and
+        # the length cap (max_length) end a turn for good.
+        joinable = reason == "silence" and self.config.rejoin_ms > 0
+        self._joinable = (self.audio_from_s, at_s) if joinable else None
         return TurnFinished(at_s, self.now_s, reason)
 
     def _mark_pause(self, start_s: float) -> None:

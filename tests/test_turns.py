@@ -108,9 +108,111 @@ def test_max_length_without_a_pause_cuts_hard() -> None:
     assert all(f.reason == "max_length" for f in finished)
 
 
+REJOIN = TurnConfig(rejoin_ms=1000)
+
+
+@pytest.mark.parametrize(
+    ("name", "gap_s", "config", "rejoins"),
+    [
+        ("a comma pause goes on from the turn before", 0.4, REJOIN, True),
+        ("a pause as long as allowed", 0.95, REJOIN, True),
+        ("a longer pause starts afresh", 1.3, REJOIN, False),
+        ("rejoining off", 0.4, TurnConfig(), False),
+    ],
+)
+def test_rejoining(name: str, gap_s: float, config: TurnConfig, rejoins: bool) -> None:
+    probs = windows(1, 0) + windows(1, 0.9) + windows(gap_s, 0) + windows(0.5, 0.9)
+    first, ended, second, *_ = run(probs + windows(1, 0), config)
+    assert isinstance(first, TurnBegan) and isinstance(second, TurnBegan), name
+    assert isinstance(ended, TurnFinished) and ended.reason == "silence", name
+    assert second.rejoins is rejoins, name
+    if rejoins:  # heard from the start of the turn it goes on from
+        assert second.audio_from_s == first.audio_from_s, name
+    else:  # pre-roll, never reaching back into the turn before
+        assert second.audio_from_s >= ended.at_s, name
+
+
+def test_a_turn_the_character_answered_is_not_rejoined() -> None:
+    detector = TurnDetector(REJOIN)
+    for i, p in enumerate(windows(1, 0.9) + windows(0.4, 0)):
+        detector.push(p, (i + 1) * W)
+    assert detector.rejoin_from_s == 0.0
+    detector.keep_apart()
+    assert detector.rejoin_from_s is None
+    out = [d for i, p in enumerate(windows(0.5, 0.9)) for d in detector.push(p, 1.4 + (i + 1) * W)]
+    assert isinstance(out[0], TurnBegan) and not out[0].rejoins
+
+
+def test_only_a_turn_ended_by_silence_is_rejoined() -> None:
+    detector = TurnDetector(REJOIN)
+    for i, p in enumerate(windows(1, 0.9)):
+        detector.push(p, (i + 1) * W)
+    detector.end_turn()  # the player said it was over
+    assert detector.rejoin_from_s is None
+    out = [d for i, p in enumerate(windows(0.5, 0.9)) for d in detector.push(p, 1.2 + (i + 1) * W)]
+    assert isinstance(out[0], TurnBegan) and not out[0].rejoins
+
+
+def test_a_long_turn_is_not_rejoined() -> None:
+    """Rejoining must leave the joined turn room to go on: at most half the longest turn."""
+    config = TurnConfig(rejoin_ms=1000, max_turn_s=4, preroll_ms=0)
+    probs = windows(2.5, 0.9) + windows(0.4, 0) + windows(0.5, 0.9)
+    decisions = run(probs, config)
+    assert [d.rejoins for d in decisions if isinstance(d, TurnBegan)] == [False, False]
+
+
+HOLD = TurnConfig(end_of_turn_ms=250, vad_lag_ms=64, unfinished_hold_ms=1000)
+
+
+def pause_with_words(unfinished: bool | None, at_s: float) -> TurnFinished:
+    """1 s of speech, then silence; the words of the pause come ``at_s`` into it."""
+    detector = TurnDetector(HOLD)
+    pushed = windows(1, 0.9) + windows(2, 0.0)
+    for i, p in enumerate(pushed):
+        out = detector.push(p, (i + 1) * W)
+        silence = (i + 1) * W - 1.0
+        if unfinished is not None and abs(silence - at_s) < W / 2:
+            out += detector.words_heard(unfinished)
+        if out and isinstance(out[-1], TurnFinished):
+            return out[-1]
+    raise AssertionError("the turn never ended")
+
+
+@pytest.mark.parametrize(
+    ("name", "unfinished", "words_at_s", "waited_s"),
+    [
+        ("complete words before the end-of-turn silence", False, 0.1, 0.25 - 0.064),
+        ("complete words after it: ends when they come", False, 0.5, 0.5),
+        ("unfinished words hold the turn", True, 0.1, 1.0 - 0.064),
+        ("no words at all: at most the hold", None, 0.0, 1.0 - 0.064),
+    ],
+)
+def test_waiting_for_the_words(
+    name: str, unfinished: bool | None, words_at_s: float, waited_s: float
+) -> None:
+    finished = pause_with_words(unfinished, words_at_s)
+    assert finished.reason == "silence", name
+    assert finished.at_s == pytest.approx(1.0, abs=W), name
+    assert finished.decided_s - finished.at_s == pytest.approx(waited_s, abs=W), name
+
+
+def test_words_of_a_pause_the_player_went_on_from_are_forgotten() -> None:
+    detector = TurnDetector(HOLD)
+    probs = windows(1, 0.9) + windows(0.1, 0.0)
+    for i, p in enumerate(probs):
+        detector.push(p, (i + 1) * W)
+    assert detector.words_heard(False) == []  # 0.1 s: not yet the end
+    out = []
+    for i, p in enumerate(windows(0.5, 0.9) + windows(0.5, 0.0)):
+        out += detector.push(p, 1.1 + (i + 1) * W)
+    assert out == []  # the new pause's words are not known: it waits for them
+
+
 def test_config_is_checked() -> None:
     with pytest.raises(ValueError):
         TurnConfig(start_threshold=0.3, stop_threshold=0.5)
+    with pytest.raises(ValueError):
+        TurnConfig(end_of_turn_ms=250, unfinished_hold_ms=100)
 
 
 configs = st.builds(
@@ -118,6 +220,8 @@ configs = st.builds(
     end_of_turn_ms=st.sampled_from([50, 100, 250, 600]),
     max_turn_s=st.sampled_from([1.0, 3.0, 30.0]),
     push_to_talk=st.booleans(),
+    rejoin_ms=st.sampled_from([0.0, 300.0, 1000.0]),
+    unfinished_hold_ms=st.sampled_from([0.0, 800.0]),
 )
 probabilities = st.lists(st.floats(0, 1), max_size=400) | st.lists(
     st.sampled_from([0.0, 0.2, 0.4, 0.6, 0.95]), max_size=400
@@ -131,11 +235,17 @@ def test_properties(probs: list[float], config: TurnConfig) -> None:
     decisions = [d for i, p in enumerate(probs) for d in detector.push(p, (i + 1) * W)]
     decisions += detector.finish()
     open_turn: TurnBegan | None = None
-    last_end = 0.0
+    last: tuple[TurnBegan, TurnFinished] | None = None
     for d in decisions:
         if isinstance(d, TurnBegan):
             assert open_turn is None  # strict alternation
-            assert last_end - 1e-9 <= d.audio_from_s <= d.at_s <= d.decided_s
+            assert d.audio_from_s <= d.at_s <= d.decided_s
+            if d.rejoins:  # soon after a turn ended by silence, heard from its start
+                assert last is not None and last[1].reason == "silence"
+                assert d.at_s - last[1].at_s <= config.rejoin_ms / 1000 + 1e-9
+                assert d.audio_from_s == last[0].audio_from_s
+            else:  # never reaching back into the turn before
+                assert last is None or last[1].at_s - 1e-9 <= d.audio_from_s
             open_turn = d
         else:
             assert open_turn is not None
@@ -143,8 +253,9 @@ def test_properties(probs: list[float], config: TurnConfig) -> None:
             assert d.at_s - open_turn.audio_from_s <= config.max_turn_s + 1e-6  # bounded
             if d.reason == "silence":
                 assert not config.push_to_talk
-                assert d.decided_s - d.at_s <= detector.silence_needed_s + W + 1e-9
-            last_end, open_turn = d.at_s, None
+                hold = max(config.unfinished_hold_ms - config.vad_lag_ms, 0) / 1000
+                assert d.decided_s - d.at_s <= max(detector.silence_needed_s, hold) + W + 1e-9
+            last, open_turn = (open_turn, d), None
     assert open_turn is None
     speech = sum(1 for p in probs if p >= config.stop_threshold) * W
     if speech * 1000 < config.min_speech_ms - 1e-6:

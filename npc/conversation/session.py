@@ -24,7 +24,16 @@ from npc.conversation.read_ahead import ReadAhead
 from npc.conversation.reply import ReplyTurn
 from npc.conversation.wire import Out, messages_for
 from npc.errors import NpcError, ProtocolError
-from npc.events import ActionCall, Event, ReplyText, SpeechAudio, SpeechStopped
+from npc.events import (
+    ActionCall,
+    Event,
+    FinalTranscript,
+    Heard,
+    ReplyText,
+    SpeechAudio,
+    SpeechStarted,
+    SpeechStopped,
+)
 from npc.mind.mind import Mind, Recall, TurnResult
 from npc.mind.recall import KnowledgeRecall
 from npc.protocol import messages as m
@@ -33,10 +42,12 @@ from npc.runtime import Runtime
 from npc.threads import to_thread
 from npc.voice.listener import Listener
 from npc.voice.speaker import Speaker
+from npc.voice.vocabulary import SheetWords
 
 log = logging.getLogger(__name__)
 Send = Callable[[Out], Awaitable[None]]
 RECENT_TURNS = 6  # earlier exchanges put back into the dialogue when a player returns
+PROMPT_WORDS = 40  # the character's words given to the recogniser (docs/benchmarks.md)
 _END = object()
 
 
@@ -107,6 +118,9 @@ class Session:
         self._reply: ReplyTurn | None = None
         self._reply_task: asyncio.Task[None] | None = None
         self._speech_stopped: dict[int, tuple[float, float]] = {}
+        self._sheet_words: SheetWords | None = None  # read when the player first speaks
+        self._last_final = (0, "")  # the latest final transcript: turn id, words
+        self._rejoined: set[int] = set()  # turns rejoined before their final came
         self.closed = False
 
     # -- lifecycle ------------------------------------------------------------------
@@ -219,6 +233,8 @@ class Session:
                 tuple(scene.characters) if scene.characters is not None else now.characters,
             )
         )
+        if self._listener is not None:
+            self._listener.prompt = self._vocabulary_prompt()
 
     # -- listening ------------------------------------------------------------------
 
@@ -248,8 +264,16 @@ class Session:
             gate=self.runtime.scheduler,
             speculate_ms=settings.pause_ms,
             partial_interval_ms=settings.partial_ms,
+            prompt=self._vocabulary_prompt(),
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
+
+    def _vocabulary_prompt(self) -> str:
+        """The character's words in the scene now, for the recogniser (docs/benchmarks.md,
+        "Listening": the sheet's words heard right far more often, each call a little slower)."""
+        if self._sheet_words is None:
+            self._sheet_words = SheetWords.of(self.loaded)  # the sheet and knowledge, ~10 ms
+        return self._sheet_words.vocabulary(self.mind.scene).prompt(PROMPT_WORDS)
 
     async def _frames(self) -> AsyncIterator[bytes]:
         while (frame := await self._audio.get()) is not _END:
@@ -263,7 +287,7 @@ class Session:
                         self.clock(),
                         event.decided_s - event.at_s,
                     )
-                await self._feed(event)
+                await self._feed_heard(event)
         except NpcError as exc:
             await self.error(exc.code, f"listening stopped: {exc.message}")
         except asyncio.CancelledError:
@@ -271,6 +295,28 @@ class Session:
         except Exception as exc:  # a bug must not take the connection down silently
             log.exception("listener failed")
             await self.error("internal_error", f"listening stopped: {exc}")
+
+    async def _feed_heard(self, event: Heard) -> None:
+        """Feed the policy what the listener heard. A turn that rejoins the one before hears
+        its audio again, so its transcripts carry the earlier words; until the policy reads
+        ``SpeechStarted.rejoins`` itself, the earlier turn is kept from it here: a retracted
+        reply's words are not kept to put in front of the next turn's, and a final that
+        comes after the player went on is sent, not answered or kept."""
+        if isinstance(event, FinalTranscript):
+            if event.turn_id in self._rejoined:
+                self._rejoined.discard(event.turn_id)
+                await self._transcript(tp.SendTranscript(event.turn_id, event.text, final=True))
+                return
+            self._last_final = (event.turn_id, event.text.strip())
+        await self._feed(event)
+        if isinstance(event, SpeechStarted) and event.rejoins is not None:
+            turn, words = self._last_final
+            kept = self.policy.unfinished
+            if turn == event.rejoins:  # its final came: the policy has it
+                if words and kept.endswith(words):
+                    self.policy.unfinished = kept[: -len(words)].rstrip()
+            else:
+                self._rejoined.add(event.rejoins)
 
     # -- the policy's commands ------------------------------------------------------
 
@@ -375,10 +421,18 @@ class Session:
                 isinstance(event, ReplyText) and self.speaker is None
             ):
                 await self._feed(tp.ReplyHeard(event.turn_id))
+                self._answered()
             elif isinstance(event, ActionCall):
                 await self._feed(tp.ReplyActed(event.turn_id))
+                self._answered()
         for message in messages_for(event, self.start.outputs):
             await self._send(message)
+
+    def _answered(self) -> None:
+        """The player has heard (or seen) the character answer: their next words are a new
+        turn, however soon they come."""
+        if self._listener is not None:
+            self._listener.replied()
 
     async def _end_turn(self, reply: ReplyTurn, *, interrupted: bool) -> None:
         timings = self._timings(reply)

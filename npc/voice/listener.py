@@ -4,13 +4,17 @@ Drive it with ``Listener.run(frames)``, an async iterator of client frames (PCM1
 ``sample_rate``, or int16/float arrays), which yields:
 
 * ``SpeechStarted`` when the VAD has heard ``min_speech_ms`` of speech (the player may be
-  barging in);
+  barging in); with ``rejoins`` set when it began within ``rejoin_ms`` of the end of the
+  previous turn: that turn's audio is heard again with this one, so this turn's
+  transcripts carry both parts (a turn cut at a comma is heard whole);
 * ``PartialTranscript`` while the player speaks (the turn so far, transcribed in a worker
   thread; at most one ASR call is in flight, so partials are skipped when ASR is behind);
 * ``SpeechPaused`` once the player has been quiet for ``speculate_ms`` and the turn so far
   is transcribed: the final transcript if they stay quiet (a reply may start on it);
   ``SpeechResumed`` if they then speak again;
-* ``SpeechStopped`` at the end of the turn: ``end_of_turn_ms`` of silence, ``end_turn()``,
+* ``SpeechStopped`` at the end of the turn: ``end_of_turn_ms`` of silence (with
+  ``unfinished_hold_ms``, not before the words of the pause are transcribed, and
+  ``unfinished_hold_ms`` when they read unfinished: "Meet me at the"), ``end_turn()``,
   ``max_turn_seconds`` reached (the turn is cut and the rest becomes the next turn), or the
   end of the frames;
 * ``FinalTranscript`` with the whole turn's text, usually soon after. An empty text means the
@@ -56,10 +60,14 @@ from npc.providers.base import (
     VoiceActivityDetector,
 )
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
+from npc.voice.end_of_turn import reads_unfinished
 
 Frame = bytes | bytearray | memoryview | NDArray[np.generic]
 SR = ASR_SAMPLE_RATE
 IDLE_KEEP_S = 2.0  # audio kept outside a turn: pre-roll plus the longest possible onset
+# A turn beginning this soon after the last one's speech ended goes on from it: people pause
+# 200-700 ms mid-sentence (docs/benchmarks.md, "Listening").
+REJOIN_MS = 1000.0
 
 
 @dataclass(slots=True)
@@ -112,6 +120,8 @@ class Listener:
         speculate_ms: float = 64,
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
+        rejoin_ms: float = REJOIN_MS,
+        unfinished_hold_ms: float = 0.0,
         new_turn_id: Callable[[], int] | None = None,
         turn_config: TurnConfig | None = None,
         gate: ComputeGate | None = None,
@@ -119,10 +129,12 @@ class Listener:
         """``vad`` may be shared: a detector with ``new_stream()`` gives this listener its own.
 
         ``turn_config`` overrides the turn-taking thresholds; the keyword arguments still
-        set end of turn, turn length and push-to-talk. ``new_turn_id()`` numbers each turn
-        (the session's one counter; default 1, 2, 3...). Each ASR call is one unit of work
-        on ``gate``: the words a player may be waiting on (their turn's end, or their pause)
-        go before everything else, partial transcripts after replies in progress.
+        set end of turn, turn length, push-to-talk, rejoining (``rejoin_ms``; 0: never) and
+        waiting for the words (``unfinished_hold_ms``; 0: silence alone ends a turn).
+        ``new_turn_id()`` numbers each turn (the session's one counter; default 1, 2, 3...).
+        Each ASR call is one unit of work on ``gate``: the words a player may be waiting on
+        (their turn's end, or their pause) go before everything else, partial transcripts
+        after replies in progress.
         """
         base = turn_config or TurnConfig()
         self.config = TurnConfig(
@@ -136,6 +148,8 @@ class Listener:
             max_turn_s=max_turn_seconds,
             push_to_talk=push_to_talk,
             window_s=vad.window_samples / SR,
+            rejoin_ms=rejoin_ms,
+            unfinished_hold_ms=unfinished_hold_ms,
         )
         self._asr, self._language, self._prompt = asr, language, prompt
         new_stream = getattr(vad, "new_stream", None)
@@ -152,6 +166,7 @@ class Listener:
         self._no_speech_threshold = no_speech_threshold
         self._max_pending = max(1, max_pending_finals)
         self._turn: _OpenTurn | None = None
+        self._previous: int | None = None  # the last turn's id, once it has ended
         self._finals: deque[tuple[_Job, int]] = deque()  # the job and the end it must cover
         self._in_flight: _Job | None = None
         self._task: asyncio.Task[None] | None = None
@@ -171,6 +186,16 @@ class Listener:
     def buffered_s(self) -> float:
         """Seconds of audio held for the current turn and pre-roll (bounded by the turn cap)."""
         return (self._buffer.end - self._buffer.start) / SR
+
+    @property
+    def prompt(self) -> str | None:
+        """Text Whisper hears as said before each turn: the words to listen for."""
+        return self._prompt
+
+    @prompt.setter
+    def prompt(self, prompt: str | None) -> None:
+        """Takes effect from the next ASR call (a scene update changes it mid-session)."""
+        self._prompt = prompt or None
 
     @property
     def busy(self) -> bool:
@@ -201,6 +226,11 @@ class Listener:
         """End the current turn now (push-to-talk released, or the client decided)."""
         self._apply(self._detector.end_turn())
         self._schedule()
+
+    def replied(self) -> None:
+        """The character has answered (been heard, or acted): whatever the player says next
+        is a new turn, not the last one going on."""
+        self._detector.keep_apart()
 
     async def _feed(self, frames: AsyncIterator[Frame]) -> None:
         try:
@@ -239,9 +269,17 @@ class Listener:
                 turn.paused = False
                 self._out.put_nowait(SpeechResumed(turn.turn_id))
         self._pending = pending[whole:].copy()
-        keep = self._turn.audio_from if self._turn else self._vad_pos - int(IDLE_KEEP_S * SR)
-        self._buffer.drop_before(keep)
+        self._buffer.drop_before(self._keep_from())
         self._schedule()
+
+    def _keep_from(self) -> int:
+        """The oldest sample still needed: the open turn's, or pre-roll and onset, or the
+        ended turn a new one may still rejoin."""
+        if self._turn is not None:
+            return self._turn.audio_from
+        keep = self._vad_pos - int(IDLE_KEEP_S * SR)
+        rejoin_from = self._detector.rejoin_from_s
+        return keep if rejoin_from is None else min(keep, _sample(rejoin_from))
 
     def _apply(self, decisions: list[Decision]) -> None:
         for decision in decisions:
@@ -255,13 +293,14 @@ class Listener:
         start = _sample(began.audio_from_s)
         self._turn = _OpenTurn(turn_id, start, _sample(began.at_s), start)
         self._last_partial = ""
-        self._out.put_nowait(SpeechStarted(turn_id, began.at_s))
+        rejoins = self._previous if began.rejoins else None
+        self._out.put_nowait(SpeechStarted(turn_id, began.at_s, rejoins))
 
     def _finish(self, finished: TurnFinished) -> None:
         turn = self._turn
         if turn is None:
             return
-        self._turn = None
+        self._turn, self._previous = None, turn.turn_id
         self._out.put_nowait(SpeechStopped(turn.turn_id, finished.at_s, finished.decided_s))
         end = _sample(finished.at_s)
         if finished.reason != "max_length":  # keep the trailing sounds the VAD calls silence
@@ -343,9 +382,9 @@ class Listener:
             return
         self._latest = _Result(job.turn_id, job.end, text, audio_s)
         turn = self._turn
-        if turn is None or turn.turn_id != job.turn_id or not text:
+        if turn is None or turn.turn_id != job.turn_id:
             return
-        if text != self._last_partial:
+        if text and text != self._last_partial:
             self._last_partial = text
             self._out.put_nowait(PartialTranscript(job.turn_id, text))
         detector = self._detector
@@ -354,8 +393,10 @@ class Listener:
             and detector.phase is Phase.PAUSED
             and _sample(detector.speech_end_s) <= job.end  # still the pause it transcribed
         ):
-            turn.paused = True
-            self._out.put_nowait(SpeechPaused(job.turn_id, text))
+            if text:
+                turn.paused = True
+                self._out.put_nowait(SpeechPaused(job.turn_id, text))
+            self._apply(detector.words_heard(reads_unfinished(text)))
 
     def _emit_final(self, turn_id: int, text: str, audio_s: float) -> None:
         self._out.put_nowait(FinalTranscript(turn_id, text, audio_s))

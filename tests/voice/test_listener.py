@@ -60,6 +60,16 @@ def check_turn_order(events: list[Event]) -> None:
     assert [e.turn_id for e in of(FinalTranscript, events)] == ids
 
 
+def heard(events: list[Event]) -> str:
+    """The words the player is taken to have said: each turn's final, where a turn that
+    rejoins the one before stands for both."""
+    finals = {e.turn_id: e.text for e in of(FinalTranscript, events)}
+    for started in of(SpeechStarted, events):
+        if started.rejoins is not None:
+            finals.pop(started.rejoins, None)
+    return " ".join(finals[t] for t in sorted(finals))
+
+
 def trimmed(audio: np.ndarray) -> np.ndarray:
     """``audio`` without its leading and trailing quiet."""
     end = speech_end(audio)
@@ -132,6 +142,91 @@ async def test_a_pause_is_announced_with_the_words_so_far_and_speech_after_it_re
     assert word_error_rate("Bring me a bowl of ramen and some green tea", final.text) <= 0.2
 
 
+def with_pause(audio: np.ndarray, pause_s: float) -> np.ndarray:
+    """``audio`` with its longest quiet stretch inside the speech (piper's comma pause) set
+    to ``pause_s``."""
+    frames = audio[: audio.size // 160 * 160].reshape(-1, 160)
+    loud = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) > 0.003)
+    i = int(np.argmax(np.diff(loud)))
+    start, end = (loud[i] + 1) * 160, loud[i + 1] * 160
+    return np.concatenate([audio[:start], silence(pause_s), audio[end:]])
+
+
+@pytest.mark.parametrize("pause_s", [0.3, 0.7])
+async def test_a_turn_going_on_after_a_comma_pause_is_heard_with_the_one_before(
+    whisper: WhisperRecognizer, silero: SileroVad, settings, pause_s: float
+) -> None:
+    """The pause ends a turn (it is longer than the end-of-turn wait); the next turn rejoins
+    it, so its final holds the whole line. Without rejoining it holds the second part only."""
+    [line] = synthesize(settings, ["Grab me a bowl of ramen, please."])
+    audio = np.concatenate([silence(0.5), with_pause(line, pause_s), silence(1.5)])
+    for rejoin_ms, expected in ((1000, "grab me a bowl of ramen please"), (0, "please")):
+        listener = Listener(whisper, silero, language="en", rejoin_ms=rejoin_ms)
+        events = await listen(listener, pcm_chunks(audio))
+        check_turn_order(events)
+        first, second = of(SpeechStarted, events)
+        assert second.rejoins == (first.turn_id if rejoin_ms else None)
+        final = of(FinalTranscript, events)[-1]
+        assert word_error_rate(expected, final.text) <= 0.15, final.text
+    assert word_error_rate("grab me a bowl of ramen please", heard(events)) <= 0.15
+
+
+@pytest.mark.parametrize("hold_ms", [0, 1500])
+async def test_words_that_read_unfinished_hold_the_turn(
+    whisper: WhisperRecognizer, silero: SileroVad, settings, hold_ms: float
+) -> None:
+    """Fed in real time, a 600 ms pause after "I was walking to the market and" ends the
+    turn on silence alone; waiting for the words, it does not: they read unfinished."""
+    first, second = synthesize(settings, ["I was walking to the market and", "I saw a dragon."])
+    audio = np.concatenate(
+        [silence(0.3), trimmed(first), silence(0.6), trimmed(second), silence(2.0)]
+    )
+    listener = Listener(whisper, silero, language="en", rejoin_ms=0, unfinished_hold_ms=hold_ms)
+    events = await listen(listener, pcm_chunks(audio), pace_s=0.02)
+    check_turn_order(events)
+    assert len(of(SpeechStarted, events)) == (1 if hold_ms else 2)
+    said = " ".join(f.text for f in of(FinalTranscript, events))
+    assert word_error_rate("I was walking to the market and I saw a dragon", said) <= 0.2, said
+
+
+async def test_after_the_character_answered_the_next_turn_starts_afresh(
+    whisper: WhisperRecognizer, silero: SileroVad, settings
+) -> None:
+    [line] = synthesize(settings, ["Grab me a bowl of ramen, please."])
+    audio = np.concatenate([silence(0.5), with_pause(line, 0.5), silence(1.5)])
+    listener = Listener(whisper, silero, language="en", rejoin_ms=1000)
+    events: list[Event] = []
+    async for event in listener.run(frames_of(pcm_chunks(audio), pace_s=0.001)):
+        events.append(event)
+        if isinstance(event, SpeechStopped) and event.turn_id == 1:
+            listener.replied()  # the reply to the first part was heard
+    _, second = of(SpeechStarted, events)
+    assert second.rejoins is None
+    assert "ramen" not in of(FinalTranscript, events)[-1].text.lower()
+
+
+async def test_the_prompt_makes_the_menu_heard_and_can_change(
+    whisper: WhisperRecognizer, silero: SileroVad, settings
+) -> None:
+    """Plain Whisper mishears "shoyu"; told the sheet's words, it hears it."""
+    from npc.character.loader import load_sheet
+    from npc.conversation.session import PROMPT_WORDS
+    from npc.voice.vocabulary import Vocabulary
+    from tests.conftest import CHARACTERS
+
+    [line] = synthesize(settings, ["One shoyu ramen and a green tea."])
+    audio = np.concatenate([silence(0.5), line, silence(1.0)])
+    prompt = Vocabulary.of(load_sheet(CHARACTERS / "jin.yaml")).prompt(PROMPT_WORDS)
+    listener = Listener(whisper, silero, language="en")
+    assert listener.prompt is None
+    plain = of(FinalTranscript, await listen(listener, pcm_chunks(audio)))[0].text
+    assert "shoyu" not in plain.lower(), "plain Whisper hears it: pick a harder word"
+    listener = Listener(whisper, silero, language="en", prompt="")
+    listener.prompt = prompt  # a scene update sets it mid-session
+    told = of(FinalTranscript, await listen(listener, pcm_chunks(audio)))[0].text
+    assert "shoyu" in told.lower(), told
+
+
 @pytest.mark.parametrize(
     ("name", "channel", "text"),
     [
@@ -156,7 +251,7 @@ async def test_recorded_speech(
     audio = np.concatenate([shared_audio(name, channel=channel), silence(1.0)])
     events = await listen(Listener(whisper, silero, language="en"), pcm_chunks(audio))
     check_turn_order(events)
-    said = " ".join(f.text for f in of(FinalTranscript, events))
+    said = heard(events)
     assert word_error_rate(text, said) <= 0.15, said
 
 
