@@ -16,6 +16,7 @@ import json
 import logging
 import mimetypes
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ log = logging.getLogger("npc.server")
 HARD_FRAME_LIMIT = 16 << 20  # beyond this the connection closes; below, a frame is refused
 STATIC = Path(__file__).parent / "static"
 STOP_S = 5.0  # the server stops within this, whatever the load
+# A session's blocking calls wait in worker threads: its reply's tokens and speech, a read
+# ahead, speech recognition, memory writes. asyncio's default pool (cores + 4 threads) was
+# taken whole by four sessions' read-aheads waiting behind replies, and every other
+# session's memory writes, and new sessions, waited minutes for a thread (issue 23).
+THREADS_PER_SESSION = 8
 TRY_AGAIN_LATER = 1013  # websocket close code for a refused session
 
 
@@ -83,6 +89,10 @@ class NpcServer:
         metrics.CAPACITY.set(self._capacity)
 
     async def start(self) -> Server:
+        threads = THREADS_PER_SESSION * self.settings.max_sessions + 16
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(threads, thread_name_prefix="npc-session")
+        )
         self._server = await serve(
             self._connection,
             self.settings.host,

@@ -5,12 +5,14 @@ against the rate limit when it arrives (a session busy with a slow message does 
 count), oversized frames are refused, frames are decoded (a bad one becomes a ``ProtocolError``
 for the session to answer), and at most ``pending`` decoded messages wait for the session;
 beyond that, frames are dropped with an error. Errors about dropped frames are sent at most
-once a second per reason, saying how many were dropped.
+once a second per reason, saying how many were dropped; drops not yet told are told a second
+after the last notice, so every dropped frame is accounted for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,8 +49,10 @@ class Limits:
 class _Refusals:
     """Frames dropped for one reason, and when the client was last told."""
 
+    why: str = ""
     dropped: int = 0
     told_at: float = -1e9
+    later: asyncio.Task[None] | None = None  # tells the drops since the last notice
 
 
 @dataclass
@@ -71,9 +75,11 @@ class Inbox:
         self._task = asyncio.create_task(self._read())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        tasks = [self._task] + [r.later for r in self._refusals.values()]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
 
     async def get(self, timeout: float | None = None) -> Any:
         """The next message (bytes, a message model or a ProtocolError), or ``Closed``.
@@ -132,9 +138,21 @@ class Inbox:
         self.on_refused(reason)
         state = self._refusals.setdefault(reason, _Refusals())
         state.dropped += 1
-        now = self.clock()
-        if now - state.told_at < 1.0:
-            return
-        count, state.dropped, state.told_at = state.dropped, 0, now
+        state.why = why
+        wait = 1.0 - (self.clock() - state.told_at)
+        if wait <= 0:
+            await self._tell(state)
+        elif state.later is None:
+            state.later = asyncio.create_task(self._tell_later(state, wait))
+
+    async def _tell_later(self, state: _Refusals, wait: float) -> None:
+        await asyncio.sleep(wait)
+        state.later = None
+        if state.dropped:
+            with contextlib.suppress(ConnectionClosed):  # nobody left to tell
+                await self._tell(state)
+
+    async def _tell(self, state: _Refusals) -> None:
+        count, state.dropped, state.told_at = state.dropped, 0, self.clock()
         dropped = "a message was" if count == 1 else f"{count} messages were"
-        await self.send(m.Error(code="bad_message", message=f"{why}; {dropped} dropped"))
+        await self.send(m.Error(code="bad_message", message=f"{state.why}; {dropped} dropped"))

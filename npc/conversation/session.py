@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from npc.actions.space import Scene
+from npc.character.prompt import scene_text
 from npc.conversation import turn_policy as tp
 from npc.conversation.read_ahead import ReadAhead
 from npc.conversation.reply import ReplyTurn
@@ -48,6 +49,14 @@ log = logging.getLogger(__name__)
 Send = Callable[[Out], Awaitable[None]]
 RECENT_TURNS = 6  # earlier exchanges put back into the dialogue when a player returns
 PROMPT_WORDS = 40  # the character's words given to the recogniser (docs/benchmarks.md)
+# Game events and action results wait for the character's next turn and go into its prompt:
+# 3000 of them made a 45,369-token prompt for a 4,096-token model (issue 23). Past these an
+# event is refused, and the client told.
+MAX_PENDING = 8
+MAX_PENDING_CHARS = 1500
+# The scene is in every prompt; the rest of the context holds the character's instructions,
+# the dialogue, the player's turn and the reply.
+SCENE_SHARE = 0.25
 _END = object()
 
 
@@ -214,25 +223,44 @@ class Session:
         self._update_scene(msg)
 
     async def _on_event(self, msg: m.GameEvent) -> None:
+        self._room_for(len(msg.text), "game event")
         self.mind.add_event(msg.text)
         await to_thread(self.memory.add_event, msg.text)
         await self._feed(tp.GameEventIn(msg.text, msg.react))
 
     async def _on_action_result(self, msg: m.ActionResult) -> None:
+        self._room_for(len(msg.detail) + 60, "action result")  # + the action, as the mind says it
         self.mind.add_action_result(msg.action_id, msg.ok, msg.detail)
+
+    def _room_for(self, chars: int, what: str) -> None:
+        pending = self.mind.pending
+        if len(pending) < MAX_PENDING and sum(map(len, pending)) + chars <= MAX_PENDING_CHARS:
+            return
+        raise ProtocolError(
+            f"{len(pending)} game events and action results already wait for the character's "
+            f"next turn (at most {MAX_PENDING}, {MAX_PENDING_CHARS} characters in all); this "
+            f"{what} was dropped: send fewer, or let the character react (react: true)"
+        )
 
     async def _on_start(self, msg: m.Start) -> None:
         raise ProtocolError("the session has already started; send `end` to close it")
 
     def _update_scene(self, scene: m.SceneState) -> None:
         now = self.mind.scene
-        self.mind.set_scene(
-            Scene(
-                tuple(scene.objects) if scene.objects is not None else now.objects,
-                tuple(scene.locations) if scene.locations is not None else now.locations,
-                tuple(scene.characters) if scene.characters is not None else now.characters,
-            )
+        new = Scene(
+            tuple(scene.objects) if scene.objects is not None else now.objects,
+            tuple(scene.locations) if scene.locations is not None else now.locations,
+            tuple(scene.characters) if scene.characters is not None else now.characters,
         )
+        llm = self.runtime.llm
+        limit = int(getattr(llm, "context_size", 4096) * SCENE_SHARE)
+        tokens = llm.count_tokens(scene_text(new))
+        if tokens > limit:
+            raise ProtocolError(
+                f"the scene would take {tokens} tokens of every prompt; at most {limit} fit "
+                "(a quarter of the model's context): send fewer or shorter names"
+            )
+        self.mind.set_scene(new)
         if self._listener is not None:
             self._listener.prompt = self._vocabulary_prompt()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -38,9 +39,41 @@ def decode_server(frame: str) -> Any:
     return _decode(_server, frame, None)
 
 
+# No number in a message needs more characters than this; Python would read a longer integer
+# slowly (or refuse it at 4300 digits with advice meant for programmers).
+MAX_NUMBER_CHARS = 40
+
+
+def _short(text: str) -> None:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ProtocolError(
+            f"a number of {len(text)} characters; numbers in messages have at most "
+            f"{MAX_NUMBER_CHARS}"
+        )
+
+
+def _int(text: str) -> int:
+    _short(text)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    _short(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(f"the number {text} is out of range; send finite numbers")
+    return value
+
+
+def _constant(name: str) -> Any:
+    # Python's parser takes NaN and Infinity; JSON has neither, and a played_ms of Infinity
+    # would count every word as heard.
+    raise ProtocolError(f"{name} is not a JSON number; send finite numbers")
+
+
 def _decode(adapter: TypeAdapter[Any], frame: str, known: tuple[str, ...] | None) -> Any:
     try:
-        raw = json.loads(frame)
+        raw = json.loads(frame, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"malformed JSON at character {exc.pos}: {exc.msg}") from None
     except RecursionError:

@@ -168,3 +168,42 @@ async def test_a_bad_message_gets_an_error_and_the_session_goes_on(
     await until(lambda: turn_ends(wire))
     assert not await session.handle(m.End())
     await session.close()
+
+
+async def test_game_events_waiting_for_the_next_turn_are_bounded(
+    make_runtime: MakeRuntime,
+) -> None:
+    """Issue 23: 3000 events all went into the next prompt (45,369 tokens in a 4,096
+    context) and every turn after failed. Past the bound an event is refused, named."""
+    model = ScriptedModel()
+    session, wire = await open_session(make_runtime(model))
+    for i in range(40):
+        await session.handle(m.GameEvent(text=f"event {i}: a crow lands on the sign " * 12))
+    errors = wire.of(m.Error)
+    assert errors and {e.code for e in errors} == {"bad_message"}
+    assert "wait for the character's next turn" in errors[0].message
+    assert "at most" in errors[0].message
+    await session.handle(m.Text(text="What was that?"))
+    await until(lambda: turn_ends(wire))
+    prompt = model.requests[-1].messages[-1].content
+    assert prompt.count("[Game: ") == 40 - len(errors) and len(prompt) < 2500
+    await session.close()
+
+
+async def test_a_scene_too_big_for_the_model_s_context_is_refused(
+    make_runtime: MakeRuntime,
+) -> None:
+    """Issue 23: 200 objects of 80 characters (the schema allows it) made every prompt too
+    long for the model. Such a scene is refused, naming the limit; the old one stays."""
+    session, wire = await open_session(make_runtime())
+    before = session.mind.scene
+    names = [
+        f"{i:03d} lantern of the old harbour market stall, number seven"[:80] for i in range(200)
+    ]
+    await session.handle(m.SceneUpdate(objects=names, locations=names, characters=names))
+    [error] = wire.of(m.Error)
+    assert error.code == "bad_message" and "tokens" in error.message and "at most" in error.message
+    assert session.mind.scene == before
+    await session.handle(m.SceneUpdate(objects=names[:20]))
+    assert len(session.mind.scene.objects) == 20 and len(wire.of(m.Error)) == 1
+    await session.close()
