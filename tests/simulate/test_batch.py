@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,6 +84,7 @@ def test_run_folder_layout_and_transcript_lines(
     result = batch(loaded, tmp_path, sim_settings, 1).run()
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
+        "emotion.svg",
         "report.html",
         "report.md",
         "result.json",
@@ -100,7 +102,10 @@ def test_run_folder_layout_and_transcript_lines(
     assert result.summary["items"]["three_turns"]["passed"] == 1
     assert "<svg" in (run / "report.html").read_text()
     assert "<svg" in (tmp_path / "report.html").read_text()
-    assert "| The nurse said something. | 100% |" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert re.search(r"\| The nurse said something\. \| regex( \(advisory\))? \| 100% \|", report)
+    assert "](runs/0001/report.md)" in report  # the batch links to its runs
+    assert {"pass_rates.svg", "emotion.svg"} <= {p.name for p in tmp_path.iterdir()}
 
 
 def test_a_folder_of_another_scenario_is_refused(

@@ -53,6 +53,7 @@ def test_a_batch_on_ray_writes_the_same_files(
     assert ran == ["0001"]
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
+        "emotion.svg",
         "report.html",
         "report.md",
         "result.json",
