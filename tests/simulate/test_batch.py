@@ -173,3 +173,45 @@ def test_each_generation_of_a_run_gets_its_own_seed() -> None:
         list(model.stream(request))
         list(model.stream(request))
     assert provider.seen == [1001, 1002, 2001, 2002]
+
+
+GOAL = """\
+stop:
+  - {id: calmed, type: goal, goal: The patient calmed down., speaker: patient, after_turn: 3}
+"""
+JUDGED = """\
+  - id: kind
+    text: The nurse was kind.
+    check: {type: judge, speaker: nurse}
+"""
+
+
+def test_goal_checks_and_judged_items_keep_their_evidence(
+    tmp_path: Path, sim_settings: Settings
+) -> None:
+    text = SHORT.replace("seed: 5", "seed: 5\n" + GOAL).replace("rubric:\n", "rubric:\n" + JUDGED)
+    loaded = load_scenario(write_scenario(tmp_path, text), CHARACTERS)
+    options = BatchOptions(runs=1)
+    worker = SimulationWorker(FakeRuntime(sim_settings, ScriptedLLM()), loaded)  # type: ignore[arg-type]
+    store = RunStore(tmp_path / "out", loaded, options.identity())
+    Batch(loaded, store, options, LocalExecutor(worker)).run()
+    run = tmp_path / "out/runs/0001"
+    result = json.loads((run / "result.json").read_text())
+    assert (result["stopped_by"], result["stop_turn"], result["goal_reached"]) == (
+        "calmed",
+        3,
+        True,
+    )
+    [check] = result["goal_checks"]
+    assert (check["turn"], check["passed"]) == (3, True)
+    assert check["evidence"] == [
+        {"turn": 3, "speaker": "patient", "quote": "I hear you. Let me check your ankle."}
+    ]
+    kind = next(s for s in result["scores"] if s["id"] == "kind")
+    assert kind["passed"] is True and kind["evidence"][0]["turn"] == 2  # a line of the nurse
+    report = (run / "report.md").read_text()
+    assert "## Goal checks" in report and "turn 3: calmed reached" in report
+    assert '| turn 2 (nurse): "I hear you. Let me check your ankle." |' in report
+    summary = json.loads((tmp_path / "out/summary.json").read_text())
+    assert summary["stopped_by_condition"] == {"runs": 1, "rate": 1.0}
+    assert summary["roles"]["model_lines"] == 2
