@@ -18,6 +18,7 @@ from npc.character.loader import LoadedSheet
 from npc.config import LLMSettings
 from npc.mind.mind import Mind, Recall
 from npc.providers.base import LanguageModel
+from npc.simulate.framing import FramedModel
 from npc.simulate.guard import Person, Said, line_flaws
 from npc.simulate.judge import Judge
 from npc.simulate.loading import LoadedScenario
@@ -118,12 +119,20 @@ def simulated_side(
     scenario = loaded.scenario
     sheet = cast_sheet(loaded, participant, plan.variation)
     settings = settings.model_copy(update={"temperature": scenario.temperature})
+    partner = scenario.partner(participant)
+    framed = FramedModel(
+        llm,
+        me=loaded.name(participant),
+        my_role=participant,
+        other=loaded.name(partner),
+        role=partner,
+    )
     mind = Mind(
         sheet,
-        SeededModel(llm, plan.seed * 10 + list(scenario.participants).index(participant)),
+        SeededModel(framed, plan.seed * 10 + list(scenario.participants).index(participant)),
         settings,
         cache_key=f"sim:{plan.run_id}:{participant}",
-        partner=loaded.name(scenario.partner(participant)),
+        partner=loaded.name(partner),
         recall=recall,
         intents=intents,
     )
