@@ -20,7 +20,7 @@ from npc.mind.mind import Mind, Recall
 from npc.providers.base import LanguageModel
 from npc.simulate.framing import FramedModel
 from npc.simulate.guard import Person, Said, line_flaws
-from npc.simulate.judge import Judge
+from npc.simulate.judge import Judge, judge_item
 from npc.simulate.loading import LoadedScenario
 from npc.simulate.records import GoalCheck, RunPlan, RunRecord, Utterance, matches
 from npc.simulate.scenario import ActionStop, GoalStop, PhraseStop, StopCondition, Variation
@@ -237,7 +237,12 @@ class Conversation:
                     continue
                 # The judge and the minds share one model: ask between turns, off the loop.
                 verdict = await asyncio.to_thread(
-                    self.judge.ask, record.utterances, stop.goal, speaker=stop.speaker
+                    judge_item,
+                    self.judge,
+                    record.utterances,
+                    stop.goal,
+                    unless=stop.unless,
+                    speaker=stop.speaker,
                 )
                 name = stop.id or stop.type
                 record.goal_checks.append(

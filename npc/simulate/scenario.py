@@ -88,6 +88,11 @@ class GoalStop(_Stop):
 
     type: Literal["goal"]
     goal: str = Field(min_length=1, description="A statement the judge checks, in plain words.")
+    unless: str | None = Field(
+        None,
+        min_length=1,
+        description="A statement that, if the judge finds it true, means not yet.",
+    )
     speaker: Name | None = Field(
         None,
         description="Whose lines must show it (the judge has to point at one of them); "
@@ -242,7 +247,12 @@ class JudgeCheck(Strict):
 
     type: Literal["judge"]
     question: str | None = Field(
-        None, description="What to ask the judge; the item's text when empty."
+        None,
+        description="What to ask the judge (one concrete claim works best); the item's text "
+        "when empty.",
+    )
+    unless: str | None = Field(
+        None, min_length=1, description="A claim that, if the judge finds it true, fails the item."
     )
     speaker: Name | None = Field(
         None,

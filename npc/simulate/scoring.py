@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from npc.simulate.judge import Judge
+from npc.simulate.judge import Judge, judge_item
 from npc.simulate.records import ActionTaken, Evidence, ItemScore, RunRecord, Utterance, matches
 from npc.simulate.scenario import (
     ActionCheck,
@@ -36,8 +36,12 @@ def score_run(
             if judge is None:
                 out.append(ItemScore(item.id, item.text, check.type, None, "no judge in this run"))
                 continue
-            verdict = judge.ask(
-                record.utterances, check.question or item.text, speaker=check.speaker
+            verdict = judge_item(
+                judge,
+                record.utterances,
+                check.question or item.text,
+                unless=check.unless,
+                speaker=check.speaker,
             )
             out.append(
                 ItemScore(

@@ -31,10 +31,10 @@ class ScriptedLLM:
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         self.requests.append(request)
-        if request.assistant_prefix.startswith('{"line"'):
+        if request.assistant_prefix.startswith('{"verdict"'):
             allowed = re.search(r"^line ::= (.*)$", request.grammar or "", re.MULTILINE)
             last = max(int(n) for n in re.findall(r'"(\d+)"', allowed.group(1))) if allowed else 0
-            yield f'{last}, "verdict": true, "reason": "scripted"}}'
+            yield f'true, "line": {last}, "reason": "scripted"}}'
             return
         line = next(self.lines)
         yield f'{line}", "emotion": "{self.emotion}", "intensity": 2, "actions": []}}'

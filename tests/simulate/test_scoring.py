@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from npc.simulate.judge import grammar, parse_verdict, render_transcript
+from npc.simulate.judge import Verdict, grammar, judge_item, parse_verdict, render_transcript
 from npc.simulate.records import ActionTaken, Evidence, RunPlan, RunRecord, Utterance
 from npc.simulate.scenario import ActionCheck, EmotionCheck, RegexCheck, TurnsCheck
 from npc.simulate.scoring import check_rule
@@ -102,15 +102,15 @@ def test_turn_counts_and_turns_to_goal() -> None:
 
 def test_judge_answers_name_their_line_and_are_read_even_when_cut_off() -> None:
     lines = record().utterances
-    said = parse_verdict('2, "verdict": true, "reason": "The nurse says it hurts."}', lines)
+    said = parse_verdict('true, "line": 2, "reason": "The nurse says it hurts."}', lines)
     assert said.passed is True and said.evidence == (Evidence(2, "nurse", LINES[1][1]),)
-    cut = parse_verdict('4, "verdict": false, "reason": "The nurse never', lines)
+    cut = parse_verdict('false, "line": 4, "reason": "The nurse never', lines)
     assert cut.passed is False and cut.reason.endswith("(cut off)")
     assert parse_verdict("maybe", lines).passed is None
 
 
 def test_a_true_without_a_line_is_not_a_pass() -> None:
-    verdict = parse_verdict('0, "verdict": true, "reason": "It seems so."}', record().utterances)
+    verdict = parse_verdict('true, "line": 0, "reason": "It seems so."}', record().utterances)
     assert verdict.passed is False and "without one" in verdict.reason
 
 
@@ -126,3 +126,24 @@ def test_transcript_for_the_judge_shows_actions() -> None:
 def test_the_judge_may_only_name_lines_of_the_speaker_that_counts() -> None:
     grammar_text = grammar([2, 4])
     assert 'line ::= "0" | "2" | "4"' in grammar_text
+
+
+class AnswersByClaim:
+    """A judge double: true for the claims it is given, false for any other."""
+
+    def __init__(self, true: set[str]) -> None:
+        self.true = true
+
+    def ask(self, utterances: object, statement: str, *, speaker: str | None = None) -> Verdict:
+        if statement in self.true:
+            return Verdict(True, f"yes: {statement}", (Evidence(2, "nurse", "x"),))
+        return Verdict(False, f"no: {statement}")
+
+
+def test_a_compound_item_fails_when_its_unless_holds() -> None:
+    lines = record().utterances
+    kind, rude = "The nurse was kind.", "The nurse was rude."
+    assert judge_item(AnswersByClaim({kind}), lines, kind, unless=rude).passed is True  # type: ignore[arg-type]
+    sunk = judge_item(AnswersByClaim({kind, rude}), lines, kind, unless=rude)  # type: ignore[arg-type]
+    assert sunk.passed is False and sunk.reason == f"but yes: {rude}"
+    assert judge_item(AnswersByClaim(set()), lines, kind, unless=rude).passed is False  # type: ignore[arg-type]
