@@ -100,6 +100,13 @@ class SimulatedSide:
             rejected.append(Rejected(line.text, tuple(problems)))
             mind.retract(turn, result)  # its events wait for the next try
             mind.add_event(self._correction(flaws))
+        if problems:
+            # Still broken after every try: it was said, but it stays out of this side's own
+            # prompt, where a small model would copy it again next turn (as the Mind does for
+            # echoes of the player).
+            for exchange in mind.history:
+                if exchange.turn_id == turn:
+                    exchange.echo = True
         for call in result.actions:
             mind.add_action_result(call.action_id, True)  # the simulated world always obliges
         return dataclasses.replace(line, rejected=tuple(rejected))

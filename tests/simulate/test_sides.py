@@ -40,3 +40,17 @@ def test_without_retries_the_broken_line_stays_marked(tmp_path, sim_settings: Se
     nurse = record.utterances[1]
     assert nurse.text == OPENING and nurse.rejected == ()
     assert nurse.flaws and nurse.flaws[0].startswith("inversion")
+
+
+def test_a_line_still_broken_stays_out_of_its_speakers_prompt(
+    tmp_path, sim_settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    nurse, patient = "Let me check your blood pressure first.", "Fine, but hurry up."
+    loaded = load_scenario(write_scenario(tmp_path), CHARACTERS)
+    llm = ScriptedLLM([nurse, patient])  # turns 2, 4, 6: the nurse says the same line
+    worker = SimulationWorker(FakeRuntime(sim_settings, llm), loaded, judge=False, retries=0)  # type: ignore[arg-type]
+    record = worker.run(plan_runs(loaded, BatchOptions(runs=1, max_turns=6))[0]).record
+    assert record.utterances[3].flaws[0].startswith("self_repeat (from turn 2)")
+    turn_6 = llm.requests[-1].messages  # the nurse's prompt for turn 6
+    said = [m.content for m in turn_6 if m.role == "assistant" and nurse in m.content]
+    assert len(said) == 1  # turn 2's line; turn 4's repeat is left out
