@@ -66,9 +66,10 @@ def outcome_lines(summary: dict[str, Any]) -> list[str]:
 def role_line(roles: dict[str, Any]) -> str:
     """Broken roles in the lines kept, as a share of the characters' lines."""
     n = roles["model_lines"]
+    names = {"inversion": "inversions", "echo": "echoes", "self_repeat": "self-repeats"}
     parts = [
-        f"{kind.replace('_', '-')}s {roles[kind]['lines']} ({_pct(roles[kind]['rate'])})"
-        for kind in ("inversion", "echo", "self_repeat")
+        f"{name} {roles[kind]['lines']} ({_pct(roles[kind]['rate'])})"
+        for kind, name in names.items()
     ]
     retried = roles["retried"]
     return (
