@@ -1,7 +1,8 @@
-"""Simulation throughput: conversations per hour and turns per second, in process vs Ray.
+"""Simulation throughput: runs per hour and turns per minute, in process vs Ray.
 
     python bench/simulate.py                                 # 2 runs x 4 turns, both ways
     python bench/simulate.py --threads 1 --ray-workers 2     # on 2 cores: 2 actors x 1 thread
+    python bench/simulate.py --runs 200 --turns 2 --threads 1 --ray-workers 2 --skip local
 
 Runs the same batch (same scenario, plans and seeds) twice: in this process on one
 ``Runtime``, then on a local Ray cluster started here (``--ray-address`` to use another).
@@ -41,15 +42,15 @@ def measure(name: str, batch: Batch) -> dict[str, float]:
         "runs": runs,
         "turns": turns,
         "wall_s": wall,
-        "conversations_per_hour": runs / wall * 3600,
-        "turns_per_s": turns / wall,
-        "turns_per_busy_s": turns / busy if busy else 0.0,
+        "runs_per_hour": runs / wall * 3600,
+        "turns_per_minute": turns / wall * 60,
+        "turns_per_busy_minute": turns / busy * 60 if busy else 0.0,
     }
     print(
         f"{name:<12} {runs} runs, {turns} turns in {wall:6.1f} s: "
-        f"{line['conversations_per_hour']:6.1f} conversations/h, "
-        f"{line['turns_per_s']:.3f} turns/s (per worker-busy second: "
-        f"{line['turns_per_busy_s']:.3f})"
+        f"{line['runs_per_hour']:6.1f} runs/h, {line['turns_per_minute']:.2f} turns/min "
+        f"(per worker-busy minute: {line['turns_per_busy_minute']:.2f})",
+        flush=True,
     )
     return line
 
@@ -77,15 +78,28 @@ def main() -> None:
     parser.add_argument("--ray-workers", type=int, default=None)
     parser.add_argument("--ray-address", default=None, help="default: a local cluster")
     parser.add_argument("--judge", action="store_true")
+    parser.add_argument("--model", default=None, help="LLM (default: the settings')")
+    parser.add_argument("--retries", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="keep the runs here (resumable)")
     parser.add_argument("--skip", choices=["local", "ray"], default=None)
     args = parser.parse_args()
 
+    overrides: dict[str, object] = {}
+    if args.model:
+        overrides["models"] = {"llm": args.model}
     settings: Settings = load_settings(
         characters_dir=ROOT / "characters",
         llm={"max_reply_tokens": args.max_reply_tokens, "threads": args.threads},
+        **overrides,
     )
     loaded = load_scenario(args.scenario, settings.characters_dir)
-    options = BatchOptions(runs=args.runs, max_turns=args.turns, judge=args.judge)
+    options = BatchOptions(
+        runs=args.runs,
+        max_turns=args.turns,
+        judge=args.judge,
+        retries=args.retries,
+        model=settings.models.llm,
+    )
     print(
         f"scenario {loaded.scenario.id}: {args.runs} runs x {args.turns} turns, "
         f"{args.max_reply_tokens} reply tokens, {args.threads} threads per model"
@@ -93,9 +107,10 @@ def main() -> None:
     runtime = Runtime(settings)
     warm_prompts(runtime, loaded, options)
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.out or Path(tmp)
         if args.skip != "local":
-            worker = SimulationWorker(runtime, loaded, judge=args.judge)
-            store = RunStore(Path(tmp) / "local", loaded, options.identity())
+            worker = SimulationWorker(runtime, loaded, judge=args.judge, retries=args.retries)
+            store = RunStore(folder / "local", loaded, options.identity())
             measure("in-process", Batch(loaded, store, options, LocalExecutor(worker)))
         if args.skip != "ray":
             from npc.simulate.ray_pool import RayExecutor
@@ -107,10 +122,11 @@ def main() -> None:
                 address=args.ray_address,
                 workers=args.ray_workers,
                 judge=args.judge,
+                retries=args.retries,
             )
             executor.connect()
             print(f"ray cluster ready in {time.perf_counter() - start:.1f} s")
-            store = RunStore(Path(tmp) / "ray", loaded, options.identity())
+            store = RunStore(folder / "ray", loaded, options.identity())
             try:
                 measure("ray", Batch(loaded, store, options, executor))
             finally:

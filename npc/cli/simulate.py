@@ -34,12 +34,22 @@ from npc.simulate.batch import (
     LocalExecutor,
     RunFailure,
 )
+from npc.simulate.batch_report import outcome_lines
 from npc.simulate.errors import SimulationError
 from npc.simulate.loading import LoadedScenario, load_scenario
 from npc.simulate.records import RunPlan, RunRecord, Utterance
-from npc.simulate.sides import LineSource, TypedLines
+from npc.simulate.sides import TypedLines
 from npc.simulate.store import RunStore
-from npc.simulate.worker import SimulationWorker
+from npc.simulate.trainee import (
+    MIC_COMMAND,
+    PLAY_COMMAND,
+    MicInput,
+    Player,
+    TraineeInput,
+    TypedInput,
+    WavInput,
+)
+from npc.simulate.worker import SimulationWorker, Trainee
 
 # Tests swap this to share one Runtime (models loaded once per test session).
 make_runtime: Callable[[Settings], Runtime] = Runtime
@@ -55,27 +65,64 @@ def simulate(
     out: Path | None = typer.Option(  # noqa: B008
         None, help="Output folder (default: runs/SCENARIO[-VARIATION]); reuse it to resume."
     ),
+    model: str | None = typer.Option(
+        None,
+        help="LLM of the characters and the judge: a bundled name (e.g. "
+        "qwen2.5-coder-1.5b-instruct-q4_k_m, with npc[quality]) or a path (default: the "
+        "settings'; an OpenAI-compatible endpoint is set with NPC_LLM__ENDPOINT).",
+    ),
     audio: bool = typer.Option(False, "--audio", help="Render every line to WAV + visemes."),
-    human: str | None = typer.Option(None, help="Type this participant's lines yourself."),
+    human: str | None = typer.Option(
+        None, help="Play this participant yourself, through a server as a game would (typed)."
+    ),
+    wav: list[Path] | None = typer.Option(  # noqa: B008
+        None, help="With --human: speak these WAV files instead of typing, one per turn."
+    ),
+    mic: bool = typer.Option(False, "--mic", help="With --human: speak into the microphone."),
+    mic_command: str = typer.Option(
+        MIC_COMMAND, help="What records the microphone (16 kHz mono PCM16 on its output)."
+    ),
+    play: bool | None = typer.Option(
+        None, "--play/--no-play", help="Play the character's voice (default: with --mic)."
+    ),
+    play_command: str = typer.Option(
+        PLAY_COMMAND, help="What plays speech (PCM16 on its input; {rate} is the sample rate)."
+    ),
     ray: str | None = typer.Option(
         None, help="Run on Ray: 'auto' (a running cluster, else a local one) or an address."
     ),
     workers: int | None = typer.Option(None, min=1, help="Ray actors (default: CPUs/threads)."),
     max_turns: int | None = typer.Option(None, min=1, help="Override the scenario's turns."),
+    retries: int = typer.Option(
+        2, min=0, max=5, help="Ask again for a line that echoes, inverts roles or repeats."
+    ),
     judge: bool = typer.Option(True, "--judge/--no-judge", help="Use the LLM judge."),
 ) -> None:
     """Run NPC-to-NPC conversations of a scenario; write transcripts, reports and a summary."""
     settings = load_settings()
+    if model is not None:
+        settings = settings.model_copy(
+            update={"models": settings.models.model_copy(update={"llm": model})}
+        )
     loaded = load_scenario(scenario, settings.characters_dir)
     if human is not None and human not in loaded.scenario.participants:
         names = ", ".join(loaded.scenario.participants)
         raise SimulationError(f"--human {human}: no such participant; expected one of: {names}")
     if human is not None and ray is not None:
-        raise SimulationError("--human and --ray do not mix; a person types in this terminal")
-    options = BatchOptions(runs, variation, max_turns, audio, human, judge)
+        raise SimulationError("--human and --ray do not mix; a person plays in this terminal")
+    if human is None and (wav or mic):
+        raise SimulationError("--wav and --mic speak for a person: add --human ROLE")
+    if wav and mic:
+        raise SimulationError("give --wav files or --mic, not both")
+    options = BatchOptions(
+        runs, variation, max_turns, audio, human, judge, retries, settings.models.llm
+    )
     folder = out or Path("runs") / "-".join(x for x in (loaded.scenario.id, variation) if x)
     store = RunStore(folder, loaded, options.identity())
-    executor = _executor(loaded, settings, options, ray, workers)
+    trainee = None
+    if human is not None:
+        trainee = _trainee(human, wav or [], mic, mic_command, play, play_command)
+    executor = _executor(loaded, settings, options, ray, workers, trainee)
     if human is not None:
         batch = Batch(loaded, store, options, executor, LivePrinter(human))
         result = _run(batch, folder)
@@ -89,12 +136,33 @@ def simulate(
         raise typer.Exit(1)
 
 
+def _trainee(
+    human: str, wav: list[Path], mic: bool, mic_command: str, play: bool | None, player: str
+) -> Trainee:
+    def show(text: str) -> None:
+        console.print(escape(text))
+
+    source: TraineeInput
+    if wav:
+        missing = [str(p) for p in wav if not p.is_file()]
+        if missing:
+            raise SimulationError(f"no such WAV file: {', '.join(missing)}")
+        source = WavInput(wav)
+    elif mic:
+        source = MicInput(mic_command, show)
+    else:
+        source = TypedInput(TypedLines(out=show))
+    speak = mic if play is None else play
+    return Trainee(human, source, Player(player) if speak else None, show)
+
+
 def _executor(
     loaded: LoadedScenario,
     settings: Settings,
     options: BatchOptions,
     ray: str | None,
     workers: int | None,
+    trainee: Trainee | None,
 ) -> Executor:
     if ray is not None:
         from npc.simulate.ray_pool import RayExecutor
@@ -106,12 +174,15 @@ def _executor(
             workers=workers,
             audio=options.audio,
             judge=options.judge,
+            retries=options.retries,
         )
-    humans: dict[str, LineSource] = {}
-    if options.human is not None:
-        humans[options.human] = TypedLines(out=lambda text: console.print(escape(text)))
     worker = SimulationWorker(
-        make_runtime(settings), loaded, audio=options.audio, judge=options.judge, humans=humans
+        make_runtime(settings),
+        loaded,
+        audio=options.audio,
+        judge=options.judge,
+        retries=options.retries,
+        trainee=trainee,
     )
     return LocalExecutor(worker)
 
@@ -203,20 +274,25 @@ def _print_summary(loaded: LoadedScenario, result: BatchResult, folder: Path) ->
     summary = result.summary
     table = Table(title=f"{loaded.scenario.id}: {summary['finished']} of {summary['planned']} runs")
     table.add_column("rubric item")
+    table.add_column("check")
     table.add_column("pass rate", justify="right")
     table.add_column("passed/scored", justify="right")
     for item in summary["items"].values():
         rate = item["pass_rate"]
+        kind = item["kind"] + (" [dim](advisory)[/dim]" if item.get("advisory") else "")
         table.add_row(
             escape(item["text"]),
+            kind,
             "n/a" if rate is None else f"{rate * 100:.0f}%",
             f"{item['passed']}/{item['passed'] + item['failed']}",
         )
     console.print(table)
-    goal = summary["goal"]
+    for line in outcome_lines(summary):
+        console.print(escape(line))
+    time = summary["time"]
     console.print(
-        f"goal reached in {goal['reached']} run(s); turns to goal: "
-        f"{goal['turns_to_goal']['mean']}; this call ran {len(result.ran)}, skipped "
-        f"{len(result.skipped)} already done, {len(result.failed)} failed"
+        f"this call ran {len(result.ran)}, skipped {len(result.skipped)} already done, "
+        f"{len(result.failed)} failed; {time['runs_per_hour']} runs per hour, "
+        f"{time['turns_per_minute']} turns per minute (per run's own time)"
     )
     console.print(f"report: {folder / 'report.html'} and {folder / 'report.md'}")

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from npc.errors import NpcError
+from npc.simulate.batch_report import batch_files, runs_table
 from npc.simulate.errors import SimulationError
 from npc.simulate.loading import LoadedScenario
 from npc.simulate.records import RunPlan, RunRecord, Utterance
-from npc.simulate.report import batch_html, batch_markdown, run_html, run_markdown
+from npc.simulate.report import run_files
 from npc.simulate.store import RunStore
 from npc.simulate.summary import summarise
 from npc.simulate.worker import RunOutput, SimulationWorker
@@ -35,6 +36,8 @@ class BatchOptions:
     audio: bool = False
     human: str | None = None
     judge: bool = True
+    retries: int = 2
+    model: str | None = None  # the LLM of the characters and the judge (None: the settings')
 
     def identity(self) -> dict[str, Any]:
         """The options a resumed batch must share with the stored one."""
@@ -44,6 +47,8 @@ class BatchOptions:
             "audio": self.audio,
             "human": self.human,
             "judge": self.judge,
+            "retries": self.retries,
+            "model": self.model,
         }
 
 
@@ -183,10 +188,7 @@ class Batch:
                     self.progress.failed(outcome)
                     continue
                 record = outcome.record
-                reports = {
-                    "report.md": run_markdown(self.loaded, record),
-                    "report.html": run_html(self.loaded, record),
-                }
+                reports = run_files(self.loaded, record)
                 if self.store.commit(record, outcome.files, reports):
                     result.ran.append(record.plan.run_id)
                 self.progress.finished(record)
@@ -202,9 +204,10 @@ class Batch:
         planned = {p["run_id"] for p in self.store.manifest["planned"]}
         failed = {k: v for k, v in self.store.manifest["failed"].items() if k in planned}
         summary = summarise(self.loaded, records, failed, planned=len(planned))
+        summary["runs_table"] = runs_table(records)
         self.store.write("summary.json", json.dumps(summary, indent=2) + "\n")
-        self.store.write("report.md", batch_markdown(self.loaded, summary))
-        self.store.write("report.html", batch_html(self.loaded, summary, records))
+        for name, text in batch_files(self.loaded, summary, records).items():
+            self.store.write(name, text)
         return summary
 
 

@@ -7,6 +7,7 @@ prompt, which the model caches on disk and loads rather than evaluates.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,10 +18,12 @@ from npc.character.loader import LoadedSheet
 from npc.config import LLMSettings
 from npc.mind.mind import Mind, Recall
 from npc.providers.base import LanguageModel
-from npc.simulate.judge import Judge
+from npc.simulate.framing import FramedModel
+from npc.simulate.guard import Person, Said, line_flaws
+from npc.simulate.judge import Judge, judge_item
 from npc.simulate.loading import LoadedScenario
-from npc.simulate.records import RunPlan, RunRecord, Utterance, matches
-from npc.simulate.scenario import ActionStop, GoalStop, PhraseStop, StopCondition
+from npc.simulate.records import GoalCheck, RunPlan, RunRecord, Utterance, matches
+from npc.simulate.scenario import ActionStop, GoalStop, PhraseStop, StopCondition, Variation
 from npc.simulate.seeding import SeededModel
 from npc.simulate.sides import Line, Side, SimulatedSide
 
@@ -32,25 +35,67 @@ def cast_sheet(loaded: LoadedScenario, participant: str, variation: str | None) 
     scenario = loaded.scenario
     base = loaded.sheets[participant]
     sheet = base.sheet
-    var = scenario.variations.get(variation) if variation else None
-    mine = var is not None and var.participant == participant
+    var = _variation(loaded, participant, variation)
     goals = [*sheet.goals, *scenario.goals.get(participant, [])]
     personality = list(sheet.personality)
-    if var is not None and mine:
+    update: dict[str, Any] = {}
+    if var is not None:
         goals += var.goals
         personality += var.personality
-    partner = loaded.name(scenario.partner(participant))
-    situation = f"Now: {scenario.setting.description.strip()} You are talking with {partner}."
+        if var.speaking_style is not None:
+            update["speaking_style"] = var.speaking_style
+        if var.example_lines is not None:
+            update["example_lines"] = list(var.example_lines)
+        if var.emotion is not None:
+            update["emotions"] = sheet.emotions.model_copy(update={"default": var.emotion})
+    partner = scenario.partner(participant)
+    situation = (
+        f"Now: {scenario.setting.description.strip()} You are the {participant}; you are "
+        f"talking with {loaded.name(partner)}, the {partner}."
+    )
     backstory = f"{sheet.backstory.strip()}\n{situation}".strip()
-    update: dict[str, Any] = {"goals": goals, "personality": personality, "backstory": backstory}
+    update |= {"goals": goals, "personality": personality, "backstory": backstory}
     return LoadedSheet(sheet.model_copy(update=update), base.path)
+
+
+def _variation(loaded: LoadedScenario, participant: str, variation: str | None) -> Variation | None:
+    """The variation of this run, when it changes this participant."""
+    var = loaded.scenario.variations.get(variation) if variation else None
+    return var if var is not None and var.participant == participant else None
+
+
+def opening_line(loaded: LoadedScenario, variation: str | None) -> str | None:
+    """The scripted opening of a run: the variation's, else the scenario's (None: the
+    opener speaks in its own words)."""
+    opening = loaded.scenario.opening
+    var = _variation(loaded, opening.by, variation)
+    if var is not None and var.opening is not None:
+        return var.opening
+    return opening.line
+
+
+def cast_of(loaded: LoadedScenario) -> dict[str, Person]:
+    """Each participant's role and character name, as the guard knows them."""
+    return {role: Person(role, loaded.name(role)) for role in loaded.scenario.participants}
+
+
+def reminder(loaded: LoadedScenario, participant: str, variation: str | None) -> str:
+    """The note that goes with each of the participant's turns."""
+    me = loaded.name(participant)
+    partner = loaded.scenario.partner(participant)
+    other = loaded.name(partner).split()[0]
+    text = f"Stay {me}, the {participant}; answer {other}'s last line in new words"
+    var = _variation(loaded, participant, variation)
+    if var is not None and var.personality:
+        text += f"; you are {', '.join(var.personality)}"
+    return text + "."
 
 
 def start_events(loaded: LoadedScenario, participant: str, variation: str | None) -> list[str]:
     """Game events the participant knows of when the conversation starts."""
     events = list(loaded.scenario.participants[participant].events)
-    var = loaded.scenario.variations.get(variation) if variation else None
-    if var is not None and var.participant == participant:
+    var = _variation(loaded, participant, variation)
+    if var is not None:
         events += var.events
     return events
 
@@ -64,21 +109,30 @@ def simulated_side(
     *,
     recall: Recall | None = None,
     intents: IntentHints | None = None,
+    retries: int = 2,
 ) -> SimulatedSide:
     """A participant played by its Mind, seeded for this run, with its own cache slot.
 
-    ``recall`` and ``intents`` are the same helpers a live session's mind gets.
+    ``recall`` and ``intents`` are the same helpers a live session's mind gets; ``retries``
+    is how often a flawed line is asked for again (``SimulatedSide``).
     """
     scenario = loaded.scenario
     sheet = cast_sheet(loaded, participant, plan.variation)
-    if scenario.temperature is not None:
-        settings = settings.model_copy(update={"temperature": scenario.temperature})
+    settings = settings.model_copy(update={"temperature": scenario.temperature})
+    partner = scenario.partner(participant)
+    framed = FramedModel(
+        llm,
+        me=loaded.name(participant),
+        my_role=participant,
+        other=loaded.name(partner),
+        role=partner,
+    )
     mind = Mind(
         sheet,
-        SeededModel(llm, plan.seed * 10 + list(scenario.participants).index(participant)),
+        SeededModel(framed, plan.seed * 10 + list(scenario.participants).index(participant)),
         settings,
         cache_key=f"sim:{plan.run_id}:{participant}",
-        partner=loaded.name(scenario.partner(participant)),
+        partner=loaded.name(partner),
         recall=recall,
         intents=intents,
     )
@@ -94,7 +148,13 @@ def simulated_side(
         )
     for event in start_events(loaded, participant, plan.variation):
         mind.add_event(event)
-    return SimulatedSide(mind)
+    return SimulatedSide(
+        mind,
+        role=participant,
+        cast=cast_of(loaded),
+        retries=retries,
+        reminder=reminder(loaded, participant, plan.variation),
+    )
 
 
 class Conversation:
@@ -119,19 +179,23 @@ class Conversation:
         record = RunRecord(self.plan)
         opener = self.scenario.opening.by
         order = [opener, self.scenario.partner(opener)]
+        cast = cast_of(self.loaded)
         heard: str | None = None
+        said: list[Said] = []
         for turn in range(1, self.plan.max_turns + 1):
             who = order[(turn - 1) % 2]
-            script = self.scenario.opening.line if turn == 1 else None
-            line = await self.sides[who].speak(turn, heard, script)
+            script = opening_line(self.loaded, self.plan.variation) if turn == 1 else None
+            line = await self.sides[who].speak(turn, heard, script, said)
             if line.ended:
                 record.stopped_by, record.stop_turn = f"{who}_left", turn - 1
                 return record
-            utterance = self._utterance(turn, who, line)
+            flaws = line_flaws(line.text, turn, who, said, cast)
+            utterance = self._utterance(turn, who, line, tuple(f.describe() for f in flaws))
             record.utterances.append(utterance)
+            said.append(Said(turn, who, line.text))
             self.on_utterance(utterance)
             self._tell_partner(who, line)
-            stop = self._stop(turn, utterance, record)
+            stop = await self._stop(turn, utterance, record)
             if stop is not None:
                 record.stopped_by = stop.id or stop.type
                 record.stop_turn, record.goal_reached = turn, stop.success
@@ -140,7 +204,7 @@ class Conversation:
         record.stop_turn = record.turns
         return record
 
-    def _utterance(self, turn: int, who: str, line: Line) -> Utterance:
+    def _utterance(self, turn: int, who: str, line: Line, flaws: tuple[str, ...]) -> Utterance:
         return Utterance(
             self.plan.run_id,
             turn,
@@ -153,6 +217,8 @@ class Conversation:
             line.timings,
             line.source,
             line.errors,
+            flaws,
+            line.rejected,
         )
 
     def _tell_partner(self, who: str, line: Line) -> None:
@@ -161,24 +227,38 @@ class Conversation:
             args = ", ".join(f"{k}={v}" for k, v in action.args.items())
             partner.observe(f"{self.sides[who].name} does {action.name}({args})")
 
-    def _stop(self, turn: int, utterance: Utterance, record: RunRecord) -> StopCondition | None:
+    async def _stop(
+        self, turn: int, utterance: Utterance, record: RunRecord
+    ) -> StopCondition | None:
         for stop in self.scenario.stop:
-            if _holds(stop, turn, utterance, record, self.judge):
+            if isinstance(stop, GoalStop):
+                due = turn >= stop.after_turn and (turn - stop.after_turn) % stop.every == 0
+                if self.judge is None or not due:
+                    continue
+                # The judge and the minds share one model: ask between turns, off the loop.
+                verdict = await asyncio.to_thread(
+                    judge_item,
+                    self.judge,
+                    record.utterances,
+                    stop.goal,
+                    unless=stop.unless,
+                    speaker=stop.speaker,
+                )
+                name = stop.id or stop.type
+                record.goal_checks.append(
+                    GoalCheck(name, turn, verdict.passed, verdict.reason, verdict.evidence)
+                )
+                if verdict.passed is True:
+                    return stop
+            elif rule_stop_holds(stop, utterance):
                 return stop
         return None
 
 
-def _holds(
-    stop: StopCondition, turn: int, u: Utterance, record: RunRecord, judge: Judge | None
-) -> bool:
-    if isinstance(stop, PhraseStop):
-        mine = stop.speaker is None or stop.speaker == u.speaker
-        return mine and re.search(stop.pattern, u.text, re.IGNORECASE) is not None
-    if isinstance(stop, ActionStop):
-        mine = stop.speaker is None or stop.speaker == u.speaker
-        return mine and any(matches(a, stop.action, stop.args) for a in u.actions)
-    assert isinstance(stop, GoalStop)
-    due = turn >= stop.after_turn and (turn - stop.after_turn) % stop.every == 0
-    if judge is None or not due:
+def rule_stop_holds(stop: PhraseStop | ActionStop, u: Utterance) -> bool:
+    """Whether a phrase or action stop condition holds for the line ``u``."""
+    if stop.speaker is not None and stop.speaker != u.speaker:
         return False
-    return judge.ask(record.utterances, stop.goal).passed is True
+    if isinstance(stop, PhraseStop):
+        return re.search(stop.pattern, u.text, re.IGNORECASE) is not None
+    return any(matches(a, stop.action, stop.args) for a in u.actions)

@@ -19,6 +19,8 @@ from npc.simulate.scenario import (
     ActionCheck,
     ActionStop,
     EmotionCheck,
+    GoalStop,
+    JudgeCheck,
     PhraseStop,
     RegexCheck,
     Scenario,
@@ -38,6 +40,11 @@ class LoadedScenario:
     def name(self, participant: str) -> str:
         """The character's own name (what the other side calls it)."""
         return self.sheets[participant].sheet.name
+
+    @property
+    def stop_ids(self) -> set[str]:
+        """What ``RunRecord.stopped_by`` says when a stop condition ended a run."""
+        return {stop.id or stop.type for stop in self.scenario.stop}
 
 
 def load_scenario(path: Path, characters_dir: Path) -> LoadedScenario:
@@ -136,8 +143,16 @@ def check_scenario(
             )
     for vname, var in scenario.variations.items():
         yield from participant(("variations", vname, "participant"), var.participant)
+        if var.emotion is not None and var.participant in sheets:
+            allowed = sheets[var.participant].sheet.emotions.allowed
+            if var.emotion not in allowed:
+                yield at(
+                    ("variations", vname, "emotion"),
+                    f"{var.participant} cannot show {var.emotion!r}; expected one of: "
+                    f"{', '.join(allowed)}",
+                )
     for i, stop in enumerate(scenario.stop):
-        if isinstance(stop, PhraseStop | ActionStop):
+        if isinstance(stop, PhraseStop | ActionStop | GoalStop):
             yield from participant(("stop", i, "speaker"), stop.speaker)
         if isinstance(stop, PhraseStop):
             yield from _pattern(at, ("stop", i, "pattern"), stop.pattern)
@@ -150,7 +165,7 @@ def check_scenario(
         seen.add(item.id)
         check = item.check
         loc: Loc = ("rubric", i, "check")
-        if isinstance(check, RegexCheck | EmotionCheck | ActionCheck):
+        if isinstance(check, RegexCheck | EmotionCheck | ActionCheck | JudgeCheck):
             yield from participant((*loc, "speaker"), check.speaker)
         if isinstance(check, RegexCheck):
             for key in ("must", "must_not"):
@@ -167,8 +182,12 @@ def check_scenario(
                             f"{check.speaker} cannot show {emotion!r}; expected one of: "
                             f"{', '.join(allowed)}",
                         )
-        if isinstance(check, ActionCheck):
+        if isinstance(check, ActionCheck) and check.action is not None:
             yield from _actions(at, loc, check.action, check.args, check.speaker, sheets)
+        if isinstance(check, ActionCheck) and check.any_of is not None:
+            for j, ref in enumerate(check.any_of):
+                where = (*loc, "any_of", j)
+                yield from _actions(at, where, ref.action, ref.args, check.speaker, sheets)
 
 
 def _pattern(at: Any, loc: Loc, pattern: str) -> Iterable[Problem]:

@@ -101,3 +101,39 @@ def emotion_chart(series: Sequence[Series], title: str) -> str:
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    rate: float | None  # None: never scored
+    note: str = ""  # e.g. "advisory", shown after the value
+
+
+def pass_rate_chart(bars: Sequence[Bar], title: str) -> str:
+    """An SVG bar chart of pass rates, one bar per rubric item; advisory items in grey."""
+    row, left, right = 22, 300, 120
+    height = PAD + row * len(bars) + 10
+    scale = WIDTH - left - right
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="4" y="16" font-size="13">{escape(title)}</text>',
+    ]
+    for i, bar in enumerate(bars):
+        y = PAD + i * row
+        label = bar.label if len(bar.label) <= 48 else bar.label[:47] + "…"
+        color = "#999" if bar.note else COLORS[2]
+        width = (bar.rate or 0.0) * scale
+        value = "n/a" if bar.rate is None else f"{bar.rate * 100:.0f}%"
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y + 3}" width="{scale}" height="14" fill="#eee"/>'
+            f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="14" fill="{color}">'
+            f"<title>{escape(bar.label)}: {value}</title></rect>"
+            f'<text x="{left + scale + 6}" y="{y + 14}">{value}'
+            f"{escape(' ' + bar.note) if bar.note else ''}</text>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)

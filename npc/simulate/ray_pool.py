@@ -41,10 +41,17 @@ class SimulationActor:
     """A Ray actor: one ``Runtime`` (models loaded on the first run) serving many runs."""
 
     def __init__(
-        self, settings: dict[str, Any], loaded: LoadedScenario, audio: bool, judge: bool
+        self,
+        settings: dict[str, Any],
+        loaded: LoadedScenario,
+        audio: bool,
+        judge: bool,
+        retries: int = 2,
     ) -> None:
         self.runtime = Runtime(load_settings(**settings))
-        self.worker = SimulationWorker(self.runtime, loaded, audio=audio, judge=judge)
+        self.worker = SimulationWorker(
+            self.runtime, loaded, audio=audio, judge=judge, retries=retries
+        )
 
     def run(self, plan: RunPlan) -> RunOutput:
         return self.worker.run(plan)
@@ -70,6 +77,7 @@ class RayExecutor:
         workers: int | None = None,
         audio: bool = False,
         judge: bool = True,
+        retries: int = 2,
         max_attempts: int = MAX_ATTEMPTS,
         on_submit: OnSubmit | None = None,
     ) -> None:
@@ -80,6 +88,7 @@ class RayExecutor:
         self.workers = workers
         self.audio = audio
         self.judge = judge
+        self.retries = retries
         self.max_attempts = max_attempts
         self.on_submit = on_submit
         self._actor_class: Any = None
@@ -126,7 +135,9 @@ class RayExecutor:
                 SimulationActor
             )
         settings = _portable(self.settings)
-        actor = self._actor_class.remote(settings, self.loaded, self.audio, self.judge)
+        actor = self._actor_class.remote(
+            settings, self.loaded, self.audio, self.judge, self.retries
+        )
         self._actors.append(actor)
         return actor
 

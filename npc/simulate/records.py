@@ -30,6 +30,14 @@ def matches(action: ActionTaken, name: str, args: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected:
+    """A line a side said first and took back, and why (an echo, an inversion, a repeat)."""
+
+    text: str
+    flaws: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Utterance:
     """One line of the conversation; ``source`` is model, script (the opening line) or human."""
 
@@ -44,6 +52,8 @@ class Utterance:
     timings: dict[str, float] = field(default_factory=dict)
     source: str = "model"
     errors: tuple[str, ...] = ()
+    flaws: tuple[str, ...] = ()  # what is still wrong with the line (``npc.simulate.guard``)
+    rejected: tuple[Rejected, ...] = ()  # lines taken back before this one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,9 +61,28 @@ class Utterance:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Utterance:
         actions = tuple(ActionTaken(a["name"], dict(a.get("args", {}))) for a in data["actions"])
+        rejected = tuple(Rejected(r["text"], tuple(r["flaws"])) for r in data.get("rejected", ()))
         return cls(
-            **{**data, "actions": actions, "errors": tuple(data.get("errors", ()))},
+            **{
+                **data,
+                "actions": actions,
+                "errors": tuple(data.get("errors", ())),
+                "flaws": tuple(data.get("flaws", ())),
+                "rejected": rejected,
+            },
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The line that decided a verdict: its turn, who said it, and the words that count."""
+
+    turn: int
+    speaker: str
+    quote: str
+
+    def describe(self) -> str:
+        return f'turn {self.turn} ({self.speaker}): "{self.quote}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +94,34 @@ class ItemScore:
     kind: str  # the check's type: regex, emotion, action, turns or judge
     passed: bool | None
     reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ItemScore:
+        evidence = tuple(Evidence(**e) for e in data.get("evidence", ()))
+        return cls(**{**data, "evidence": evidence})
+
+
+@dataclass(frozen=True, slots=True)
+class GoalCheck:
+    """One time a ``goal`` stop condition was asked, and the judge's verdict then."""
+
+    stop: str
+    turn: int
+    passed: bool | None
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GoalCheck:
+        evidence = tuple(Evidence(**e) for e in data.get("evidence", ()))
+        return cls(**{**data, "evidence": evidence})
 
 
 @dataclass
@@ -77,6 +134,7 @@ class RunRecord:
     stop_turn: int = 0
     goal_reached: bool = False
     scores: list[ItemScore] = field(default_factory=list)
+    goal_checks: list[GoalCheck] = field(default_factory=list)
     duration_s: float = 0.0
     attempt: int = 1
     worker: str = ""
@@ -94,7 +152,8 @@ class RunRecord:
             "stopped_by": self.stopped_by,
             "stop_turn": self.stop_turn,
             "goal_reached": self.goal_reached,
-            "scores": [asdict(s) for s in self.scores],
+            "scores": [s.to_json() for s in self.scores],
+            "goal_checks": [g.to_json() for g in self.goal_checks],
             "duration_s": round(self.duration_s, 3),
             "attempt": self.attempt,
             "worker": self.worker,
@@ -108,7 +167,8 @@ class RunRecord:
             stopped_by=data["stopped_by"],
             stop_turn=data["stop_turn"],
             goal_reached=data["goal_reached"],
-            scores=[ItemScore(**s) for s in data["scores"]],
+            scores=[ItemScore.from_json(s) for s in data["scores"]],
+            goal_checks=[GoalCheck.from_json(g) for g in data.get("goal_checks", [])],
             duration_s=data["duration_s"],
             attempt=data["attempt"],
             worker=data["worker"],

@@ -84,10 +84,20 @@ class ActionStop(_Stop):
 
 
 class GoalStop(_Stop):
-    """Stop when the LLM judge finds the goal reached; asked every ``every`` turns."""
+    """Stop when the judge finds the goal reached; asked every ``every`` turns."""
 
     type: Literal["goal"]
     goal: str = Field(min_length=1, description="A statement the judge checks, in plain words.")
+    unless: str | None = Field(
+        None,
+        min_length=1,
+        description="A statement that, if the judge finds it true, means not yet.",
+    )
+    speaker: Name | None = Field(
+        None,
+        description="Whose lines must show it (the judge has to point at one of them); "
+        "default: either participant's.",
+    )
     every: int = Field(2, ge=1, description="Ask the judge every this many turns.")
     after_turn: int = Field(2, ge=1, description="The first turn after which to ask.")
 
@@ -96,7 +106,12 @@ StopCondition = Annotated[PhraseStop | ActionStop | GoalStop, Field(discriminato
 
 
 class Variation(Strict):
-    """A variant of the scenario (e.g. the patient's temperament), adding to one participant."""
+    """A variant of the scenario (e.g. the patient's temperament) for one participant.
+
+    Goals, events and personality traits are added to the sheet's; a speaking style, example
+    lines, a default emotion and an opening line replace the sheet's (a calm patient must not
+    learn its lines from an angry sheet's examples, nor open with the angry opening).
+    """
 
     participant: Name
     description: str = ""
@@ -108,11 +123,30 @@ class Variation(Strict):
     personality: list[str] = Field(
         default_factory=list, description="Extra personality traits for the participant."
     )
+    speaking_style: str | None = Field(
+        None, min_length=1, description="Replaces the sheet's speaking style."
+    )
+    example_lines: list[str] | None = Field(
+        None, min_length=1, description="Replace the sheet's example lines."
+    )
+    emotion: str | None = Field(
+        None, min_length=1, description="Replaces the sheet's default emotion."
+    )
+    opening: str | None = Field(
+        None,
+        min_length=1,
+        description="The opening line when this participant opens (replaces opening.line).",
+    )
 
     @model_validator(mode="after")
     def _adds_something(self) -> Variation:
-        if not (self.goals or self.events or self.personality):
-            raise ValueError("a variation adds nothing; expected goals, events or personality")
+        changes = (self.goals, self.events, self.personality, self.speaking_style)
+        more = (self.example_lines, self.emotion, self.opening)
+        if not any(changes) and all(x is None for x in more):
+            raise ValueError(
+                "a variation changes nothing; expected goals, events, personality, "
+                "speaking_style, example_lines, emotion or opening"
+            )
         return self
 
 
@@ -151,17 +185,43 @@ class EmotionCheck(Strict):
         return self
 
 
+class ActionRef(Strict):
+    """An action, and the arguments a call must have to count."""
+
+    action: Name
+    args: dict[str, str | float] = Field(default_factory=dict)
+
+
 class ActionCheck(Strict):
-    """Passes when a participant takes (or, with ``taken: false``, never takes) an action."""
+    """Passes when a participant takes (or, with ``taken: false``, never takes) an action:
+    ``action`` (with ``args``), or any of the actions in ``any_of``."""
 
     type: Literal["action"]
     speaker: Name
-    action: Name
+    action: Name | None = None
     args: dict[str, str | float] = Field(
         default_factory=dict, description="Only a call with these arguments counts."
     )
+    any_of: list[ActionRef] | None = Field(
+        None, min_length=1, description="Any of these counts (instead of action and args)."
+    )
     taken: bool = True
     within_turns: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ActionCheck:
+        if (self.action is None) == (self.any_of is None):
+            raise ValueError("expected either 'action' (with optional 'args') or 'any_of'")
+        if self.any_of is not None and self.args:
+            raise ValueError("'args' goes with 'action'; give each entry of 'any_of' its own")
+        return self
+
+    def refs(self) -> list[ActionRef]:
+        """The actions that count."""
+        if self.any_of is not None:
+            return list(self.any_of)
+        assert self.action is not None
+        return [ActionRef(action=self.action, args=self.args)]
 
 
 class TurnsCheck(Strict):
@@ -182,11 +242,22 @@ class TurnsCheck(Strict):
 
 
 class JudgeCheck(Strict):
-    """The local LLM judges the item's statement over the transcript."""
+    """The judge decides the item's statement over the transcript, pointing at the line that
+    shows it."""
 
     type: Literal["judge"]
     question: str | None = Field(
-        None, description="What to ask the judge; the item's text when empty."
+        None,
+        description="What to ask the judge (one concrete claim works best); the item's text "
+        "when empty.",
+    )
+    unless: str | None = Field(
+        None, min_length=1, description="A claim that, if the judge finds it true, fails the item."
+    )
+    speaker: Name | None = Field(
+        None,
+        description="Whose lines decide it (the judge must point at one of them); default: "
+        "either participant's.",
     )
 
 
@@ -224,8 +295,12 @@ class Scenario(Strict):
     variations: dict[Name, Variation] = Field(default_factory=dict)
     rubric: list[RubricItem] = Field(default_factory=list)
     seed: int = Field(1, ge=0, description="Run i samples with seed + i.")
-    temperature: float | None = Field(
-        None, gt=0, le=2, description="Sampling temperature (default: the LLM settings')."
+    temperature: float = Field(
+        0.7,
+        gt=0,
+        le=2,
+        description="Sampling temperature of the characters' lines, so that runs differ "
+        "(emotions, actions and the judge are always the likeliest choice).",
     )
     emotion_scale: dict[str, float] = Field(
         default_factory=dict,

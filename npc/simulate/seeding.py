@@ -25,6 +25,11 @@ class SeededModel:
     def context_size(self) -> int:
         return int(getattr(self.llm, "context_size", 4096))
 
+    @property
+    def last_stats(self) -> object:
+        """The provider's figures for its last request (prompt tokens read), if it keeps any."""
+        return getattr(self.llm, "last_stats", None)
+
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
 

@@ -1,16 +1,16 @@
-"""The two sides of a simulated conversation: a character's ``Mind`` or a person typing.
+"""A side of a simulated conversation: a character played by its ``Mind``.
 
 A side answers what it heard with a ``Line``. The conversation loop only knows the ``Side``
-protocol, so a spoken mode is another side: a ``LineSource`` that records the trainee's
-microphone and transcribes it (``npc.voice.listener``), and plays the other side's lines
-through ``npc.voice.speaker`` in ``show`` (see docs/simulate.md).
+protocol; a person in the loop (typing or speaking, through a server as a game would) is a
+pair of sides in ``npc.simulate.trainee``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -19,7 +19,8 @@ from npc.conversation.scheduler import Job
 from npc.events import Emotion, ErrorEvent
 from npc.mind.mind import Exchange, Mind, TurnResult
 from npc.providers.base import Level
-from npc.simulate.records import ActionTaken
+from npc.simulate.guard import Flaw, Person, Said, line_flaws
+from npc.simulate.records import ActionTaken, Rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Line:
     source: str = "model"
     errors: tuple[str, ...] = ()
     ended: bool = False
+    rejected: tuple[Rejected, ...] = ()
 
 
 class Side(Protocol):
@@ -41,8 +43,11 @@ class Side(Protocol):
 
     name: str
 
-    async def speak(self, turn: int, heard: str | None, script: str | None = None) -> Line:
-        """Answer ``heard`` (None: open the conversation, with ``script`` if given)."""
+    async def speak(
+        self, turn: int, heard: str | None, script: str | None, earlier: Sequence[Said]
+    ) -> Line:
+        """Answer ``heard`` (None: open the conversation, with ``script`` if given);
+        ``earlier`` is the conversation so far."""
         ...
 
     def observe(self, event: str) -> None:
@@ -51,18 +56,81 @@ class Side(Protocol):
 
 
 class SimulatedSide:
-    """A character played by its ``Mind``, the same one live sessions use."""
+    """A character played by its ``Mind``, the same one live sessions use.
 
-    def __init__(self, mind: Mind) -> None:
+    Each line is checked by ``npc.simulate.guard``; a line that echoes the other side, speaks
+    as the other side or repeats the speaker is taken back (``Mind.retract``) and asked for
+    again, with a note saying what was wrong, up to ``retries`` times. ``reminder`` goes
+    with every turn (who the character is, and its temperament in this variation): small
+    models drift into the other's role or mood over a long dialogue.
+    """
+
+    def __init__(
+        self,
+        mind: Mind,
+        *,
+        role: str,
+        cast: Mapping[str, Person],
+        retries: int = 2,
+        reminder: str = "",
+    ) -> None:
         self.mind = mind
         self.name = mind.sheet.name
+        self.role = role
+        self.cast = cast
+        self.retries = retries
+        self.reminder = reminder
 
-    async def speak(self, turn: int, heard: str | None, script: str | None = None) -> Line:
+    async def speak(
+        self, turn: int, heard: str | None, script: str | None, earlier: Sequence[Said]
+    ) -> Line:
         mind = self.mind
         if heard is None and script is not None:
             return self._scripted(script)
         if heard is None:
             mind.add_event(f"You speak first: start the conversation with {mind.partner}.")
+        if self.reminder:
+            mind.add_event(self.reminder)
+        rejected: list[Rejected] = []
+        while True:
+            line, result = await self._reply(turn, heard)
+            flaws = line_flaws(line.text, turn, self.role, earlier, self.cast)
+            problems = [f.describe() for f in flaws] or ([] if line.text else ["empty line"])
+            if not problems or len(rejected) >= self.retries:
+                break
+            rejected.append(Rejected(line.text, tuple(problems)))
+            mind.retract(turn, result)  # its events wait for the next try
+            mind.add_event(self._correction(flaws))
+        if problems:
+            # Still broken after every try: it was said, but it stays out of this side's own
+            # prompt, where a small model would copy it again next turn (as the Mind does for
+            # echoes of the player).
+            for exchange in mind.history:
+                if exchange.turn_id == turn:
+                    exchange.echo = True
+        for call in result.actions:
+            mind.add_action_result(call.action_id, True)  # the simulated world always obliges
+        return dataclasses.replace(line, rejected=tuple(rejected))
+
+    def _correction(self, flaws: Sequence[Flaw]) -> str:
+        me, other = self.cast[self.role], self._other()
+        kinds = {f.kind for f in flaws}
+        asks = []
+        if "inversion" in kinds:
+            asks.append(f"speak as yourself, {me.name}, the {me.role}, not as {other.first_name}")
+        if "echo" in kinds:
+            asks.append(f"do not repeat {other.first_name}'s words")
+        if kinds & {"self_repeat", "loop"}:
+            asks.append("do not repeat what you said before; move the conversation on")
+        if not asks:
+            asks.append(f"answer {other.first_name} in a sentence or two")
+        return "Your last reply was not right: " + "; ".join(asks) + "."
+
+    def _other(self) -> Person:
+        return next(p for role, p in self.cast.items() if role != self.role)
+
+    async def _reply(self, turn: int, heard: str | None) -> tuple[Line, TurnResult]:
+        mind = self.mind
         result = TurnResult()
         intensity = 0.35
         errors: list[str] = []
@@ -76,9 +144,7 @@ class SimulatedSide:
         except asyncio.CancelledError:
             control.cancel()  # Ctrl-C: stop the model now, not at the end of its reply
             raise
-        for call in result.actions:
-            mind.add_action_result(call.action_id, True)  # the simulated world always obliges
-        return Line(
+        line = Line(
             result.say.strip(),
             result.emotion,
             intensity,
@@ -87,6 +153,7 @@ class SimulatedSide:
             "model",
             tuple(errors),
         )
+        return line, result
 
     def _scripted(self, text: str) -> Line:
         """The scenario's opening line, put in the character's mouth and its history."""
@@ -136,21 +203,3 @@ class TypedLines:
 
     def show(self, text: str) -> None:
         self.out(text)
-
-
-class HumanSide:
-    """A trainee playing one participant; the character's sheet only lends its name."""
-
-    def __init__(self, name: str, source: LineSource) -> None:
-        self.name = name
-        self.source = source
-
-    async def speak(self, turn: int, heard: str | None, script: str | None = None) -> Line:
-        hint = f" (suggested opening: {script})" if heard is None and script else ""
-        text = await self.source.read_line(f"[turn {turn}] you are {self.name}{hint}; type a line:")
-        if text is None:
-            return Line("", source="human", ended=True)
-        return Line(text, source="human")
-
-    def observe(self, event: str) -> None:
-        self.source.show(f"[game] {event}")

@@ -10,9 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from npc.simulate.agreement import load_measured
+from npc.simulate.guard import flaw_kind
 from npc.simulate.loading import LoadedScenario
 from npc.simulate.plot import valence
 from npc.simulate.records import RunRecord
+
+MEASURED = load_measured()
 
 
 def summarise(
@@ -43,9 +47,12 @@ def _figures(loaded: LoadedScenario, records: Sequence[RunRecord]) -> dict[str, 
     goal = [r.stop_turn for r in records if r.goal_reached]
     durations = [r.duration_s for r in records]
     turns = sum(r.turns for r in records)
+    stopped = sum(1 for r in records if r.stopped_by in loaded.stop_ids)
     return {
         "runs": len(records),
         "items": _items(loaded, records),
+        "roles": roles(records),
+        "stopped_by_condition": {"runs": stopped, "rate": _rate(stopped, len(records))},
         "goal": {
             "reached": len(goal),
             "rate": _rate(len(goal), len(records)),
@@ -57,8 +64,34 @@ def _figures(loaded: LoadedScenario, records: Sequence[RunRecord]) -> dict[str, 
         "time": {
             "run_s": _stats(durations),
             "turns_per_s": round(turns / sum(durations), 4) if sum(durations) else None,
+            "turns_per_minute": round(turns / sum(durations) * 60, 2) if sum(durations) else None,
+            "runs_per_hour": round(len(records) / sum(durations) * 3600, 1)
+            if sum(durations)
+            else None,
         },
     }
+
+
+def roles(records: Sequence[RunRecord]) -> dict[str, Any]:
+    """How often the characters' own lines (not scripted, not a person's) broke their roles,
+    as found by ``npc.simulate.guard`` on the lines that were kept, and how many lines were
+    taken back and asked for again."""
+    lines = [u for r in records for u in r.utterances if u.source == "model"]
+    found: Counter[str] = Counter()
+    for u in lines:
+        found.update({flaw_kind(f) for f in u.flaws})
+    loops = sum(1 for r in records if any("loop" in map(flaw_kind, u.flaws) for u in r.utterances))
+    out: dict[str, Any] = {"model_lines": len(lines)}
+    for kind in ("echo", "inversion", "self_repeat"):
+        out[kind] = {"lines": found[kind], "rate": _rate(found[kind], len(lines))}
+    out["loop"] = {"runs": loops, "rate": _rate(loops, len(records))}
+    retried = [u for u in lines if u.rejected]
+    out["retried"] = {
+        "lines": len(retried),
+        "rate": _rate(len(retried), len(lines)),
+        "taken_back": sum(len(u.rejected) for u in lines),
+    }
+    return out
 
 
 def _items(loaded: LoadedScenario, records: Sequence[RunRecord]) -> dict[str, Any]:
@@ -74,6 +107,7 @@ def _items(loaded: LoadedScenario, records: Sequence[RunRecord]) -> dict[str, An
             "failed": failed,
             "unscored": len(results) - passed - failed,
             "pass_rate": _rate(passed, passed + failed),
+            "advisory": MEASURED.advisory(item.check.type),
         }
     return out
 

@@ -133,7 +133,9 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 def test_example_args_are_checked_against_the_action(tmp_path: Path) -> None:
     text = GOOD + "    examples:\n      - {player: hi, args: {item: sword}, say: no}\n"
     [msg] = problems(write(tmp_path, text))
-    assert ":13:22: actions[0].examples[0].args: fetch.item = 'sword' is not in the scene now" in msg
+    assert (
+        ":13:22: actions[0].examples[0].args: fetch.item = 'sword' is not in the scene now" in msg
+    )
 
 
 def test_parameter_called_name_is_reserved(tmp_path: Path) -> None:
@@ -175,9 +177,7 @@ def test_a_wrong_choice_is_named_as_such(tmp_path: Path) -> None:
     text = GOOD.replace("{type: object, values: [axe]}", "{type: choice, values: [axe, pan]}")
     text += "    examples:\n      - {player: hi, args: {item: sword}, say: no}\n"
     [msg] = problems(write(tmp_path, text))
-    assert msg.endswith(
-        "fetch.item = 'sword' is not one of its choices; expected one of: axe, pan"
-    )
+    assert msg.endswith("fetch.item = 'sword' is not one of its choices; expected one of: axe, pan")
 
 
 def test_secrets_as_strings_or_mappings(tmp_path: Path) -> None:

@@ -41,3 +41,27 @@ def test_schema_check_command(tmp_path: Path) -> None:
     assert out.returncode == 1 and "characters/schema.json is stale" in out.stderr
     assert npc("schema", "--root", str(tmp_path)).returncode == 0
     assert npc("schema", "--check", "--root", str(tmp_path)).returncode == 0
+
+
+def test_validate_checks_scenarios_beside_sheets() -> None:
+    out = npc("validate", str(ROOT / "scenarios"), str(CHARACTERS))
+    assert out.returncode == 0, out.stderr
+    assert "sheet(s) and 2 scenario(s) OK" in out.stdout
+
+
+def test_validate_reports_scenario_problems_at_their_lines(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "triage.yaml").read_text()
+    bad = tmp_path / "triage.yaml"
+    bad.write_text(
+        text.replace("by: patient", "by: doctor").replace("{action: take_vitals}", "{action: fly}")
+    )
+    out = npc("validate", str(bad), "--characters", str(CHARACTERS))
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert any(
+        line.startswith(f"{bad}:") and "opening.by: no participant 'doctor'" in line
+        for line in lines
+    )
+    assert any("rubric[4].check.any_of[0].action: no action 'fly'" in line for line in lines)
+    assert not any("sheet" in line and "unknown field" in line for line in lines)  # not a sheet
+    assert "Traceback" not in out.stderr

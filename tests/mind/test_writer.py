@@ -126,6 +126,6 @@ async def test_say_act_say_sends_the_action_before_the_rest_of_the_speech(
 
 async def test_without_a_grammar_the_model_is_not_asked_again(tmp_path: Path) -> None:
     model = ScriptedModel(reply=lambda request: say("As an AI, I cannot forge."))
-    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "forge me a sword")
+    _, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "forge me a sword")
     assert len(model.requests) == 1
     assert result.say == "Not from my forge, traveller."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,8 @@ from npc.providers.base import GenerationRequest, LLMCapabilities
 
 
 class ScriptedLLM:
-    """Answers every reply request with the next scripted line, every judge with a pass."""
+    """Answers every reply request with the next scripted line, every judge with a pass that
+    points at the last line it may name."""
 
     llm_capabilities = LLMCapabilities()
     context_size = 4096
@@ -29,8 +31,10 @@ class ScriptedLLM:
 
     def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
         self.requests.append(request)
-        if request.assistant_prefix.startswith('{"pass"'):
-            yield 'true, "reason": "scripted"}'
+        if request.assistant_prefix.startswith('{"verdict"'):
+            allowed = re.search(r"^line ::= (.*)$", request.grammar or "", re.MULTILINE)
+            last = max(int(n) for n in re.findall(r'"(\d+)"', allowed.group(1))) if allowed else 0
+            yield f'true, "line": {last}, "reason": "scripted"}}'
             return
         line = next(self.lines)
         yield f'{line}", "emotion": "{self.emotion}", "intensity": 2, "actions": []}}'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,7 @@ def test_run_folder_layout_and_transcript_lines(
     result = batch(loaded, tmp_path, sim_settings, 1).run()
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
+        "emotion.svg",
         "report.html",
         "report.md",
         "result.json",
@@ -101,7 +103,10 @@ def test_run_folder_layout_and_transcript_lines(
     assert result.summary["items"]["three_turns"]["passed"] == 1
     assert "<svg" in (run / "report.html").read_text()
     assert "<svg" in (tmp_path / "report.html").read_text()
-    assert "| The nurse said something. | 100% |" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert re.search(r"\| The nurse said something\. \| regex( \(advisory\))? \| 100% \|", report)
+    assert "](runs/0001/report.md)" in report  # the batch links to its runs
+    assert {"pass_rates.svg", "emotion.svg"} <= {p.name for p in tmp_path.iterdir()}
 
 
 def test_a_folder_of_another_scenario_is_refused(
@@ -169,3 +174,45 @@ def test_each_generation_of_a_run_gets_its_own_seed() -> None:
         list(model.stream(request))
         list(model.stream(request))
     assert provider.seen == [1001, 1002, 2001, 2002]
+
+
+GOAL = """\
+stop:
+  - {id: calmed, type: goal, goal: The patient calmed down., speaker: patient, after_turn: 3}
+"""
+JUDGED = """\
+  - id: kind
+    text: The nurse was kind.
+    check: {type: judge, speaker: nurse}
+"""
+
+
+def test_goal_checks_and_judged_items_keep_their_evidence(
+    tmp_path: Path, sim_settings: Settings
+) -> None:
+    text = SHORT.replace("seed: 5", "seed: 5\n" + GOAL).replace("rubric:\n", "rubric:\n" + JUDGED)
+    loaded = load_scenario(write_scenario(tmp_path, text), CHARACTERS)
+    options = BatchOptions(runs=1)
+    worker = SimulationWorker(FakeRuntime(sim_settings, ScriptedLLM()), loaded)  # type: ignore[arg-type]
+    store = RunStore(tmp_path / "out", loaded, options.identity())
+    Batch(loaded, store, options, LocalExecutor(worker)).run()
+    run = tmp_path / "out/runs/0001"
+    result = json.loads((run / "result.json").read_text())
+    assert (result["stopped_by"], result["stop_turn"], result["goal_reached"]) == (
+        "calmed",
+        3,
+        True,
+    )
+    [check] = result["goal_checks"]
+    assert (check["turn"], check["passed"]) == (3, True)
+    assert check["evidence"] == [
+        {"turn": 3, "speaker": "patient", "quote": "I hear you. Let me check your ankle."}
+    ]
+    kind = next(s for s in result["scores"] if s["id"] == "kind")
+    assert kind["passed"] is True and kind["evidence"][0]["turn"] == 2  # a line of the nurse
+    report = (run / "report.md").read_text()
+    assert "## Goal checks" in report and "turn 3: calmed reached" in report
+    assert '| turn 2 (nurse): "I hear you. Let me check your ankle." |' in report
+    summary = json.loads((tmp_path / "out/summary.json").read_text())
+    assert summary["stopped_by_condition"] == {"runs": 1, "rate": 1.0}
+    assert summary["roles"]["model_lines"] == 2

@@ -1,5 +1,5 @@
-"""The batch on a local Ray cluster (started here, one worker): same output, and a worker
-killed mid-run costs only that run, which runs again; finished runs stay as they were."""
+"""The batch on a local Ray cluster started here with two workers: same output, resumable,
+and a worker killed mid-run costs only that run, which runs again; finished runs stay."""
 
 from __future__ import annotations
 
@@ -34,25 +34,28 @@ def cluster() -> Iterator[None]:
 
 
 def run_batch(
-    scenario: Path, out: Path, settings: Settings, runs: int, **kw: Any
+    scenario: Path, out: Path, settings: Settings, runs: int, workers: int = 2, **kw: Any
 ) -> tuple[Batch, list[str]]:
     loaded = load_scenario(scenario, CHARACTERS)
     options = BatchOptions(runs=runs, judge=False)
     store = RunStore(out, loaded, options.identity())
     # One thread per actor: llama.cpp's threads stall when Ray's own processes take a core.
     settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"threads": 1})})
-    executor = RayExecutor(loaded, settings, address=None, workers=1, judge=False, **kw)
+    executor = RayExecutor(loaded, settings, address=None, workers=workers, judge=False, **kw)
     batch = Batch(loaded, store, options, executor)
     return batch, batch.run().ran
 
 
-def test_a_batch_on_ray_writes_the_same_files(
+def test_a_batch_on_two_workers_writes_the_same_files_and_resumes(
     cluster: None, short_scenario: Path, tmp_path: Path, sim_settings: Settings
 ) -> None:
-    _, ran = run_batch(short_scenario, tmp_path, sim_settings, 1)
-    assert ran == ["0001"]
+    batch, ran = run_batch(short_scenario, tmp_path, sim_settings, 2)
+    assert sorted(ran) == ["0001", "0002"]
+    workers = {r.worker for r in batch.store.records()}
+    assert len(workers) == 2  # the two runs ran side by side, one in each actor
     run = tmp_path / "runs/0001"
     assert sorted(p.name for p in run.iterdir()) == [
+        "emotion.svg",
         "report.html",
         "report.md",
         "result.json",
@@ -62,7 +65,10 @@ def test_a_batch_on_ray_writes_the_same_files(
     assert result["worker"].split(":")[1] != str(os.getpid())  # ran in the actor
     lines = [json.loads(x) for x in (run / "transcript.jsonl").read_text().splitlines()]
     assert [u["speaker"] for u in lines] == ["patient", "nurse", "patient"]
-    assert json.loads((tmp_path / "summary.json").read_text())["finished"] == 1
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["finished"] == 2 and summary["time"]["turns_per_minute"] > 0
+    _, more = run_batch(short_scenario, tmp_path, sim_settings, 3)  # resumed: one more run
+    assert more == ["0003"]
 
 
 def test_a_worker_killed_mid_run_loses_only_that_run(
@@ -76,7 +82,9 @@ def test_a_worker_killed_mid_run_loses_only_that_run(
             # Let the run start, then kill the worker process under it.
             threading.Timer(1.0, ray.kill, [actor]).start()
 
-    batch, ran = run_batch(short_scenario, tmp_path, sim_settings, 2, on_submit=kill_second_run)
+    batch, ran = run_batch(
+        short_scenario, tmp_path, sim_settings, 2, workers=1, on_submit=kill_second_run
+    )
     assert kills == ["0002"]
     assert sorted(ran) == ["0001", "0002"]
     attempts = {r.plan.run_id: r.attempt for r in batch.store.records()}

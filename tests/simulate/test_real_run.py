@@ -1,4 +1,5 @@
-"""Short runs on the real model through the CLI: a 2 x 3-turn batch, and a trainee typing.
+"""Short runs on the real model through the CLI: a 2 x 3-turn batch, and a trainee typing
+through a server (as a game would).
 
 Kept small (short replies, three turns): on two shared cores each reply takes seconds.
 """
@@ -62,12 +63,16 @@ def test_a_trainee_types_the_nurse(cli: CliRunner, short_scenario: Path, tmp_pat
     assert "Dale Porter>" in result.output  # the simulated patient's reply, shown live
     lines = (out / "runs/0001/transcript.jsonl").read_text().splitlines()
     utterances = [json.loads(x) for x in lines]
+    # The served patient opens in its own words (a game event asks it to), then answers.
     assert [(u["speaker"], u["source"]) for u in utterances] == [
-        ("patient", "script"),
+        ("patient", "model"),
         ("nurse", "human"),
         ("patient", "model"),
     ]
+    assert utterances[0]["text"] and utterances[2]["text"]
     assert utterances[1]["text"] == typed.strip()
+    report = (out / "runs/0001/report.md").read_text()
+    assert "## Your lines" in report and f'turn 2: "{typed.strip()}"' in report
 
 
 def test_the_trainee_can_leave(cli: CliRunner, short_scenario: Path, tmp_path: Path) -> None:

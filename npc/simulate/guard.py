@@ -1,0 +1,184 @@
+"""Lines that break a simulated conversation: echoes, role inversions, self-repeats, loops.
+
+Small models copy what is in their prompt: the other side's last line ("Alright, I have a few
+months left to pay" from the manager, after the tenant said it), their own earlier lines, or
+both in turn until the conversation cycles. Each finding names the line it copies and the
+words, so a report can show the evidence and the simulation can ask for another line.
+
+- echo: a long run of words copied from one of the other side's lines;
+- inversion: the line speaks as the other side: it copies a run of their first-person words
+  ("I have a few months left"), opens with a speaker label ("Dale:"), claims the other's name
+  or role ("I'm the nurse", said by the patient), or addresses the speaker by its own name;
+- self_repeat: a long run of words (or the whole line) from the speaker's own earlier line;
+- loop: both sides repeat their lines of two turns before, one after the other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+from npc.mind.echo import words
+
+FlawKind = Literal["echo", "inversion", "self_repeat", "loop"]
+FLAW_KINDS: tuple[FlawKind, ...] = ("echo", "inversion", "self_repeat", "loop")
+
+COPY_RUN = 6  # this many words copied in a row is a copy, whatever the line's length
+SHORT_RUN = 4  # a shorter run counts when it is most of the line ...
+SHORT_SHARE = 0.6  # ... this share of the shorter line's words
+FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "my", "me", "mine", "myself"})
+NAME_CLAIM = r"(?:i'm|i am|my name is)"
+ROLE_CLAIM = r"(?:i'm|i am|speaking as)\s+(?:the|a|an|your)"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A participant as the guard knows it: its role key and its character's name."""
+
+    role: str
+    name: str
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A line already in the conversation."""
+
+    turn: int
+    role: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flaw:
+    """What is wrong with the line of ``turn``; ``copied_turn`` is the line it copies (0: none)."""
+
+    kind: FlawKind
+    turn: int
+    evidence: str
+    copied_turn: int = 0
+
+    def describe(self) -> str:
+        where = f" (from turn {self.copied_turn})" if self.copied_turn else ""
+        return f"{self.kind}{where}: {self.evidence}"
+
+
+def _run(a: list[str], b: list[str]) -> tuple[int, int]:
+    """The longest run of words ``a`` shares with ``b``: (its start in ``a``, its length)."""
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return match.a, match.size
+
+
+def _copies(mine: list[str], theirs: list[str]) -> tuple[int, int] | None:
+    start, size = _run(mine, theirs)
+    shorter = min(len(mine), len(theirs))
+    if size >= COPY_RUN or (size >= SHORT_RUN and size >= SHORT_SHARE * shorter):
+        return start, size
+    return None
+
+
+def _first_person_run(mine: list[str], theirs: list[str]) -> str | None:
+    """A run of the other's words about themselves ("i can't lose this job") in this line."""
+    blocks = SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks()
+    for block in blocks:
+        run = mine[block.a : block.a + block.size]
+        if block.size >= SHORT_RUN and FIRST_PERSON & set(run):
+            return " ".join(run)
+    return None
+
+
+def _same(a: list[str], b: list[str]) -> bool:
+    return bool(a) and a == b and len(a) >= 3
+
+
+def line_flaws(
+    text: str, turn: int, speaker: str, earlier: Sequence[Said], cast: Mapping[str, Person]
+) -> list[Flaw]:
+    """The flaws of ``speaker``'s line ``text`` at ``turn``, after the lines ``earlier``."""
+    me = cast[speaker]
+    other = next(p for role, p in cast.items() if role != speaker)
+    mine = words(text)
+    flaws: list[Flaw] = []
+    flaws += _claims(text, turn, me, other)
+    for said in reversed(earlier):
+        theirs = words(said.text)
+        if said.role == speaker:
+            hit = _copies(mine, theirs)
+            if hit is not None or _same(mine, theirs):
+                start, size = hit or (0, len(mine))
+                copied = " ".join(mine[start : start + size])
+                flaws.append(Flaw("self_repeat", turn, f'"{copied}"', said.turn))
+                break
+    for said in reversed(earlier):
+        if said.role == speaker:
+            continue
+        theirs = words(said.text)
+        own_words = _first_person_run(mine, theirs)
+        if own_words is not None:
+            flaws.append(Flaw("inversion", turn, f'"{own_words}"', said.turn))
+            break
+        hit = _copies(mine, theirs)
+        if hit is not None:
+            start, size = hit
+            flaws.append(Flaw("echo", turn, f'"{" ".join(mine[start : start + size])}"', said.turn))
+            break
+    if _loops(turn, speaker, mine, earlier):
+        flaws.append(Flaw("loop", turn, "both sides repeat their lines of two turns before"))
+    return flaws
+
+
+def _claims(text: str, turn: int, me: Person, other: Person) -> list[Flaw]:
+    """A speaker label, the other's name or role claimed, or the speaker's own name used to
+    address someone: the line is written from the other side."""
+    lowered = text.lower().strip()
+    labels = {me.role, other.role, me.first_name.lower(), other.first_name.lower()}
+    labels |= {me.name.lower(), other.name.lower()}
+    label = re.match(r"^([\w .'-]{2,40}):", lowered)
+    if label and label.group(1).strip() in labels:
+        return [Flaw("inversion", turn, f'opens with the label "{label.group(1).strip()}:"')]
+    claims = [rf"\b{NAME_CLAIM}\s+{re.escape(n)}\b" for n in {other.first_name, other.name}]
+    claims.append(rf"\b{ROLE_CLAIM}\s+{re.escape(other.role)}\b")
+    for pattern in claims:
+        claim = re.search(pattern.lower(), lowered)
+        if claim:
+            return [Flaw("inversion", turn, f'claims to be the other side: "{claim.group(0)}"')]
+    own = re.escape(me.first_name.lower())
+    vocative = re.search(rf"(?:^{own}\s*[,!]|[,]\s*{own}\s*[.!?]*$|[,]\s*{own}\s*[,.!?])", lowered)
+    if vocative:
+        return [Flaw("inversion", turn, f'addresses itself by name: "{vocative.group(0).strip()}"')]
+    return []
+
+
+def _loops(turn: int, speaker: str, mine: list[str], earlier: Sequence[Said]) -> bool:
+    """This line repeats the speaker's line of two turns before, and the other side's last
+    line repeated theirs: the conversation goes round in a circle."""
+    if len(earlier) < 3:
+        return False
+    last, two_back, three_back = earlier[-1], earlier[-2], earlier[-3]
+    if two_back.role != speaker or last.role == speaker:
+        return False
+    me_again = _copies(mine, words(two_back.text)) is not None or _same(mine, words(two_back.text))
+    them = words(last.text)
+    them_again = _copies(them, words(three_back.text)) is not None or _same(
+        them, words(three_back.text)
+    )
+    return me_again and them_again
+
+
+def flaw_kind(described: str) -> str:
+    """The kind of a flaw as ``Flaw.describe`` wrote it ("echo (from turn 3): ...")."""
+    return described.split(":", 1)[0].split(" (", 1)[0].strip()
+
+
+def transcript_flaws(lines: Sequence[Said], cast: Mapping[str, Person]) -> list[Flaw]:
+    """Every flaw of every line, each line judged against the lines before it."""
+    out: list[Flaw] = []
+    for i, said in enumerate(lines):
+        out += line_flaws(said.text, said.turn, said.role, lines[:i], cast)
+    return out

@@ -1,0 +1,76 @@
+"""Echoes, role inversions, self-repeats and loops, found line by line with their evidence."""
+
+from __future__ import annotations
+
+from npc.simulate.guard import Flaw, Person, Said, flaw_kind, line_flaws, transcript_flaws
+
+CAST = {"manager": Person("manager", "Ruth Adler"), "tenant": Person("tenant", "Tom Price")}
+TENANT_1 = (
+    "Okay, I have a few months left to pay. We can spread the rent out over some of them. "
+    "If you come back soon, we'll need to fix the heater."
+)
+
+
+def kinds(text: str, speaker: str, earlier: list[Said]) -> list[str]:
+    return [f.kind for f in line_flaws(text, len(earlier) + 1, speaker, earlier, CAST)]
+
+
+def test_the_issue_s_manager_speaks_as_the_tenant() -> None:
+    earlier = [Said(1, "tenant", TENANT_1)]
+    manager = (
+        "Alright, I have a few months left to pay. We can spread the rent out over some of them."
+    )
+    [flaw] = line_flaws(manager, 2, "manager", earlier, CAST)
+    assert (flaw.kind, flaw.copied_turn) == ("inversion", 1)
+    assert "i have a few months left" in flaw.evidence
+
+
+def test_echo_of_the_other_side_without_their_first_person_words() -> None:
+    earlier = [Said(1, "tenant", "The heater in the back bedroom has been broken for three weeks.")]
+    assert kinds("The heater in the back bedroom has been broken, I see.", "manager", earlier) == [
+        "echo"
+    ]
+
+
+def test_a_reply_that_shares_a_few_words_is_fine() -> None:
+    earlier = [Said(1, "tenant", "My heater has been broken for three weeks and it's freezing.")]
+    assert (
+        kinds(
+            "Three weeks is too long. I'll send someone to fix the heater today.",
+            "manager",
+            earlier,
+        )
+        == []
+    )
+    assert kinds("Thank you.", "manager", [Said(1, "tenant", "Thank you.")]) == []
+
+
+def test_speaker_labels_claims_and_the_own_name_as_a_vocative() -> None:
+    assert kinds("Tom Price: I can't pay this month.", "manager", []) == ["inversion"]
+    assert kinds("I'm Tom and I live in flat 4.", "manager", []) == ["inversion"]
+    assert kinds("I am the tenant here, you know.", "manager", []) == ["inversion"]
+    assert kinds("Thanks, Ruth. I'll pay on Friday.", "manager", []) == ["inversion"]
+    assert kinds("I'm patient, Tom, but the rent is late.", "manager", []) == []
+
+
+def test_self_repeat_and_loop() -> None:
+    lines = [
+        Said(1, "tenant", "When will the heater be fixed? It's freezing in my flat."),
+        Said(2, "manager", "I'll call the repair company this afternoon."),
+        Said(3, "tenant", "When will the heater be fixed? It's freezing in my flat."),
+        Said(4, "manager", "I'll call the repair company this afternoon."),
+    ]
+    found = transcript_flaws(lines, CAST)
+    assert [(f.turn, f.kind) for f in found] == [
+        (3, "self_repeat"),
+        (4, "self_repeat"),
+        (4, "loop"),
+    ]
+    assert found[0].copied_turn == 1
+
+
+def test_described_flaws_keep_their_kind() -> None:
+    flaw = Flaw("self_repeat", 4, '"i\'ll call"', 2)
+    assert flaw.describe() == 'self_repeat (from turn 2): "i\'ll call"'
+    assert flaw_kind(flaw.describe()) == "self_repeat"
+    assert flaw_kind(Flaw("loop", 5, "both sides").describe()) == "loop"
