@@ -59,6 +59,7 @@ from npc.providers.base import (
     Urgency,
     VoiceActivityDetector,
 )
+from npc.threads import to_thread
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
 from npc.voice.end_of_turn import reads_unfinished
 
@@ -361,7 +362,7 @@ class Listener:
                 return self._asr.transcribe(audio, language=language, prompt=prompt)
 
         try:
-            transcript = await asyncio.to_thread(transcribe)
+            transcript = await to_thread(transcribe)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

@@ -97,6 +97,8 @@ async def test_speech_right_after_a_silent_reply_continues_the_player_s_turn(
     make_runtime: MakeRuntime,
 ) -> None:
     def heard(audio: np.ndarray) -> str:
+        if audio.size > 2.0 * SR:  # both parts, heard again as one turn (the listener rejoins)
+            return "Give me a horseshoe, would you?"
         return "Give me a horseshoe," if audio.size > 1.1 * SR else "would you?"
 
     model = ScriptedModel(lambda r: say("Here you go, friend."), piece_s=0.3)
@@ -186,7 +188,7 @@ async def test_game_events_waiting_for_the_next_turn_are_bounded(
     await session.handle(m.Text(text="What was that?"))
     await until(lambda: turn_ends(wire))
     prompt = model.requests[-1].messages[-1].content
-    assert prompt.count("[Game: ") == 40 - len(errors) and len(prompt) < 2500
+    assert prompt.count("[Game event: ") == 40 - len(errors) and len(prompt) < 2500
     await session.close()
 
 
