@@ -33,7 +33,8 @@ ASSISTANT = re.compile(
             # "I'm sorry, but I can't help with that.": the same boilerplate, reworded.
             r"\b(?:can't|cannot|can not|unable to|won't be able to) help (?:you )?with "
             r"(?:that|this|your request|the request)\b",
-            r"\bsorry, but i (?:can't|cannot) (?:help|provide|fulfill|comply)\b",
+            r"\bsorry, but i (?:can't|cannot) (?:provide|fulfill|comply with) (?:that|this|"
+            r"your request)\b",
             r"\bhow (?:can|may) i assist\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",

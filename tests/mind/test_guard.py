@@ -42,6 +42,7 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "Iron, mostly. Some steel.",
         "Help you with that? Gladly.",
         "I can't help you lift it, my back is gone.",
+        "Sorry, but I can't provide credit, friend.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:
