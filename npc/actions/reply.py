@@ -221,15 +221,17 @@ def _unbanned(speech: str, banned: list[str], limit: int | None) -> dict[str, st
         if prefix and prefix not in whole:
             options.append('"\\""')
         if prefix in whole:
-            # The banned word is written out: only a longer word may go on from here.
-            letters = "".join(
-                x for x in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'" if x not in taken
-            )
-            free = f"[{letters}]"
+            # The banned word is written out: only a longer word may go on from here: after
+            # one letter any letter ("I": "It's"), after more only a contraction ("Can't").
+            # Letters glued on a written-out word made "I'mjin" and the like.
+            allowed = _LETTERS + "'" if len(prefix) == 1 else "'"
+            letters = "".join(x for x in allowed if x not in taken)
+            free = f"[{letters}]" if letters else ""
         else:
             # Speech opens with a word: not a space (which would slip past the bans).
             free = speech[:-1] + taken + ("" if prefix else " ") + "]"
-        options.append(f"{free} {rest(len(prefix))} " + '"\\""')
+        if free:
+            options.append(f"{free} {rest(len(prefix))} " + '"\\""')
         for c in nexts:
             longer = prefix + c
             if longer in stems:
@@ -238,10 +240,14 @@ def _unbanned(speech: str, banned: list[str], limit: int | None) -> dict[str, st
             both = "".join(_class_escape(x) for x in sorted({c, c.upper()}))
             options.append(f"[{both}] {names[longer]}")
             node(longer)
-        rules[names[prefix]] = " | ".join(options)
+        # Every way on banned ("can" and "can'*"): the word alone ends the speech.
+        rules[names[prefix]] = " | ".join(options or ['"\\""'])
 
     node("")
     return rules
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _class_escape(ch: str) -> str:

@@ -30,6 +30,11 @@ ASSISTANT = re.compile(
             r"\blanguage model\b",
             r"\b(?:openai|chatgpt|alibaba cloud|qwen)\b",
             r"\b(?:can't|cannot|can not|unable to|won't be able to) assist\b",
+            # "I'm sorry, but I can't help with that.": the same boilerplate, reworded.
+            r"\b(?:can't|cannot|can not|unable to|won't be able to) help (?:you )?with "
+            r"(?:that|this|your request|the request)\b",
+            r"\bsorry, but i (?:can't|cannot) (?:provide|fulfill|comply with) (?:that|this|"
+            r"your request)\b",
             r"\bhow (?:can|may) i assist\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
@@ -44,6 +49,9 @@ OPENINGS = (
     "i'm sorry, but i can't assist",
     "i'm sorry, but i cannot assist",
     "i'm sorry, i can't assist",
+    "i'm sorry, but i can't help",
+    "i'm sorry, but i cannot help",
+    "i'm sorry, i can't help",
     "i am sorry, but i cannot assist",
     "sorry, but i can't assist",
     "as an ai",

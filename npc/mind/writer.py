@@ -30,6 +30,7 @@ ATTEMPTS = 3  # the first reply and up to two more, each with one more opening b
 # Said when a reply had to be stopped before any of it was spoken, and the sheet gives no
 # refusal line of its own: neutral enough for any character.
 DEFAULT_REFUSAL = "Hm. Let's talk about something else."
+APOLOGIES = ("sorry*", "apolog*", "unfortunately*")  # banned too after assistant talk
 
 
 class _Attempt:
@@ -108,6 +109,9 @@ class ReplyWriter:
             if self.result.say or draft.acted or attempt == tries - 1 or not opening:
                 break
             self.banned.update(ban_forms(opening))
+            if draft.stopped == "assistant":
+                # Its first word banned, a refusal comes back as "Sorry, but I can't...".
+                self.banned.update(APOLOGIES)
         # Stopped for good: what was said stands; if nothing was, the refusal line.
         if not self.result.say:
             splitter = self._splitter()
@@ -221,8 +225,11 @@ STEM_CHARS = 5  # a banned word this long is banned as a stem ("teleport": "Tele
 
 def ban_forms(word: str) -> list[str]:
     """How the grammar bans ``word`` (lowercase) as a reply's first word: a longer word as a
-    stem, a short one only as itself ("i" must not ban "It's", nor "can" ban "Can't")."""
-    return [word + "*"] if len(word) >= STEM_CHARS else [word]
+    stem, a short one only as itself ("i" must not ban "It's", nor "can" ban "Can't").
+
+    A contraction is banned as a stem too: no word goes on from "i'm", and a grammar that
+    lets the model write "I'm" and then only a letter got "I'mjin" from it."""
+    return [word + "*"] if len(word) >= STEM_CHARS or "'" in word else [word]
 
 
 def first_word(text: str) -> str:

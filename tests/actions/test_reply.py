@@ -51,17 +51,28 @@ def test_speech_cannot_hold_the_marks_of_code() -> None:
 
 
 def test_banned_openings_are_a_trie_of_rules() -> None:
-    g = jin_format().grammar(["bring*", "i'm"])
+    g = jin_format().grammar(["bring*", "i", "what"])
     rules = dict(line.split(" ::= ", 1) for line in g.splitlines())
     first = rules["first-tail"]
-    assert "[Bb]" in first and "[Ii]" in first
+    assert "[Bb]" in first and "[Ii]" in first and "[Ww]" in first
     # A stem: past its last letter there is no way on, only around.
     brin = next(v for v in rules.values() if "()Gg]" in v)
     assert "[Gg]" not in brin
-    # A whole word: once written out, only a longer word may go on ("I'mmense", not "I'm").
-    im = next(v for k, v in rules.items() if k.startswith("ban-") and v.startswith("[abc"))
-    assert im.count('"\\""') == 1 and " " not in im.split("]")[0]  # no end, no space
-    assert len([k for k in rules if k.startswith("ban-")]) == len("brin") + len("i'm")
+    # A whole word, once written out, has no end and no space after it: a letter goes on
+    # only from a one-letter word ("It's", not "I"); a longer one only as a contraction
+    # ("What's", never a letter glued on: "Whatjin").
+    i = next(v for k, v in rules.items() if k.startswith("ban-") and v.startswith("[abc"))
+    what = next(v for k, v in rules.items() if k.startswith("ban-") and v.startswith("[']"))
+    for rule in (i, what):
+        assert rule.count('"\\""') == 1 and " " not in rule.split("]")[0]
+    assert len([k for k in rules if k.startswith("ban-")]) == len("brin") + len("i") + len("what")
+
+
+def test_a_whole_word_with_its_contraction_banned_too_may_only_end() -> None:
+    g = jin_format().grammar(["can", "can'*"])
+    rules = dict(line.split(" ::= ", 1) for line in g.splitlines())
+    # "c", "ca", "can": written out, "can" has no way on (no letter, its contraction banned).
+    assert rules["ban-3"] == '"\\""'
 
 
 def test_say_act_say_splits_the_speech_around_the_actions() -> None:

@@ -19,6 +19,9 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "Yes, I am an AI language model.",
         "Sure, here's a Python function to sort a list:",
         "I'm just a computer program.",
+        "I'm sorry, but I can't help with that.",
+        "Sorry, but I cannot help you with this request.",
+        "I'm sorry, but I can't provide that.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -38,6 +41,8 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "Sure, here's a horseshoe.",
         "Iron, mostly. Some steel.",
         "Help you with that? Gladly.",
+        "I can't help you lift it, my back is gone.",
+        "Sorry, but I can't provide credit, friend.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:

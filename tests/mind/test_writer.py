@@ -11,6 +11,7 @@ from npc.character.loader import LoadedSheet, load_sheet
 from npc.config import LLMSettings
 from npc.events import ActionCall, Emotion, Phrase, ReplyText
 from npc.mind.mind import Mind, TurnResult
+from npc.mind.writer import ban_forms
 from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.providers.fakes import ScriptedModel, say
 
@@ -69,6 +70,34 @@ async def test_assistant_talk_is_asked_again_with_its_opening_banned(tmp_path: P
     assert result.timings["guard"] == 1
     # The dialogue keeps what was said, not what was stopped.
     assert json.loads(mind.history[-1].reply)["say"] == "Tongs? Here."
+
+
+async def test_a_command_answered_with_assistant_talk_is_asked_again_and_acted_on(
+    tmp_path: Path,
+) -> None:
+    model = scripted(
+        say("I'm sorry, but I can't help with that.", actions=[]),
+        say("Here, take it.", actions=[{"name": "hand_over", "item": "axe"}]),
+    )
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "grab me the axe")
+    assert spoken(events) == "Here, take it." == result.say
+    assert [(e.name, e.args) for e in events if isinstance(e, ActionCall)] == [
+        ("hand_over", {"item": "axe"})
+    ]
+    # The retry may open neither with "I'm" nor with the apology it reaches for next.
+    rules = dict(line.split(" ::= ", 1) for line in (model.requests[1].grammar or "").splitlines())
+    assert "[Ss]" in rules["first-tail"] and "[Aa]" in rules["first-tail"]
+
+
+def test_a_contraction_is_banned_as_a_stem(tmp_path: Path) -> None:
+    assert ban_forms("i'm") == ["i'm*"]  # "I'mjin" was all a grammar left after "I'm"
+    assert ban_forms("can") == ["can"]  # "Can't" stays possible
+    assert ban_forms("bring") == ["bring*"]
+    grammar = Mind(smith(tmp_path), scripted(""), LLMSettings()).format.grammar(ban_forms("i'm"))
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    # No rule is left for the text after "i'm": nothing may be written from there.
+    assert len([k for k in rules if k.startswith("ban-")]) == len("i'")
+    assert not any(v.startswith("[abc") for k, v in rules.items() if k.startswith("ban-"))
 
 
 async def test_when_every_try_goes_wrong_the_refusal_line_is_said(tmp_path: Path) -> None:
