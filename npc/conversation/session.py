@@ -99,6 +99,7 @@ class Session:
                 turn.reply_text,
                 [{"name": c.get("name"), **c.get("args", {})} for c in calls],
             )
+        self._listener: Listener | None = None  # before the scene: a scene updates its words
         if start.scene is not None:
             self._update_scene(start.scene)
         out = start.outputs
@@ -122,7 +123,6 @@ class Session:
         )
         self.read_ahead = ReadAhead(self.mind)
         self._audio: asyncio.Queue[Any] = asyncio.Queue(maxsize=256)
-        self._listener: Listener | None = None
         self._listen_task: asyncio.Task[None] | None = None
         self._reply: ReplyTurn | None = None
         self._reply_task: asyncio.Task[None] | None = None

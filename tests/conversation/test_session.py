@@ -209,3 +209,15 @@ async def test_a_scene_too_big_for_the_model_s_context_is_refused(
     await session.handle(m.SceneUpdate(objects=names[:20]))
     assert len(session.mind.scene.objects) == 20 and len(wire.of(m.Error)) == 1
     await session.close()
+
+
+async def test_a_session_may_start_with_a_scene(make_runtime: MakeRuntime) -> None:
+    """The scene in `start` is taken before the session listens (it once raised
+    AttributeError and closed every session that sent one, the trainee's among them)."""
+    model = ScriptedModel()
+    scene = m.SceneState(objects=["lantern"], characters=["Mika"])
+    session, wire = await open_session(make_runtime(model), scene=scene)
+    assert session.mind.scene.objects == ("lantern",)
+    await session.handle(m.Text(text="What is that?"))
+    await until(lambda: turn_ends(wire))
+    await session.close()
