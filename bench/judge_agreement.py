@@ -16,7 +16,10 @@ found anywhere in the transcript) against the reader's list.
 Figures are printed for the ``dev`` split (looked at while building the scorer), the
 ``heldout`` split (only ever reported) and both. ``--write`` stores the held-out figures in
 ``npc/simulate/agreement.json``: reports mark a check type "advisory" when its held-out
-kappa is under target (0.8 for rules, 0.6 for the judge and goal stops).
+kappa is under target (0.8 for rules, 0.6 for the judge and goal stops); with
+``--no-judge`` it stores the rules only, and reports mark the judge and goal stops advisory
+as never measured. Ctrl-C prints the figures over the transcripts scored so far (never
+written).
 """
 
 from __future__ import annotations
@@ -305,12 +308,15 @@ def main() -> None:
         for miss in both.misses:
             print(f"  {miss}")
     if args.write:
-        if "heldout" not in results or args.only or args.no_judge or len(items) < len(chosen):
-            sys.exit("--write needs the held-out split, every transcript and the judge")
+        # With --no-judge the judge and goal stops are left out: reports then mark them
+        # advisory as never measured, and the rules by their own figures.
+        if "heldout" not in results or args.only or len(items) < len(chosen):
+            sys.exit("--write needs the held-out split and every transcript of it")
         command = (
             "python bench/judge_agreement.py"
             + (f" --judge-model {args.judge_model}" if args.judge_model else "")
             + (f" --split {args.split}" if args.split else "")
+            + (" --no-judge" if args.no_judge else "")
             + " --write"
         )
         data: dict[str, Any] = {
