@@ -16,7 +16,10 @@ found anywhere in the transcript) against the reader's list.
 Figures are printed for the ``dev`` split (looked at while building the scorer), the
 ``heldout`` split (only ever reported) and both. ``--write`` stores the held-out figures in
 ``npc/simulate/agreement.json``: reports mark a check type "advisory" when its held-out
-kappa is under target (0.8 for rules, 0.6 for the judge and goal stops).
+kappa is under target (0.8 for rules, 0.6 for the judge and goal stops); with
+``--no-judge`` it stores the rules only, and reports mark the judge and goal stops advisory
+as never measured. Ctrl-C prints the figures over the transcripts scored so far (never
+written).
 """
 
 from __future__ import annotations
@@ -77,6 +80,13 @@ class Verdicts:
         self.items[item].append((got, want))
         if got != want:
             self.misses.append(f"{where} {item}: check {got}, reader {want} ({why})")
+
+    def merge(self, other: Verdicts) -> None:
+        for k, p in other.pairs.items():
+            self.pairs[k] += p
+        for k, p in other.items.items():
+            self.items[k] += p
+        self.misses += other.misses
 
 
 def _action(text: str) -> ActionTaken:
@@ -245,26 +255,37 @@ def main() -> None:
     if args.judge_model:
         overrides["models"] = {"llm": args.judge_model}
     settings = load_settings(**overrides)
-    items = [
+    chosen = [
         t
         for t in load_labelled(settings.characters_dir)
         if (args.split is None or t.split == args.split)
         and (args.only is None or t.id.startswith(args.only))
     ]
+    # Scenarios taken in turn, so that a run cut short (Ctrl-C) has scored some of each.
+    rank: dict[str, int] = defaultdict(int)
+    order = {}
+    for t in chosen:
+        order[t.id] = rank[t.loaded.scenario.id]
+        rank[t.loaded.scenario.id] += 1
+    chosen.sort(key=lambda t: (order[t.id], t.loaded.scenario.id))
     runtime = None if args.no_judge else Runtime(settings)
     by_split: dict[str, Verdicts] = defaultdict(Verdicts)
     start = time.perf_counter()
-    for i, t in enumerate(items, 1):
-        judge = Judge(runtime.llm, cache_key=f"agree:{t.id}") if runtime else None
-        score(t, judge, by_split[t.split])
-        print(f"  [{i}/{len(items)}] {t.id} {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    items: list[Labelled] = []
+    try:
+        for i, t in enumerate(chosen, 1):
+            judge = Judge(runtime.llm, cache_key=f"agree:{t.id}") if runtime else None
+            one = Verdicts()
+            score(t, judge, one)
+            by_split[t.split].merge(one)
+            items.append(t)
+            took = time.perf_counter() - start
+            print(f"  [{i}/{len(chosen)}] {t.id} {took:.0f} s", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print(f"cut short: {len(items)} of {len(chosen)} transcripts scored", flush=True)
     both = Verdicts()
     for v in by_split.values():
-        for k, p in v.pairs.items():
-            both.pairs[k] += p
-        for k, p in v.items.items():
-            both.items[k] += p
-        both.misses += v.misses
+        both.merge(v)
     took = time.perf_counter() - start
     counts = {s: sum(1 for t in items if t.split == s) for s in ("dev", "heldout")}
     model = "none" if runtime is None else (args.judge_model or settings.models.llm or "default")
@@ -287,18 +308,25 @@ def main() -> None:
         for miss in both.misses:
             print(f"  {miss}")
     if args.write:
-        if "heldout" not in results or args.only or args.no_judge:
-            sys.exit("--write needs the held-out split, every transcript and the judge")
-        command = "python bench/judge_agreement.py" + (
-            f" --judge-model {args.judge_model}" if args.judge_model else ""
+        # With --no-judge the judge and goal stops are left out: reports then mark them
+        # advisory as never measured, and the rules by their own figures.
+        if "heldout" not in results or args.only or len(items) < len(chosen):
+            sys.exit("--write needs the held-out split and every transcript of it")
+        command = (
+            "python bench/judge_agreement.py"
+            + (f" --judge-model {args.judge_model}" if args.judge_model else "")
+            + (f" --split {args.split}" if args.split else "")
+            + (" --no-judge" if args.no_judge else "")
+            + " --write"
         )
-        data = {
+        data: dict[str, Any] = {
             "command": command,
             "judge_model": model,
             "transcripts": counts,
             "heldout": {k: a.to_json() for k, a in results["heldout"].items()},
-            "dev": {k: a.to_json() for k, a in results["dev"].items()},
         }
+        if "dev" in results:
+            data["dev"] = {k: a.to_json() for k, a in results["dev"].items()}
         AGREEMENT_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {AGREEMENT_FILE.relative_to(ROOT)}")
 
