@@ -136,6 +136,14 @@ class ASRSettings(_Section):
         "keep it below end_of_turn_ms (docs/benchmarks.md).",
     )
     max_turn_seconds: float = Field(30.0, ge=1, le=600)
+    vocabulary_words: int = Field(
+        40,
+        ge=0,
+        le=200,
+        description="The character's words (names, menu, scene) given to the recogniser as its "
+        "prompt, at most this many: heard right far more often, each call slower "
+        "(docs/benchmarks.md, Listening); 0: none.",
+    )
 
 
 class KnowledgeSettings(_Section):

@@ -71,6 +71,7 @@ class NpcServer:
                 "as ?token=... or an 'Authorization: Bearer ...' header"
             )
         self.sessions: set[Session] = set()
+        self._opening = 0  # sessions being opened, counted against the capacity
         self.connections = 0
         s = self.settings
         self.capacity = s.capacity or s.max_sessions
@@ -224,12 +225,18 @@ class NpcServer:
                     raise frame
                 if not isinstance(frame, m.Start):
                     raise ProtocolError("the first message must be `start`")
-                if self._stopping or len(self.sessions) >= self.capacity:
+                if self._stopping or len(self.sessions) + self._opening >= self.capacity:
                     await self._refuse(ws, send)
                     return None
-                session = await asyncio.to_thread(
-                    Session, self.runtime, frame, send, on_turn_end=metrics.turn_ended
-                )
+                # The place is held while the session opens (in a thread): starts that arrive
+                # together would otherwise all find room.
+                self._opening += 1
+                try:
+                    session = await asyncio.to_thread(
+                        Session, self.runtime, frame, send, on_turn_end=metrics.turn_ended
+                    )
+                finally:
+                    self._opening -= 1
                 self.sessions.add(session)
                 metrics.SESSIONS.set(len(self.sessions))
                 await session.open()

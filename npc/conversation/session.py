@@ -48,7 +48,6 @@ from npc.voice.vocabulary import SheetWords
 log = logging.getLogger(__name__)
 Send = Callable[[Out], Awaitable[None]]
 RECENT_TURNS = 6  # earlier exchanges put back into the dialogue when a player returns
-PROMPT_WORDS = 40  # the character's words given to the recogniser (docs/benchmarks.md)
 # Game events and action results wait for the character's next turn and go into its prompt:
 # 3000 of them made a 45,369-token prompt for a 4,096-token model (issue 23). Past these an
 # event is refused, and the client told.
@@ -299,9 +298,12 @@ class Session:
     def _vocabulary_prompt(self) -> str:
         """The character's words in the scene now, for the recogniser (docs/benchmarks.md,
         "Listening": the sheet's words heard right far more often, each call a little slower)."""
+        words = self.runtime.settings.asr.vocabulary_words
+        if not words:
+            return ""
         if self._sheet_words is None:
             self._sheet_words = SheetWords.of(self.loaded)  # the sheet and knowledge, ~10 ms
-        return self._sheet_words.vocabulary(self.mind.scene).prompt(PROMPT_WORDS)
+        return self._sheet_words.vocabulary(self.mind.scene).prompt(words)
 
     async def _frames(self) -> AsyncIterator[bytes]:
         while (frame := await self._audio.get()) is not _END:

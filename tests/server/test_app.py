@@ -262,3 +262,27 @@ async def test_memory_survives_a_new_session(url: str, runtime: Runtime) -> None
         await c.say("Do you remember me?")
         await collect(c)
     assert len(memory.recent_turns(5)) == 2
+
+
+async def test_starts_that_arrive_together_are_admitted_up_to_the_capacity(
+    runtime: Runtime,
+) -> None:
+    """Each start holds its place while its session opens: six starts at once on a server
+    of capacity 2 once opened six sessions (each found room before any was added)."""
+    srv = NpcServer(runtime, runtime.settings.server.model_copy(update={"port": 0, "capacity": 2}))
+    ws_server = await srv.start()
+    port = next(iter(ws_server.sockets)).getsockname()[1]
+
+    async def start(i: int) -> str:
+        async with connect(f"ws://127.0.0.1:{port}") as ws:
+            await ws.send(json.dumps({"type": "start", "character": "jin", "player_id": f"p{i}"}))
+            first = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            if first["type"] == "ready":
+                await asyncio.sleep(3.0)  # hold the place while the others try
+            return str(first.get("code") or first["type"])
+
+    try:
+        got = await asyncio.gather(*(start(i) for i in range(6)))
+    finally:
+        await srv.stop()
+    assert sorted(got) == ["ready", "ready"] + ["server_busy"] * 4

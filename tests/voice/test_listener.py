@@ -210,13 +210,14 @@ async def test_the_prompt_makes_the_menu_heard_and_can_change(
 ) -> None:
     """Plain Whisper mishears "shoyu"; told the sheet's words, it hears it."""
     from npc.character.loader import load_sheet
-    from npc.conversation.session import PROMPT_WORDS
+    from npc.config import ASRSettings
     from npc.voice.vocabulary import Vocabulary
     from tests.conftest import CHARACTERS
 
     [line] = synthesize(settings, ["One shoyu ramen and a green tea."])
     audio = np.concatenate([silence(0.5), line, silence(1.0)])
-    prompt = Vocabulary.of(load_sheet(CHARACTERS / "jin.yaml")).prompt(PROMPT_WORDS)
+    words = ASRSettings().vocabulary_words
+    prompt = Vocabulary.of(load_sheet(CHARACTERS / "jin.yaml")).prompt(words)
     listener = Listener(whisper, silero, language="en")
     assert listener.prompt is None
     plain = of(FinalTranscript, await listen(listener, pcm_chunks(audio)))[0].text
