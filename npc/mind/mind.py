@@ -142,7 +142,8 @@ class Mind:
         self.secrets = [w for found in secret_words(self.sheet).values() for w in found]
         sheet = self.sheet
         self.examples = [*sheet.example_lines, *(e.say for e in sheet.examples)]
-        self.examples += [e.say for a in sheet.actions for e in a.examples]
+        self._action_examples = {a.name: [e.say for e in a.examples] for a in sheet.actions}
+        self.examples += [say for says in self._action_examples.values() for say in says]
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
@@ -279,6 +280,14 @@ class Mind:
             greedy_after='", "emotion": ' if self.order == SAY_FIRST else None,
         )
 
+    def examples_to_avoid(self, likely: Sequence[str]) -> list[str]:
+        """The sheet's example lines a reply may not paste: all but those of the actions the
+        turn likely asks for. "One bowl, coming right up" fits an order for a bowl; stopping it
+        there made the model try again and lose the action (issue 18's guard, measured on
+        bench/latency.py: 5-6 of 12 of Jin's replies asked again)."""
+        fitting = {say for name in likely for say in self._action_examples.get(name, [])}
+        return [e for e in self.examples if e not in fitting]
+
     @staticmethod
     def banned_openings(player: str) -> frozenset[str]:
         """A reply may not open with the player's first word: a small model often answers a
@@ -399,7 +408,11 @@ class Mind:
             llm=self.llm,
             format=self.format,
             guard=SpeechGuard(
-                player, self.secrets, self.earlier_replies(), self.examples, self.sheet.name
+                player,
+                self.secrets,
+                self.earlier_replies(),
+                self.examples_to_avoid(narrow.likely),
+                self.sheet.name,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result),

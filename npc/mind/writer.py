@@ -220,15 +220,17 @@ class ReplyWriter:
         return Emotion(self.turn_id, name, INTENSITY.get(intensity, 0.35))
 
 
-STEM_CHARS = 5  # a banned word this long is banned as a stem ("teleport": "Teleporting")
+STEM_CHARS = 2  # a banned word this long is banned as a stem ("one": "One's", "Onerous")
 
 
 def ban_forms(word: str) -> list[str]:
-    """How the grammar bans ``word`` (lowercase) as a reply's first word: a longer word as a
-    stem, a short one only as itself ("i" must not ban "It's", nor "can" ban "Can't").
+    """How the grammar bans ``word`` (lowercase) as a reply's first word: as a stem, so the
+    model must open with another word from its first letters on; a one-letter word only as
+    itself ("i" must not ban "It's").
 
-    A contraction is banned as a stem too: no word goes on from "i'm", and a grammar that
-    lets the model write "I'm" and then only a letter got "I'mjin" from it."""
+    A grammar that let the model write a banned word out and then allowed only what makes
+    it longer got glued or broken words from a model that meant the word: "I'mjin",
+    "Oneramen", "One', coming right up"."""
     return [word + "*"] if len(word) >= STEM_CHARS or "'" in word else [word]
 
 

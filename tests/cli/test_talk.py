@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from npc.runtime import Runtime
 from tests.conftest import ROOT
 
 
-def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], stdin: str = "", data: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``data``: a data folder of its own, so no earlier conversation of the default player
+    (kept in memory and put back in the prompt) steers the reply."""
+    env = {**os.environ, **({"NPC_DATA_DIR": str(data)} if data else {})}
     return subprocess.run(
         [sys.executable, "-m", "npc", *args],
         cwd=ROOT,
@@ -17,11 +24,13 @@ def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=900,
+        env=env,
     )
 
 
-def test_talk_prints_the_event_stream(runtime: Runtime) -> None:  # runtime: caches are warm
-    out = run(["talk", "jin", "--text", "grab me a bowl of ramen"])
+def test_talk_prints_the_event_stream(runtime: Runtime, tmp_path: Path) -> None:
+    # runtime: the model caches are warm
+    out = run(["talk", "jin", "--text", "grab me a bowl of ramen"], data=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     text = out.stdout.replace("\n", " ")
     assert "audio #0" in text and "visemes:" in text
@@ -34,7 +43,7 @@ def test_talk_needs_text_or_wav() -> None:
     assert out.returncode == 2 and "give exactly one of --text or --wav" in out.stderr
 
 
-def test_chat_with_game_side_commands(runtime: Runtime) -> None:
+def test_chat_with_game_side_commands(runtime: Runtime, tmp_path: Path) -> None:
     script = (
         "\n".join(
             [
@@ -47,7 +56,7 @@ def test_chat_with_game_side_commands(runtime: Runtime) -> None:
         )
         + "\n"
     )
-    out = run(["chat", "jin"], stdin=script)
+    out = run(["chat", "jin"], stdin=script, data=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "action a1.1: fetch(item='ramen bowl')" in out.stdout
     assert "no action with id 'a9.9'" in out.stdout

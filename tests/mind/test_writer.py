@@ -89,9 +89,10 @@ async def test_a_command_answered_with_assistant_talk_is_asked_again_and_acted_o
     assert "[Ss]" in rules["first-tail"] and "[Aa]" in rules["first-tail"]
 
 
-def test_a_contraction_is_banned_as_a_stem(tmp_path: Path) -> None:
+def test_a_banned_word_is_banned_as_a_stem(tmp_path: Path) -> None:
     assert ban_forms("i'm") == ["i'm*"]  # "I'mjin" was all a grammar left after "I'm"
-    assert ban_forms("can") == ["can"]  # "Can't" stays possible
+    assert ban_forms("one") == ["one*"]  # "One', coming right up" after "one" was banned
+    assert ban_forms("i") == ["i"]  # "It's" stays possible
     assert ban_forms("bring") == ["bring*"]
     grammar = Mind(smith(tmp_path), scripted(""), LLMSettings()).format.grammar(ban_forms("i'm"))
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
@@ -158,3 +159,23 @@ async def test_without_a_grammar_the_model_is_not_asked_again(tmp_path: Path) ->
     _, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "forge me a sword")
     assert len(model.requests) == 1
     assert result.say == "Not from my forge, traveller."
+
+
+def test_an_action_s_own_example_may_be_said_when_that_action_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    """ "One bowl, coming right up" fits an order for a bowl: stopping it made the model try
+    again and lose the action. Only the other examples are held against the reply."""
+    extra = """\
+    examples:
+      - {player: pass the tongs, args: {item: tongs}, say: Here they are.}
+  - name: wave
+    description: wave a hand
+    examples:
+      - {player: hello there, say: "Well met, traveller."}
+"""
+    path = tmp_path / "smith.yaml"
+    path.write_text(SHEET + extra)
+    mind = Mind(load_sheet(path), scripted(""), LLMSettings())
+    assert mind.examples_to_avoid(("hand_over",)) == ["Well met, traveller."]
+    assert set(mind.examples_to_avoid(())) == {"Here they are.", "Well met, traveller."}
