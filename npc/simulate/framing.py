@@ -15,37 +15,19 @@ Every user turn is rewritten the same way, so earlier turns keep their evaluated
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
-from npc.providers.base import (
-    ChatMessage,
-    Control,
-    GenerationRequest,
-    LanguageModel,
-    LLMCapabilities,
-)
+from npc.providers.base import ChatMessage, GenerationRequest, LanguageModel
+from npc.simulate.seeding import ModelOver
 
 
-class FramedModel:
+class FramedModel(ModelOver):
     """``llm``, with the other side's lines framed as speech to answer."""
 
     def __init__(self, llm: LanguageModel, *, me: str, my_role: str, other: str, role: str) -> None:
-        self.llm = llm
-        self.llm_capabilities: LLMCapabilities = llm.llm_capabilities
+        super().__init__(llm)
         self.said = f"{other}: "
         self.to_me = f"{other} (the {role}) says to you: "
         self.turn = f"You are {me} (the {my_role}). Answer in your own words."
-
-    @property
-    def context_size(self) -> int:
-        return int(getattr(self.llm, "context_size", 4096))
-
-    @property
-    def last_stats(self) -> object:
-        return getattr(self.llm, "last_stats", None)
-
-    def count_tokens(self, text: str) -> int:
-        return self.llm.count_tokens(text)
 
     def frame(self, content: str) -> str:
         """One user turn with the other's line (its last line, ``Name: text``) framed."""
@@ -57,15 +39,9 @@ class FramedModel:
         framed = f'{self.to_me}"{text}"\n{self.turn}'
         return f"{head}\n{framed}" if sep else framed
 
-    def _framed(self, request: GenerationRequest) -> GenerationRequest:
+    def rewrite(self, request: GenerationRequest, *, sampled: bool) -> GenerationRequest:
         messages = tuple(
             ChatMessage(m.role, self.frame(m.content)) if m.role == "user" else m
             for m in request.messages
         )
         return dataclasses.replace(request, messages=messages)
-
-    def prefill(self, request: GenerationRequest, control: Control | None = None) -> None:
-        self.llm.prefill(self._framed(request), control)
-
-    def stream(self, request: GenerationRequest, control: Control | None = None) -> Iterator[str]:
-        yield from self.llm.stream(self._framed(request), control)

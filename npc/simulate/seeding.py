@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from npc.providers.base import Control, GenerationRequest, LanguageModel, LLMCapabilities
 
 
-class SeededModel:
-    """``llm`` with the sampling seed of request *n* of this run set to ``seed * 1000 + n``."""
+class ModelOver:
+    """``llm`` with each request rewritten by ``rewrite`` on its way; everything else is
+    the wrapped model's."""
 
-    def __init__(self, llm: LanguageModel, seed: int) -> None:
+    def __init__(self, llm: LanguageModel) -> None:
         self.llm = llm
-        self.seed = seed
         self.llm_capabilities: LLMCapabilities = llm.llm_capabilities
-        self._count = 0
 
     @property
     def context_size(self) -> int:
@@ -33,10 +32,27 @@ class SeededModel:
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
 
+    def rewrite(self, request: GenerationRequest, *, sampled: bool) -> GenerationRequest:
+        """``sampled``: the request is written (stream), not only read ahead (prefill)."""
+        return request
+
     def prefill(self, request: GenerationRequest, control: Control | None = None) -> None:
-        self.llm.prefill(request, control)
+        self.llm.prefill(self.rewrite(request, sampled=False), control)
 
     def stream(self, request: GenerationRequest, control: Control | None = None) -> Iterator[str]:
+        yield from self.llm.stream(self.rewrite(request, sampled=True), control)
+
+
+class SeededModel(ModelOver):
+    """``llm`` with the sampling seed of request *n* of this run set to ``seed * 1000 + n``."""
+
+    def __init__(self, llm: LanguageModel, seed: int) -> None:
+        super().__init__(llm)
+        self.seed = seed
+        self._count = 0
+
+    def rewrite(self, request: GenerationRequest, *, sampled: bool) -> GenerationRequest:
+        if not sampled:
+            return request
         self._count += 1
-        seed = self.seed * 1000 + self._count
-        yield from self.llm.stream(dataclasses.replace(request, seed=seed), control)
+        return dataclasses.replace(request, seed=self.seed * 1000 + self._count)
