@@ -88,6 +88,7 @@ class LlamaCppModel:
         self.template = ChatTemplate.from_metadata(self._model.metadata())
         self._memo: OrderedDict[str, list[int]] = OrderedDict()
         self._memo_lock = threading.Lock()
+        self._closed = False
         layout = f"flash={flash_attention}"
         states = PrefixStates(state_dir, path, layout) if state_dir is not None else None
         if gate is None:
@@ -134,8 +135,17 @@ class LlamaCppModel:
         return self._engine.last_stats
 
     def close(self) -> None:
-        """Stop the engine (work in progress ends with a ProviderError)."""
-        self._engine.close()
+        """Stop the engine (work in progress ends with a ProviderError) and free the model
+        once the engine has stopped; the model is not used again (tokenizing raises)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._engine.close():
+            self._model.close()  # type: ignore[no-untyped-call]
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ProviderError("the LLM is closed")
 
     # -- text and tokens -------------------------------------------------------------
 
@@ -143,6 +153,7 @@ class LlamaCppModel:
         return len(self.tokenize(text))
 
     def tokenize(self, text: str) -> list[int]:
+        self._check_open()
         tokens: list[int] = self._model.tokenize(text.encode("utf-8"), False, True)
         return tokens
 
@@ -153,6 +164,7 @@ class LlamaCppModel:
         so a conversation that grows keeps exactly the tokens it had, and a reply this model
         generated is reused token for token rather than re-tokenized.
         """
+        self._check_open()
         tokens: list[int] = []
         if self._model.add_bos_token() and self._model.token_bos() >= 0:
             tokens.append(self._model.token_bos())

@@ -185,13 +185,15 @@ class Engine:
             self._works.append(work)
             self._lock.notify()
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = 2.0) -> bool:
         """Stop taking work; what is in progress ends with a ProviderError after the current
-        step (the thread is a daemon: a step still running does not keep the process up)."""
+        step, and the KV cache is freed (the thread is a daemon: a step still running does
+        not keep the process up). True when the engine has stopped within ``timeout``."""
         with self._lock:
             self._closed = True
             self._lock.notify()
         self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def urgency(self) -> Urgency:
         """The most urgent work waiting now (the gate asks while the engine waits for it)."""
@@ -208,12 +210,20 @@ class Engine:
                 if self._closed:
                     for work in self._works:
                         self._finish(work, ProviderError("the LLM engine was closed"))
+                    self._free()
                     return
             try:
                 self._step()
             except Exception as exc:  # never leave a caller waiting forever
                 log.exception("LLM engine step failed")
                 self._reset(exc)
+
+    def _free(self) -> None:
+        """Give back the KV cache and the batch (the largest part of the engine's memory);
+        here, on the engine's own thread, no step can be using them."""
+        llama_cpp.llama_batch_free(self._batch)
+        self._ctx.close()  # type: ignore[no-untyped-call]
+        self._seqs.clear()
 
     def _step(self) -> None:
         for work in list(self._works):

@@ -173,7 +173,7 @@ class ReplyTurn:
         """Speak one phrase; returns the index of the next chunk."""
         speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text)
         async for chunk in iterate_in_thread(
-            lambda: gated(speak(), self.gate, self._voice_urgency)
+            lambda: gated(speak(), self.gate, self._voice_urgency, lambda: self.job.cancelled)
         ):
             if self.job.cancelled:
                 break

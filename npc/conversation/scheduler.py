@@ -167,11 +167,17 @@ class Job:
 _END = object()
 
 
-def gated(items: Iterator[T], gate: ComputeGate, urgency: Callable[[], Urgency]) -> Iterator[T]:
-    """``items`` with each step (one ``next``) run as a unit of work at ``urgency()``."""
-    while True:
+def gated(
+    items: Iterator[T],
+    gate: ComputeGate,
+    urgency: Callable[[], Urgency],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[T]:
+    """``items`` with each step (one ``next``) run as a unit of work at ``urgency()``; no
+    step starts once ``cancelled()`` (the consumer may have stopped reading long before)."""
+    while not cancelled():
         with gate.hold(urgency()):
-            item = next(items, _END)
+            item = _END if cancelled() else next(items, _END)
         if item is _END:
             return
         yield item  # type: ignore[misc]

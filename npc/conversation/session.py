@@ -423,6 +423,9 @@ class Session:
             await reply.run()
         except asyncio.CancelledError:
             raise
+        except NpcError as exc:  # a provider failed (the voice mid-reply): the turn still ends
+            log.warning("reply of turn %d failed: %s", reply.turn_id, exc.message)
+            await self.error(exc.code, exc.message, reply.turn_id)
         except Exception as exc:
             log.exception("reply failed")
             await self.error("internal_error", f"the reply failed: {exc}", reply.turn_id)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from npc.errors import ProviderError
 from npc.providers.base import (
     Capabilities,
     Control,
@@ -137,9 +138,12 @@ class ToneSynthesizer:
     delay_s: float = 0.0
     capabilities: Capabilities = field(default_factory=lambda: Capabilities(sample_rate=16_000))
     said: list[str] = field(default_factory=list)
+    fail_after: int | None = None  # sentences said before the voice dies (ProviderError)
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
         for sentence in filter(None, (s.strip() for s in re.split(r"(?<=[.!?])\s+", text))):
+            if self.fail_after is not None and len(self.said) >= self.fail_after:
+                raise ProviderError("the voice died (test double)")
             if self.delay_s:
                 time.sleep(self.delay_s)
             self.said.append(sentence)

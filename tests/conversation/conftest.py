@@ -61,7 +61,10 @@ def make_runtime(tmp_path: Path) -> Iterator[MakeRuntime]:
     built: list[Runtime] = []
 
     def make(
-        model: ScriptedModel | None = None, asr: ScriptedRecognizer | None = None, **kw: Any
+        model: ScriptedModel | None = None,
+        asr: ScriptedRecognizer | None = None,
+        tts: ToneSynthesizer | None = None,
+        **kw: Any,
     ) -> Runtime:
         settings = load_settings(
             characters_dir=CHARACTERS,
@@ -74,7 +77,7 @@ def make_runtime(tmp_path: Path) -> Iterator[MakeRuntime]:
             llm=model or ScriptedModel(),
             asr=asr or ScriptedRecognizer(),
             vad=EnergyVad(),
-            tts=ToneSynthesizer(),
+            tts=tts or ToneSynthesizer(),
             embedder=HashingEmbedder(),
         )
         runtime.knowledge.ingest(runtime.character("jin"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 from npc.conversation.scheduler import Job, Scheduler, gated
 from npc.providers.base import Level, Urgency
@@ -97,6 +98,23 @@ def test_gated_runs_each_step_of_an_iterator_as_a_unit() -> None:
     assert items == ["a", "b", "c"]
     assert scheduler.stats.units[Level.RESPOND] == 1
     assert scheduler.stats.units[Level.SPEAK] == 3  # two items and the step that found the end
+
+
+def test_gated_starts_no_step_once_its_work_is_cancelled() -> None:
+    # The consumer of a closed session stops reading at once, but the worker thread runs
+    # the iterator: a step after the cancel (a sentence of speech) would be work after close.
+    job = Job(Level.SPEAK)
+    made: list[str] = []
+
+    def sentences() -> Iterator[str]:
+        for text in ("one", "two", "three"):
+            made.append(text)
+            yield text
+
+    steps = gated(sentences(), Scheduler(), lambda: job.urgency, lambda: job.cancelled)
+    assert next(steps) == "one"
+    job.cancel()
+    assert list(steps) == [] and made == ["one"]
 
 
 def test_a_job_cancels_and_changes_urgency() -> None:

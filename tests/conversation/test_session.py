@@ -13,7 +13,7 @@ import numpy as np
 from npc.conversation.session import Session
 from npc.protocol import messages as m
 from npc.providers.base import Level
-from npc.providers.fakes import ScriptedModel, ScriptedRecognizer, say
+from npc.providers.fakes import ScriptedModel, ScriptedRecognizer, ToneSynthesizer, say
 from tests.conversation.conftest import SR, MakeRuntime, Wire, open_session, quiet, tone
 
 FRAME = SR // 50 * 2  # 20 ms of PCM16
@@ -139,6 +139,24 @@ async def test_closing_the_session_stops_its_model_work_within_100_ms(
     assert model.ended[-1] - closed < 0.1
     # What the player heard before they vanished is remembered.
     assert session.runtime.knowledge.memory("jin", "gone").recent_turns(1)
+
+
+async def test_a_voice_that_dies_mid_reply_is_reported_and_the_session_goes_on(
+    make_runtime: MakeRuntime,
+) -> None:
+    voice = ToneSynthesizer(fail_after=1)
+    model = ScriptedModel(lambda r: say("First sentence. Second sentence. Third one."))
+    session, wire = await open_session(make_runtime(model, tts=voice), player_id="hoarse")
+    await session.handle(m.Text(text="Tell me a story."))
+    [end] = await until(lambda: turn_ends(wire))
+    [error] = wire.of(m.Error)
+    assert (error.code, error.turn_id, error.fatal) == ("provider_error", end.turn_id, False)
+    assert "voice died" in error.message
+    voice.fail_after = None  # the voice is back: the next turn is answered
+    await session.handle(m.Text(text="Go on."))
+    second = (await until(lambda: turn_ends(wire)[1:]))[0]
+    assert not second.interrupted and len(wire.of(m.Error)) == 1
+    await session.close()
 
 
 async def test_partials_are_read_ahead_at_the_lowest_urgency_and_the_reply_at_the_highest(

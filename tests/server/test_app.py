@@ -54,14 +54,6 @@ async def test_typed_turn_gets_speech_visemes_emotion_and_a_fetch(url: str) -> N
     assert all(getattr(x, "turn_id", 1) == 1 for x in msgs)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 19 follow-up): on CI 2026-12-01 the streamed final was 'Grab Me The "
-        "Bull of Raman' (whole-clip Whisper hears it right, with and without the "
-        "vocabulary prompt)"
-    ),
-    strict=False,
-)
 async def test_spoken_turn(url: str, runtime: Runtime) -> None:
     pcm = jin_audio(runtime, "Grab me a bowl of ramen.") + bytes(16000 * 2)
     async with NpcClient.connect(url, m.Start(character="jin")) as c:
