@@ -283,6 +283,7 @@ async def test_starts_that_arrive_together_are_admitted_up_to_the_capacity(
 
     try:
         got = await asyncio.gather(*(start(i) for i in range(6)))
-    finally:
-        await srv.stop()
+    finally:  # not srv.stop(): it closes the runtime, and this one is the test session's
+        ws_server.close()
+        await ws_server.wait_closed()
     assert sorted(got) == ["ready", "ready"] + ["server_busy"] * 4
