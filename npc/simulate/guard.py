@@ -9,8 +9,11 @@ words, so a report can show the evidence and the simulation can ask for another 
 - inversion: the line speaks as the other side: it copies a run of their first-person words
   ("I have a few months left"), opens with a speaker label ("Dale:"), claims the other's name
   or role ("I'm the nurse", said by the patient), or addresses the speaker by its own name;
-- self_repeat: a long run of words (or the whole line) from the speaker's own earlier line;
-- loop: both sides repeat their lines of two turns before, one after the other.
+- self_repeat: a long run of words (or the whole line) from the speaker's own earlier line,
+  or a short line said again after nothing but short lines ("Sorry." / "I apologize." /
+  "Sorry.");
+- loop: both sides repeat their lines of two turns before, one after the other (short lines
+  too: "Sorry." / "Okay." / "Sorry." / "Okay.").
 """
 
 from __future__ import annotations
@@ -93,8 +96,26 @@ def _first_person_run(mine: list[str], theirs: list[str]) -> str | None:
     return None
 
 
-def _same(a: list[str], b: list[str]) -> bool:
-    return bool(a) and a == b and len(a) >= 3
+def _same(a: list[str], b: list[str], least: int = 3) -> bool:
+    return bool(a) and a == b and len(a) >= least
+
+
+def _stuck_on_short_lines(mine: list[str], speaker: str, earlier: Sequence[Said]) -> int:
+    """The turn a short line repeats when the speaker's last line was short too and this
+    one says the line before it again ("Sorry." / "I apologize." / "Sorry."); 0 if not.
+
+    A short line said twice in a row ("Okay." answering twice) is not a repeat: the minimum
+    lengths of the other checks let short lines pass, and alone they are often fine.
+    """
+    if not mine or len(mine) >= SHORT_RUN:
+        return 0
+    own = [s for s in earlier if s.role == speaker][-2:]
+    if len(own) < 2:
+        return 0
+    older, last = own
+    if len(words(last.text)) < SHORT_RUN and words(older.text) == mine:
+        return older.turn
+    return 0
 
 
 def line_flaws(
@@ -115,6 +136,10 @@ def line_flaws(
                 copied = " ".join(mine[start : start + size])
                 flaws.append(Flaw("self_repeat", turn, f'"{copied}"', said.turn))
                 break
+    else:
+        repeated = _stuck_on_short_lines(mine, speaker, earlier)
+        if repeated:
+            flaws.append(Flaw("self_repeat", turn, f'"{" ".join(mine)}"', repeated))
     for said in reversed(earlier):
         if said.role == speaker:
             continue
@@ -163,12 +188,12 @@ def _loops(turn: int, speaker: str, mine: list[str], earlier: Sequence[Said]) ->
     last, two_back, three_back = earlier[-1], earlier[-2], earlier[-3]
     if two_back.role != speaker or last.role == speaker:
         return False
-    me_again = _copies(mine, words(two_back.text)) is not None or _same(mine, words(two_back.text))
-    them = words(last.text)
-    them_again = _copies(them, words(three_back.text)) is not None or _same(
-        them, words(three_back.text)
-    )
-    return me_again and them_again
+    return _again(mine, words(two_back.text)) and _again(words(last.text), words(three_back.text))
+
+
+def _again(line: list[str], before: list[str]) -> bool:
+    """``line`` says ``before`` again: a copied run, or the same words however few."""
+    return _copies(line, before) is not None or _same(line, before, least=1)
 
 
 def flaw_kind(described: str) -> str:

@@ -18,6 +18,7 @@ import io
 import shlex
 import tempfile
 import wave
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,12 +53,36 @@ class Heard:
     sample_rate: int = 0
 
 
+class Link:
+    """The game client of a run with a person, and the server's messages to it in order.
+
+    A message read ahead to learn which turn the character answers is put back for the
+    side that reads the answer.
+    """
+
+    def __init__(self, client: NpcClient) -> None:
+        self.client = client
+        self._held: deque[Any] = deque()
+
+    async def receive(self) -> Any:
+        """The next message; a fatal error ends the run."""
+        if self._held:
+            msg = self._held.popleft()
+        else:
+            msg = await asyncio.wait_for(self.client.receive(), TURN_TIMEOUT_S)
+        _raise_fatal(msg)
+        return msg
+
+    def put_back(self, msg: Any) -> None:
+        self._held.appendleft(msg)
+
+
 class TraineeInput(Protocol):
-    """Where the person's turns come from; each sends itself through ``client``."""
+    """Where the person's turns come from; each sends itself through ``link.client``."""
 
     audio: bool  # whether turns are spoken (the server transcribes them)
 
-    async def turn(self, client: NpcClient, prompt: str) -> Heard | None:
+    async def turn(self, link: Link, prompt: str) -> Heard | None:
         """Send one turn and return what the server heard; None when the person leaves."""
         ...
 
@@ -70,12 +95,12 @@ class TypedInput:
     def __init__(self, lines: LineSource) -> None:
         self.lines = lines
 
-    async def turn(self, client: NpcClient, prompt: str) -> Heard | None:
+    async def turn(self, link: Link, prompt: str) -> Heard | None:
         text = await self.lines.read_line(prompt)
         if text is None:
             return None
-        await client.say(text)
-        started = await _until(client, m.TurnStarted)
+        await link.client.say(text)
+        started = await _until(link, m.TurnStarted)
         return Heard(started.text)
 
 
@@ -89,19 +114,19 @@ class WavInput:
         self.files = list(files)
         self.realtime = realtime
 
-    async def turn(self, client: NpcClient, prompt: str) -> Heard | None:
+    async def turn(self, link: Link, prompt: str) -> Heard | None:
         if not self.files:
             return None
         pcm, rate = read_wav(self.files.pop(0))
         silence = bytes(int(rate * TRAILING_SILENCE_S) * 2)
         sending = asyncio.create_task(
-            client.stream_audio(pcm + silence, rate, chunk_ms=CHUNK_MS, realtime=self.realtime)
+            link.client.stream_audio(pcm + silence, rate, chunk_ms=CHUNK_MS, realtime=self.realtime)
         )
         try:
-            final = await _final_transcript(client)
+            text = await answered_transcript(link)
         finally:
             await sending
-        return Heard(final.text, pcm, rate)
+        return Heard(text, pcm, rate)
 
 
 class MicInput:
@@ -114,7 +139,7 @@ class MicInput:
         self.command = command
         self.show = show
 
-    async def turn(self, client: NpcClient, prompt: str) -> Heard | None:
+    async def turn(self, link: Link, prompt: str) -> Heard | None:
         self.show(f"{prompt} (speak now)")
         proc = await asyncio.create_subprocess_exec(
             *shlex.split(self.command), stdout=asyncio.subprocess.PIPE
@@ -127,11 +152,11 @@ class MicInput:
             assert proc.stdout is not None
             while chunk := await proc.stdout.read(step):
                 captured.extend(chunk)
-                await client.audio(chunk)
+                await link.client.audio(chunk)
 
         sending = asyncio.create_task(send())
         try:
-            final = await _final_transcript(client)
+            text = await answered_transcript(link)
         finally:
             # Half duplex: stop listening before the character speaks (no echo of its voice).
             with contextlib.suppress(ProcessLookupError):
@@ -142,22 +167,51 @@ class MicInput:
                 await sending
         if proc.returncode not in (0, -15, 143) and not captured:
             raise SimulationError(f"the microphone command failed: {self.command!r}")
-        return Heard(final.text, bytes(captured), MIC_RATE)
+        return Heard(text, bytes(captured), MIC_RATE)
 
 
-async def _until(client: NpcClient, kind: type[Any]) -> Any:
+async def _until(link: Link, kind: type[Any]) -> Any:
     while True:
-        msg = await asyncio.wait_for(client.receive(), TURN_TIMEOUT_S)
-        _raise_fatal(msg)
+        msg = await link.receive()
         if isinstance(msg, kind):
             return msg
 
 
-async def _final_transcript(client: NpcClient) -> m.Transcript:
+ANSWER = (m.ReplyTextMsg, m.EmotionMsg, m.ActionMsg, Speech)
+
+
+async def answered_transcript(link: Link) -> str:
+    """The person's spoken line: the final transcript of the turn the character answers.
+
+    A pause mid-line can end a turn with a final transcript of its own; when the person goes
+    on, the next turn's final transcript holds those words and the rest, and a reply begun
+    on the first is withdrawn (``interrupted``, nothing said). Taking the first final heard
+    only the first part (CI 2026-12-01). The message that shows the answer is put back for
+    the answering side.
+    """
+    finals: dict[int, str] = {}
+    withdrawn: list[str] = []
     while True:
-        msg = await _until(client, m.Transcript)
-        if msg.final and msg.text.strip():
-            return msg  # type: ignore[no-any-return]
+        msg = await link.receive()
+        if isinstance(msg, m.Transcript):
+            if msg.final and msg.text.strip():
+                finals[msg.turn_id] = msg.text.strip()
+            continue
+        answers = isinstance(msg, ANSWER) or (isinstance(msg, m.TurnEnd) and not msg.interrupted)
+        if msg.turn_id in finals and answers:
+            link.put_back(msg)
+            return _joined([*withdrawn, finals[msg.turn_id]])
+        if isinstance(msg, m.TurnEnd) and msg.turn_id in finals:
+            withdrawn.append(finals.pop(msg.turn_id))
+
+
+def _joined(parts: Sequence[str]) -> str:
+    """The words of the answered turn, with those of withdrawn turns it does not repeat."""
+    text = parts[-1]
+    for part in reversed(parts[:-1]):
+        if part.lower() not in text.lower():
+            text = f"{part} {text}"
+    return text
 
 
 def _raise_fatal(msg: Any) -> None:
@@ -211,11 +265,11 @@ class TraineeSide:
     """The person, as a game client of the server."""
 
     def __init__(
-        self, name: str, role: str, client: NpcClient, source: TraineeInput, kept: KeptAudio
+        self, name: str, role: str, link: Link, source: TraineeInput, kept: KeptAudio
     ) -> None:
         self.name = name
         self.role = role
-        self.client = client
+        self.link = link
         self.source = source
         self.kept = kept
 
@@ -224,9 +278,7 @@ class TraineeSide:
     ) -> Line:
         hint = f" (suggested opening: {script})" if heard is None and script else ""
         how = "speak" if self.source.audio else "type a line"
-        said = await self.source.turn(
-            self.client, f"[turn {turn}] you are {self.name}{hint}; {how}:"
-        )
+        said = await self.source.turn(self.link, f"[turn {turn}] you are {self.name}{hint}; {how}:")
         if said is None:
             return Line("", source="human", ended=True)
         if said.pcm:
@@ -246,7 +298,7 @@ class ServedSide:
         self,
         name: str,
         role: str,
-        client: NpcClient,
+        link: Link,
         kept: KeptAudio,
         *,
         show: Callable[[str], None] = print,
@@ -254,7 +306,7 @@ class ServedSide:
     ) -> None:
         self.name = name
         self.role = role
-        self.client = client
+        self.link = link
         self.kept = kept
         self.show = show
         self.player = player
@@ -266,7 +318,7 @@ class ServedSide:
             text = "You speak first: start the conversation."
             if script:
                 text += f' Open with: "{script}"'
-            await self.client.send(m.GameEvent(text=text[:500], react=True))
+            await self.link.client.send(m.GameEvent(text=text[:500], react=True))
         return await self._reply(turn)
 
     async def _reply(self, turn: int) -> Line:
@@ -277,8 +329,7 @@ class ServedSide:
         rate = 0
         errors: list[str] = []
         while True:
-            msg = await asyncio.wait_for(self.client.receive(), TURN_TIMEOUT_S)
-            _raise_fatal(msg)
+            msg = await self.link.receive()
             if isinstance(msg, m.ReplyTextMsg):
                 said.append(msg.text)
             elif isinstance(msg, m.EmotionMsg):
@@ -286,7 +337,7 @@ class ServedSide:
             elif isinstance(msg, m.ActionMsg):
                 actions.append(ActionTaken(msg.name, dict(msg.args)))
                 self.show(f"[game] {self.name} does {msg.name}({_args(msg.args)})")
-                await self.client.send(m.ActionResult(action_id=msg.action_id, ok=True))
+                await self.link.client.send(m.ActionResult(action_id=msg.action_id, ok=True))
             elif isinstance(msg, Speech):
                 pcm += msg.pcm
                 rate = msg.header.sample_rate
@@ -357,7 +408,7 @@ class TraineeServer:
         )
 
     @contextlib.asynccontextmanager
-    async def session(self, plan: RunPlan, audio: bool) -> AsyncIterator[tuple[NpcClient, str]]:
+    async def session(self, plan: RunPlan, audio: bool) -> AsyncIterator[tuple[Link, str]]:
         """A started server and a client session with this run's character."""
         from server.app import NpcServer
 
@@ -377,7 +428,7 @@ class TraineeServer:
         )
         try:
             async with NpcClient.connect(f"ws://127.0.0.1:{port}", start) as client:
-                yield client, character
+                yield Link(client), character
                 await client.end()
         finally:
             ws.close()

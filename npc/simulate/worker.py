@@ -134,11 +134,11 @@ class SimulationWorker:
         kept = KeptAudio()
         other = server.role
         speech = t.source.audio or t.player is not None or self.audio
-        async with server.session(plan, audio=speech) as (client, _):
+        async with server.session(plan, audio=speech) as (link, _):
             sides: dict[str, Side] = {
-                t.role: TraineeSide(self.loaded.name(t.role), t.role, client, t.source, kept),
+                t.role: TraineeSide(self.loaded.name(t.role), t.role, link, t.source, kept),
                 other: ServedSide(
-                    self.loaded.name(other), other, client, kept, show=t.show, player=t.player
+                    self.loaded.name(other), other, link, kept, show=t.show, player=t.player
                 ),
             }
             record = await Conversation(self.loaded, plan, sides, judge, on_utterance).run()

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from npc.config import Settings, load_settings
+from npc.errors import ProviderError
+from npc.providers.base import ChatMessage, GenerationRequest
 from npc.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +66,24 @@ def sim_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def sim_runtime(sim_settings: Settings, runtime: Runtime) -> Iterator[Runtime]:
     """The test session's models (loaded once), with the simulation tests' settings."""
     yield runtime.derive(sim_settings)
+
+
+@pytest.fixture(autouse=True)
+def _model_still_runs(request: pytest.FixtureRequest) -> None:
+    """Fail at once, naming the cause, when an earlier test of the session closed the shared
+    model: every line would come back empty (CI 2026-12-01: a server test's ``stop()``)."""
+    if "sim_runtime" not in request.fixturenames:
+        return
+    llm = request.getfixturevalue("sim_runtime").llm
+    probe = GenerationRequest(messages=(ChatMessage("user", "Hi"),), max_tokens=1)
+    try:
+        list(llm.stream(probe))
+    except ProviderError as exc:
+        pytest.fail(
+            f"the test session's shared LLM no longer runs ({exc.message}): an earlier test "
+            "closed it, e.g. NpcServer.stop() on a server built over the session's runtime "
+            "(give such a server runtime.derive() with its own model)"
+        )
 
 
 @pytest.fixture

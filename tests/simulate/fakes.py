@@ -55,3 +55,18 @@ class FakeRuntime:
 
     def intents(self, loaded: Any) -> Any:
         return None
+
+
+class ScriptedServer:
+    """Stands in for a trainee run's ``NpcClient``: hands out scripted server messages and
+    records what was sent."""
+
+    def __init__(self, messages: list[Any]) -> None:
+        self.messages = list(messages)
+        self.sent: list[Any] = []
+
+    async def receive(self) -> Any:
+        return self.messages.pop(0)
+
+    async def send(self, message: Any) -> None:
+        self.sent.append(message)

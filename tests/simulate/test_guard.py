@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from npc.simulate.guard import Flaw, Person, Said, flaw_kind, line_flaws, transcript_flaws
 
 CAST = {"manager": Person("manager", "Ruth Adler"), "tenant": Person("tenant", "Tom Price")}
@@ -74,3 +76,77 @@ def test_described_flaws_keep_their_kind() -> None:
     assert flaw.describe() == 'self_repeat (from turn 2): "i\'ll call"'
     assert flaw_kind(flaw.describe()) == "self_repeat"
     assert flaw_kind(Flaw("loop", 5, "both sides").describe()) == "loop"
+
+
+def script(*lines: tuple[str, str]) -> list[Said]:
+    return [Said(turn, role, text) for turn, (role, text) in enumerate(lines, 1)]
+
+
+OPENING = ("tenant", "The heater has been broken for three weeks. When will you fix it?")
+
+SHORT_LINES = [
+    # (what was said, the flaws found as (turn, kind)); short lines escape the minimum
+    # lengths of copies, so repeats of them are told apart by what surrounds them.
+    (  # alternating apologies, the other side changing: the third one is stuck
+        [
+            OPENING,
+            ("manager", "Sorry."),
+            ("tenant", "Sorry for what? I want a date."),
+            ("manager", "I apologize."),
+            ("tenant", "Stop apologizing and fix it!"),
+            ("manager", "Sorry."),
+            ("tenant", "Unbelievable."),
+            ("manager", "I apologize."),
+        ],
+        [(6, "self_repeat"), (8, "self_repeat")],
+    ),
+    (  # both sides say their short lines again: a loop
+        [
+            OPENING,
+            ("manager", "Sorry."),
+            ("tenant", "Okay."),
+            ("manager", "Sorry."),
+            ("tenant", "Okay."),
+        ],
+        [(5, "loop")],
+    ),
+    (  # a short line against a longer one repeated: a loop, then the short one is stuck
+        [
+            OPENING,
+            ("manager", "Sorry."),
+            ("tenant", "Just send someone today!"),
+            ("manager", "Sorry."),
+            ("tenant", "Just send someone today!"),
+            ("manager", "Sorry."),
+        ],
+        [(5, "self_repeat"), (5, "loop"), (6, "self_repeat"), (6, "loop")],
+    ),
+    (  # "Okay." answering twice while the other side explains: nothing wrong
+        [
+            OPENING,
+            ("manager", "I'll call the repair company this afternoon."),
+            ("tenant", "Okay."),
+            ("manager", "They can usually come the next morning before nine."),
+            ("tenant", "Okay."),
+            ("manager", "I'll text you when they confirm the time."),
+            ("tenant", "Thanks."),
+        ],
+        [],
+    ),
+    (  # a short answer after a long line, said again: not stuck
+        [
+            OPENING,
+            ("manager", "Sorry, the part only came in this morning, so it's tomorrow."),
+            ("tenant", "Tomorrow when?"),
+            ("manager", "Sorry."),
+            ("tenant", "That's not an answer."),
+            ("manager", "Nine o'clock."),
+        ],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "found"), SHORT_LINES)
+def test_repeats_of_short_lines(lines: list[tuple[str, str]], found: list[tuple[int, str]]) -> None:
+    assert [(f.turn, f.kind) for f in transcript_flaws(script(*lines), CAST)] == found

@@ -11,13 +11,6 @@ from npc.simulate.records import Utterance
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 24): the 0.5B judge gave no verdict on CI 2026-12-01 (judge kappa "
-        "0.00 held out: advisory)"
-    ),
-    strict=False,
-)
 def test_the_judge_answers_in_the_required_shape_and_points_at_a_line(sim_runtime: Runtime) -> None:
     transcript = [
         Utterance("t", 1, "patient", "Dale", "My ankle hurts so much!", "angry", 1.0),

@@ -28,10 +28,6 @@ def cli(monkeypatch: pytest.MonkeyPatch, sim_runtime: Runtime) -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.xfail(
-    reason=("open (issue 24): failed on CI 2026-12-01 after the guard changes; not yet diagnosed"),
-    strict=False,
-)
 def test_two_short_runs_write_transcripts_reports_and_summary(
     cli: CliRunner, short_scenario: Path, tmp_path: Path
 ) -> None:
@@ -57,13 +53,6 @@ def test_two_short_runs_write_transcripts_reports_and_summary(
     assert "ran 0, skipped 2 already done" in " ".join(again.output.split())
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 24): the simulated patient's reply was empty on CI 2026-12-01; not "
-        "yet diagnosed"
-    ),
-    strict=False,
-)
 def test_a_trainee_types_the_nurse(cli: CliRunner, short_scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "human"
     typed = "I can see that ankle hurts. Let me take a look at it now.\n"
