@@ -341,8 +341,11 @@ class Listener:
         if not due or turn.asked_until >= now:
             return None
         turn.asked_until = now
-        audio = self._buffer.slice(turn.audio_from, now)
-        return _Job(turn.turn_id, now, audio, final=False, speculative=paused)
+        # The words of a pause are transcribed up to the same point however the frames
+        # arrived (in one burst or in real time): the same audio, the same transcript.
+        end = target if paused else now
+        audio = self._buffer.slice(turn.audio_from, end)
+        return _Job(turn.turn_id, end, audio, final=False, speculative=paused)
 
     def _start(self, job: _Job) -> None:
         self._in_flight = job

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-import pytest
 
 from npc.audio import float32_to_pcm16
 from npc.client import NpcClient, Speech
@@ -59,13 +58,6 @@ def plain_whisper(runtime: Runtime, pcm: bytes) -> str:
     return runtime.asr.transcribe(audio, language="en").text.lower()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 19 follow-up): on CI 2026-12-01 the final held only 'grab me a bowl "
-        "of ramen,' (the rejoin did not happen under that load)"
-    ),
-    strict=False,
-)
 async def test_a_comma_pause_is_one_turn_answered_once(url: str, settings: Settings) -> None:
     line = spoken(settings, "Grab me a bowl of ramen, please.")
     pcm = with_pause(line, 0.3) + bytes(2 * SR * 2)
