@@ -135,9 +135,11 @@ async def say(url: str, player: str, line: str) -> str:
 
 @pytest.mark.xfail(
     reason=(
-        "open (issue 18 follow-up): server 2 answered 'Yes, my name...' instead of the "
-        "name on CI 2026-12-01 since the speech guards and prompt changes; memory itself "
-        "is checked by the other tests"
+        "open (issue 18): the prompt of server 2 has 'You remember about this player: The "
+        "player's name is Kai.', but the bundled 0.5B model answers 'Yes, I remember my "
+        "name. My name is Kai.' as if it were the player, and the identity guard rightly "
+        "stops that sentence (3 of 3 here; with the player named Kai in the dialogue too); "
+        "memory itself is checked by the other tests"
     ),
     strict=False,
 )

@@ -126,18 +126,27 @@ class DyingModel:
 
 
 class DyingVoice:
-    """The real voice, except that while ``dying`` it fails after its first sentence."""
+    """The real voice, except that while ``dying`` it fails at its next sentence (a short
+    reply may have only one)."""
 
     def __init__(self, voice: Any) -> None:
         self._voice = voice
-        self.dying = False
+        self._dying = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._voice, name)
 
+    @property
+    def dying(self) -> bool:
+        return self._dying
+
+    @dying.setter
+    def dying(self, value: bool) -> None:
+        self._dying = value
+
     def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
-        for i, speech in enumerate(self._voice.synthesize(text, rate=rate)):
-            if self.dying and i == 1:
+        for speech in self._voice.synthesize(text, rate=rate):
+            if self._dying:
                 raise ProviderError("the voice process died (killed by the test)")
             yield speech
 

@@ -152,26 +152,12 @@ async def test_idle_clients_are_told_and_closed(
     await run(_done(out), target, baseline)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 23): the voice dying mid-reply is not reported as the scenario "
-        "expects (CI 2026-12-01)"
-    ),
-    strict=False,
-)
 async def test_a_provider_dying_mid_reply(
     runtime: Runtime, target: Target, baseline: Baseline
 ) -> None:
     await run(inside.killed_provider(runtime), target, baseline)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open (issue 23): stop took 4.5 s, but the test process grew past its RSS bound "
-        "(+1 GB over the module's baseline) by then"
-    ),
-    strict=False,
-)
 async def test_shutdown_under_load_within_5_s_saves_conversations(
     runtime: Runtime, target: Target, baseline: Baseline
 ) -> None:
