@@ -181,9 +181,9 @@ class NpcServer:
 
     async def _connection(self, ws: ServerConnection) -> None:
         async def send(message: Any) -> None:
-            if isinstance(message, m.Error):
-                metrics.ERRORS.labels(message.code).inc()
             await ws.send(message if isinstance(message, bytes) else encode(message))
+            if isinstance(message, m.Error):  # counted once sent: a closed socket took none
+                metrics.ERRORS.labels(message.code).inc()
 
         self.connections += 1
         metrics.CONNECTIONS.set(self.connections)
@@ -203,9 +203,14 @@ class NpcServer:
         finally:
             await inbox.close()
             if session is not None:
-                await session.close()
+                # The place is free once the session's work is cancelled, which close() does
+                # first: a burst of resets must not keep the next player out while the
+                # cancelled work drains and the conversation is saved.
+                closing = asyncio.create_task(session.close())
+                await asyncio.sleep(0)
                 self.sessions.discard(session)
                 metrics.SESSIONS.set(len(self.sessions))
+                await closing
                 log.info("session %s closed", session.id)
             self.connections -= 1
             metrics.CONNECTIONS.set(self.connections)

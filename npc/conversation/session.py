@@ -167,6 +167,14 @@ class Session:
         if self.closed:
             return
         self.closed = True
+        # Everything stops at once, before any waiting: the model work of a closed session
+        # must end within a step (issue 23), whatever order it is then waited for in.
+        self.read_ahead.closed = True
+        self.read_ahead.stop()
+        if self._listen_task is not None:
+            self._listen_task.cancel()
+        if self._reply is not None:
+            self._reply.stop()
         reply = self._reply
         if reply is not None:
             if reply.confirmed:

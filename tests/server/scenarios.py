@@ -21,7 +21,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.server.hostile import Owed, before_start, session_frames
-from tests.server.target import Checks, Target, answered, dropped, open_session, typed_turn
+from tests.server.target import (
+    Checks,
+    Target,
+    answered,
+    dropped,
+    is_sentinel,
+    open_session,
+    typed_turn,
+)
 
 LONG_LINE = (
     "Tell me the whole story of your shop, from the first day, in as much detail as you can."
@@ -104,23 +112,23 @@ async def _fuzz_one(url: str, seed: int, count: int, rate: float, turn: bool) ->
             tally["owed"] += item.owed is Owed.ERROR
             tally["either"] += item.owed is Owed.EITHER
             await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.monotonic()))
-        sentinels: list[str] = []
-        seen = await answered(ws, f"fuzz-end-{seed}", sent=sentinels)
-        tally["sentinels"] += len(sentinels)
-        if turn:
+        refused: list[dict[str, Any]] = []  # the sentinels' own refusals
+        seen = await answered(ws, f"fuzz-end-{seed}", refused=refused)
+        late: list[dict[str, Any]] = []  # what came after: a notice of earlier drops is
+        if turn:  # sent up to a second after them, a resent sentinel's refusal later still
             result = await typed_turn(ws, "What do you recommend today?")
             tally["turns asked"] += 1
-            # A notice of frames dropped earlier may come during the turn (it is sent up to a
-            # second after the drop); it is the fuzz's error, not the turn's.
-            late = [e for e in result.errors if _drop_notice(e)]
-            seen += late
-            wrong = [e for e in result.errors if not _drop_notice(e)]
+            late += [e for e in result.errors if _drop_notice(e) or is_sentinel(e)]
+            wrong = [e for e in result.errors if e not in late]
             tally["turns answered"] += result.ended and not wrong
             tally["turn errors"] += len(wrong)
             if wrong:
                 tally[f"turn error: {wrong[0]['message'][:120]}"] += 1
         await ws.send('{"type": "end"}')
-        tally[f"closed {await close_code(ws, seen=seen)}"] += 1
+        tally[f"closed {await close_code(ws, seen=late)}"] += 1
+        for msg in late:
+            (refused if msg["type"] == "error" and is_sentinel(msg) else seen).append(msg)
+        tally["sentinels"] += len(refused)
         for msg in seen:
             tally[f"got {msg['type']}"] += 1
             if msg["type"] != "error":
@@ -193,7 +201,7 @@ async def fuzz(
     if before and after:
         counted = after["npc_errors_total"] - before["npc_errors_total"]
         out.figures["errors counted"] = int(counted)
-        # Each session's sentinel is refused too (not in the received figure).
+        # The sentinels' refusals are errors too (kept out of the received figure).
         if counted != out.figures["errors"] + tally["turn errors"] + tally["sentinels"]:
             out.problems.append(f"{out.figures['errors']} errors sent, {counted:g} counted")
 

@@ -141,11 +141,13 @@ async def answered(
     timeout: float = 300,
     resend_s: float = 5.0,
     sent: list[str] | None = None,
+    refused: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Send a message the server refuses (a ``sentinel-`` type) and read until that refusal:
     every frame sent before it has then been handled. Returns the messages read before it.
     When nothing comes for ``resend_s`` another sentinel goes (after a burst the first may
-    be refused unread), then the later ones are waited for briefly; ``sent`` gets each."""
+    be refused unread), then the later ones are waited for briefly; ``sent`` gets each, and
+    ``refused`` each sentinel's refusal read (a late one may come after this returns)."""
     sent = [] if sent is None else sent
     sent.append(f"sentinel-{tag}-0")
     await ws.send(json.dumps({"type": sent[0]}))
@@ -166,7 +168,10 @@ async def answered(
             msg = json.loads(raw)
             if not (msg["type"] == "error" and is_sentinel(msg)):
                 seen.append(msg)
-            elif repr(sent[-1]) in msg["message"]:
+                continue
+            if refused is not None:
+                refused.append(msg)
+            if repr(sent[-1]) in msg["message"]:
                 return seen
             else:  # an older one: everything before it is handled; wait briefly for the rest
                 older_answered, resend_s = True, 5.0
