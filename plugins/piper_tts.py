@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from npc.errors import ModelLoadError, ProviderError
-from npc.providers.base import Capabilities, PhonemeTiming, SynthesizedSpeech
+from npc.providers.base import Capabilities, Control, PhonemeTiming, SynthesizedSpeech
 from npc.providers.registry import ProviderContext
 
 _LOG = logging.getLogger(__name__)
@@ -65,33 +68,61 @@ class PiperSynthesizer:
         configs = [p for p in ctx.model.extra if p.name.endswith(".onnx.json")]
         return cls(ctx.model.path, config_path=configs[0] if configs else None)
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
-        """Speak ``text`` a sentence at a time; ``rate`` 2.0 is twice as fast as the voice."""
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
+        """Speak ``text`` a sentence at a time; ``rate`` 2.0 is twice as fast as the voice.
+        Once ``control`` is cancelled the sentence being synthesized is stopped within
+        ``WATCH_S`` (a long one takes about a second) and nothing more is said."""
         if not rate > 0:
             raise ValueError(f"rate must be positive, got {rate}")
         from piper import SynthesisConfig
 
         syn_config = SynthesisConfig(length_scale=self._length_scale / rate)
         for piece in split_sentences(text):
-            speech = self._synthesize_piece(piece, syn_config)
+            if control is not None and control.cancelled:
+                return
+            speech = self._synthesize_piece(piece, syn_config, control)
             if speech is not None:
                 yield speech
 
-    def _synthesize_piece(self, text: str, syn_config: Any) -> SynthesizedSpeech | None:
+    def _synthesize_piece(
+        self, text: str, syn_config: Any, control: Control | None
+    ) -> SynthesizedSpeech | None:
         # Piper may split a piece further (it cuts at "Dr."): join its chunks so that each
         # result carries exactly the text it speaks.
         pcm = bytearray()
         timings: list[PhonemeTiming] = []
         try:
-            for chunk in self._voice.synthesize(text, syn_config, include_alignments=True):
-                audio: bytes = chunk.audio_int16_bytes
-                pcm += audio
-                timings += _chunk_timings(chunk, len(audio) // 2)
+            with self._stoppable(control):
+                for chunk in self._voice.synthesize(text, syn_config, include_alignments=True):
+                    audio: bytes = chunk.audio_int16_bytes
+                    pcm += audio
+                    timings += _chunk_timings(chunk, len(audio) // 2)
         except Exception as exc:  # onnxruntime and espeak raise their own types
+            if control is not None and control.cancelled:
+                return None  # stopped on purpose (onnxruntime's terminate flag)
             raise ProviderError(f"piper could not synthesize {text[:60]!r}: {exc}") from exc
         if not pcm:
             return None
         return SynthesizedSpeech(bytes(pcm), self.sample_rate, text, tuple(timings))
+
+    @contextmanager
+    def _stoppable(self, control: Control | None) -> Iterator[None]:
+        """Runs of the voice's model on this thread can be stopped by ``control``."""
+        session = self._voice.session
+        if control is None or not isinstance(session, _StoppableSession):
+            yield
+            return
+        import onnxruntime
+
+        options = onnxruntime.RunOptions()
+        session.local.options = options
+        try:
+            with _WATCHER.watch(control, options):
+                yield
+        finally:
+            session.local.options = None
 
 
 def split_sentences(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
@@ -195,4 +226,62 @@ def _load_with_alignments(model_path: Path, config_path: Path) -> Any:
         raise ModelLoadError(f"could not load the piper voice {model_path}: {exc}") from exc
     if len(session.get_outputs()) < 2:
         raise ModelLoadError(f"the piper voice {model_path} has no duration output after patching")
-    return PiperVoice(session=session, config=config)
+    return PiperVoice(session=_StoppableSession(session), config=config)
+
+
+WATCH_S = 0.01  # how often cancelled sentences are looked for
+
+
+class _StoppableSession:
+    """An onnxruntime session whose runs take the ``RunOptions`` set for the calling thread
+    (piper calls ``run`` itself and passes none): setting their ``terminate`` flag from
+    another thread stops a run mid-way."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        options = getattr(self.local, "options", None) or run_options
+        return self._session.run(output_names, input_feed, options)
+
+
+class _Watcher:
+    """One thread, running only while some sentence is watched, that sets the terminate flag
+    of each run whose work was cancelled."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[int, tuple[Control, Any]] = {}
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def watch(self, control: Control, options: Any) -> Iterator[None]:
+        with self._lock:
+            self._watched[id(options)] = (control, options)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="piper-stop", daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._watched.pop(id(options), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(WATCH_S)
+            with self._lock:
+                if not self._watched:
+                    self._thread = None
+                    return
+                watched = list(self._watched.values())
+            for control, options in watched:
+                if control.cancelled:
+                    options.terminate = True
+
+
+_WATCHER = _Watcher()

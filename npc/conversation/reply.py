@@ -171,7 +171,7 @@ class ReplyTurn:
 
     async def _say(self, speaker: Speaker, phrase: Phrase, index: int) -> int:
         """Speak one phrase; returns the index of the next chunk."""
-        speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text)
+        speak = functools.partial(speaker.speak, self.turn_id, index, phrase.text, self.job)
         async for chunk in iterate_in_thread(
             lambda: gated(speak(), self.gate, self._voice_urgency, lambda: self.job.cancelled)
         ):

@@ -167,7 +167,12 @@ class SpeechSynthesizer(Protocol):
 
     capabilities: Capabilities
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]: ...
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
+        """Sentences of ``text`` spoken; none more (and the one in progress stopped where the
+        voice can) once ``control`` is cancelled."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

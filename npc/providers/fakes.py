@@ -140,8 +140,12 @@ class ToneSynthesizer:
     said: list[str] = field(default_factory=list)
     fail_after: int | None = None  # sentences said before the voice dies (ProviderError)
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
         for sentence in filter(None, (s.strip() for s in re.split(r"(?<=[.!?])\s+", text))):
+            if control is not None and control.cancelled:
+                return
             if self.fail_after is not None and len(self.said) >= self.fail_after:
                 raise ProviderError("the voice died (test double)")
             if self.delay_s:

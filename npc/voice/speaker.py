@@ -8,7 +8,7 @@ import numpy as np
 import soxr
 
 from npc.events import SpeechAudio
-from npc.providers.base import SpeechSynthesizer, SynthesizedSpeech
+from npc.providers.base import Control, SpeechSynthesizer, SynthesizedSpeech
 from npc.visemes import viseme_track
 
 
@@ -30,10 +30,13 @@ class Speaker:
         self.rate = rate
         self.output_rate = output_rate
 
-    def speak(self, turn_id: int, first_index: int, text: str) -> Iterator[SpeechAudio]:
-        """One ``SpeechAudio`` per sentence of ``text``, numbered from ``first_index``."""
+    def speak(
+        self, turn_id: int, first_index: int, text: str, control: Control | None = None
+    ) -> Iterator[SpeechAudio]:
+        """One ``SpeechAudio`` per sentence of ``text``, numbered from ``first_index``; none
+        more once ``control`` is cancelled."""
         index = first_index
-        for speech in self.synth.synthesize(text, rate=self.rate):
+        for speech in self.synth.synthesize(text, rate=self.rate, control=control):
             yield self._to_event(turn_id, index, speech)
             index += 1
 

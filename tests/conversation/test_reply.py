@@ -9,7 +9,7 @@ from npc.conversation.reply import ReplyTurn
 from npc.conversation.scheduler import Job
 from npc.events import Event, Phrase, ReplyText, SpeechAudio
 from npc.mind.mind import TurnResult
-from npc.providers.base import Level, Urgency
+from npc.providers.base import Control, Level, Urgency
 from npc.providers.fakes import RecordingGate
 
 
@@ -37,7 +37,9 @@ class ScriptedSpeaker:
         self.gate = gate
         self.urgencies: list[Urgency] = []
 
-    def speak(self, turn_id: int, index: int, text: str) -> Iterator[SpeechAudio]:
+    def speak(
+        self, turn_id: int, index: int, text: str, control: Control | None = None
+    ) -> Iterator[SpeechAudio]:
         self.urgencies.append(self.gate.units[-1])  # runs inside the unit it was given
         yield SpeechAudio(turn_id, index, b"\0\0" * 1600, 16000, text, ())
 
@@ -133,7 +135,9 @@ class TimedSpeaker:
     def __init__(self, seconds: float) -> None:
         self.samples = int(16000 * seconds)
 
-    def speak(self, turn_id: int, index: int, text: str) -> Iterator[SpeechAudio]:
+    def speak(
+        self, turn_id: int, index: int, text: str, control: Control | None = None
+    ) -> Iterator[SpeechAudio]:
         yield SpeechAudio(turn_id, index, b"\0\0" * self.samples, 16000, text, ())
 
 

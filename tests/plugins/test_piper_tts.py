@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from npc.conversation.scheduler import Job
 from npc.errors import ModelLoadError
-from npc.providers.base import SpeechSynthesizer, SynthesizedSpeech
+from npc.providers.base import Level, SpeechSynthesizer, SynthesizedSpeech
 from plugins.piper_tts import PiperSynthesizer, _chunk_timings, split_sentences
 
 SENTENCES = ["Welcome to my shop, traveller.", "What can I get you?", "The ramen is fresh today!"]
@@ -129,6 +130,27 @@ class TestPiperSynthesizer:
         for spoken in results:
             assert len(spoken) == 2
             assert all(sum(t.samples for t in s.phonemes) == samples(s) for s in spoken)
+
+
+RUN_ON = ", and then the road went on past the mill and the river and the old stone bridge" * 4
+
+
+def test_cancelled_work_stops_the_sentence_being_synthesized(piper: PiperSynthesizer) -> None:
+    # One long sentence: synthesizing it takes far longer than the cancel takes to land, so
+    # nothing comes out only if the run itself was stopped (a closed session's voice).
+    job = Job(Level.SPEAK)
+    threading.Timer(0.02, job.cancel).start()
+    assert list(piper.synthesize("So" + RUN_ON + ".", control=job)) == []
+    assert list(piper.synthesize("Fine.", control=Job(Level.SPEAK)))  # the voice goes on
+
+
+def test_cancelled_work_says_no_more_sentences(piper: PiperSynthesizer) -> None:
+    job = Job(Level.SPEAK)
+    spoken = []
+    for speech in piper.synthesize(" ".join(SENTENCES), control=job):
+        spoken.append(speech.text)
+        job.cancel()
+    assert spoken == SENTENCES[:1]
 
 
 def test_loads_from_a_voice_path(piper: PiperSynthesizer) -> None:

@@ -85,8 +85,10 @@ class _TimedVoice:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._voice, name)
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
-        for speech in self._voice.synthesize(text, rate=rate):
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
+        for speech in self._voice.synthesize(text, rate=rate, control=control):
             self._watch.ran(self._sid)  # a sentence was just synthesized
             yield speech
 
@@ -144,8 +146,10 @@ class DyingVoice:
     def dying(self, value: bool) -> None:
         self._dying = value
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
-        for speech in self._voice.synthesize(text, rate=rate):
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
+        for speech in self._voice.synthesize(text, rate=rate, control=control):
             if self._dying:
                 raise ProviderError("the voice process died (killed by the test)")
             yield speech

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from npc.config import Settings
-from npc.providers.base import Capabilities, PhonemeTiming, SynthesizedSpeech
+from npc.providers.base import Capabilities, Control, PhonemeTiming, SynthesizedSpeech
 from npc.voice.speaker import Speaker
 from plugins.piper_tts import PiperSynthesizer
 from tests.plugins.conftest import load_piper
@@ -22,7 +22,9 @@ class ScriptedSynth:
     def __init__(self) -> None:
         self.rates: list[float] = []
 
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[SynthesizedSpeech]:
+    def synthesize(
+        self, text: str, *, rate: float = 1.0, control: Control | None = None
+    ) -> Iterator[SynthesizedSpeech]:
         self.rates.append(rate)
         for sentence in text.split(". "):
             timings = (("^", 1000), ("b", 3000), ("ˈ", 500), ("a", 6000), ("ɪ", 4000), ("$", 7))
