@@ -126,6 +126,9 @@ class ReplyTurn:
             await deliver  # a reply never ends before its turn does
         finally:
             for task in (voice, deliver):
+                # A task that failed while the reply was being stopped (the client gone
+                # mid-send) has nothing more to say: its error is read here, not logged.
+                task.add_done_callback(_read_error)
                 if not task.done():
                     task.cancel()
         return self.result
@@ -202,3 +205,8 @@ class ReplyTurn:
                 parts = chunk.text.split()
                 words += parts[: round(len(parts) * share)]
         return " ".join(words)
+
+
+def _read_error(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
