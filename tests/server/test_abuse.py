@@ -95,9 +95,9 @@ async def test_32_sessions_opened_at_once(target: Target, baseline: Baseline) ->
 
 @pytest.mark.xfail(
     reason=(
-        "open (issue 23): after a close, a session's model work ends p50 13 ms, p95 109 "
-        "ms, but 8 of 100 ran on up to 0.94 s (quiet machine, 2026-12-01): not yet "
-        "found which unit (an engine step or a long sentence of speech) holds on"
+        "open (issue 23): after a close, a session's model work ends p50 0 ms, p95 103 "
+        "ms, but 6 of 100 ran on up to 0.80 s (quiet machine, 2026-12-01, with a sentence "
+        "of speech now stopped mid-synthesis): not yet found which unit holds on"
     ),
     strict=False,
 )
