@@ -65,13 +65,18 @@ class ReadAhead:
         self._warm = True
         self._start()
 
-    async def close(self) -> None:
-        """Stop all reading and wait until the model has let go of it."""
+    def halt(self) -> None:
+        """Stop all reading now, for good (``close`` then waits for the model to let go)."""
         self.closed = True
         self.stop()
+        if self._task is not None:
+            self._task.cancel()
+
+    async def close(self) -> None:
+        """Stop all reading and wait until the model has let go of it."""
+        self.halt()
         task = self._task
         if task is not None:
-            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

@@ -169,8 +169,7 @@ class Session:
         self.closed = True
         # Everything stops at once, before any waiting: the model work of a closed session
         # must end within a step (issue 23), whatever order it is then waited for in.
-        self.read_ahead.closed = True
-        self.read_ahead.stop()
+        self.read_ahead.halt()
         if self._listen_task is not None:
             self._listen_task.cancel()
         if self._reply is not None:
@@ -183,7 +182,6 @@ class Session:
                 await self._drop(tp.DropReply(reply.turn_id))
         await self.read_ahead.close()
         if self._listen_task is not None:
-            self._listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listen_task
 
