@@ -63,6 +63,8 @@ def plan(speech: bytes, limit: int, hard: int) -> dict[str, Scenario]:
         "at-once": lambda t, rt: limits.at_once(t, sessions=32, talking=32),
         "disconnects": lambda t, rt: scenarios.disconnects(t, count=300, at_once=16),
         "storm": lambda t, rt: scenarios.storm(t, sessions=200, within_s=2.0),
+        # the issue's own storm: 60 sessions opened and reset within a second (45 s after)
+        "storm-60": lambda t, rt: scenarios.storm(t, sessions=60, within_s=1.0),
         "slow-reader": lambda t, rt: scenarios.slow_reader(t, pause_s=30),
         "capacity": capacity,
         "idle": idle,
@@ -92,7 +94,7 @@ async def run(target: Target, runtime: Any, chosen: dict[str, Scenario]) -> list
     for name, scenario in chosen.items():
         since = time.monotonic()
         out = await scenario(target, runtime)
-        if watch is not None and name in ("disconnects", "storm"):
+        if watch is not None and name in ("disconnects", "storm", "storm-60"):
             out.figures.update(inside.summary(watch.stopped_after(since)))
         checks = await check_after(target, base) if name != "shutdown" else None
         rows.append((out, checks))

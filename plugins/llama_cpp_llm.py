@@ -15,6 +15,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -34,10 +35,20 @@ from plugins.llama_engine import Engine, Stats, Work, _NoControl, results
 log = logging.getLogger(__name__)
 
 
+# What llama.cpp logs as errors when a step is aborted (ggml's status 1), and its clean-up.
+ABORT_NOISE = re.compile(
+    rb"failed with error 1\b|compute status: 1\b|removing memory module entries"
+    rb"|failed to decode, ret = 2\b"
+)
+
+
 @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
 def _forward_log(level: int, text: bytes, _: Any) -> None:
     # llama.cpp is chatty on stderr; keep its warnings and errors in our log only.
     if level in (3, 4) and text:
+        if ABORT_NOISE.search(text):  # a cancelled step, stopped on purpose (llama_abort)
+            log.debug(text.decode(errors="replace"))
+            return
         log.log(logging.WARNING if level == 3 else logging.ERROR, text.decode(errors="replace"))
 
 

@@ -9,7 +9,8 @@ ever touch llama.cpp's state at once.
 Each step is one ``llama_decode``: the most urgent work (``Control.urgency``) goes first, as
 a chunk of its prompt or its next token(s), and every other reply that is writing adds its
 next token(s) to the same batch: several players' tokens cost little more than one player's
-(the weights are read once per step). Each step is one unit of work on the process's compute
+(the weights are read once per step). A step whose work is cancelled stops mid-way
+(``llama_abort``). Each step is one unit of work on the process's compute
 gate, so speech recognition and synthesis take their turn between steps by urgency.
 
 Generation drafts by prompt lookup (``llama_sampler.draft``): the tokens that followed the
@@ -33,12 +34,14 @@ import llama_cpp
 
 from npc.errors import ProviderError
 from npc.providers.base import ComputeGate, Control, GenerationRequest, Level, Urgency
+from plugins.llama_abort import StepAbort
 from plugins.llama_sampler import Sampler, common_prefix, draft
 
 log = logging.getLogger(__name__)
 
-# Prompt tokens read in one step, by urgency: a step is never interrupted, so work that may
-# be overtaken reads in small batches (~0.1-0.4 s on two cores) and the urgent in large ones.
+# Prompt tokens read in one step, by urgency: a step is not interrupted for more urgent work
+# (only when its own work is cancelled), so work that may be overtaken reads in small
+# batches (~0.1-0.4 s on two cores) and the urgent in large ones.
 CHUNK = {
     Level.RESPOND: 64,
     Level.SPEAK: 64,
@@ -51,6 +54,11 @@ CHUNK = {
 STEP_TOKENS = 96  # at most this many tokens in one step, the leader's chunk and riders
 SHIFT_MATCH = 32  # tokens that must match to recognise where the kept dialogue resumes
 _END = object()
+ABORTED = 2  # llama_decode's code for a step stopped by the abort callback
+
+
+class _Aborted(Exception):
+    """A step stopped mid-way because work in it was cancelled (``StepAbort``)."""
 
 
 @dataclass
@@ -161,6 +169,7 @@ class Engine:
         self._ctx = internals.LlamaContext(model=model, params=params, verbose=False)
         self._mem = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
+        self._abort = StepAbort(self._ctx.ctx)
         self._seqs = OrderedDict((i, Seq(i)) for i in range(slots))  # least recently used first
         self._seed = seed
         self._draft_max = draft_max
@@ -210,6 +219,7 @@ class Engine:
                 if self._closed:
                     for work in self._works:
                         self._finish(work, ProviderError("the LLM engine was closed"))
+                    self._abort.close()
                     self._free()
                     return
             try:
@@ -242,7 +252,10 @@ class Engine:
             if not ready:
                 return
             plan = self._plan(ready)
-            self._decode(plan)
+            try:
+                self._decode(plan)
+            except _Aborted:
+                return  # its stopped work ends next step; the others go again, unchanged
         for work, tokens in plan:
             try:
                 self._take(work, tokens, plan)
@@ -374,7 +387,13 @@ class Engine:
                     batch.logits[i] = True
                 i += 1
         batch.n_tokens = i
-        code = llama_cpp.llama_decode(self._ctx.ctx, batch)
+        self._abort.running([work for work, _ in plan], lambda work: work.stopped)
+        try:
+            code = llama_cpp.llama_decode(self._ctx.ctx, batch)
+        finally:
+            self._abort.done()
+        if code == ABORTED:
+            raise _Aborted
         if code != 0:
             raise ProviderError(f"llama.cpp failed to evaluate the prompt (code {code})")
 

@@ -295,3 +295,36 @@ def test_a_prompt_read_ahead_in_full_starts_the_reply_at_once(runtime: Runtime) 
     "".join(llm.stream(request))
     # Nothing read again but the last token, whose logits start the reply.
     assert llm.last_stats.cached_tokens == llm.last_stats.prompt_tokens - 1
+
+
+def test_a_step_whose_work_is_cancelled_stops_mid_way_and_keeps_nothing(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work is cancelled once its step has begun: the abort watcher raises the flag and
+    llama.cpp stops the step at its next node; nothing of it stays in the cache, and the
+    engine goes on."""
+    import llama_cpp
+
+    llm: LlamaCppModel = runtime.llm
+    abort = llm._engine._abort
+    assert abort.available
+    job = Job(Level.RESPOND)
+    decode, codes = llama_cpp.llama_decode, []
+
+    def cancel_then_decode(ctx: object, batch: object) -> int:
+        job.cancel()
+        deadline = time.monotonic() + 5
+        while abort._flag[0] != b"\1" and time.monotonic() < deadline:
+            time.sleep(0.001)  # the watcher looks every 10 ms
+        codes.append(decode(ctx, batch))
+        return codes[-1]
+
+    line = "Tell me about the ramen, " + "the pork, the broth and the eggs, " * 20
+    monkeypatch.setattr(llama_cpp, "llama_decode", cancel_then_decode)
+    llm.prefill(ask(line, key="test-abort"), job)
+    monkeypatch.setattr(llama_cpp, "llama_decode", decode)
+    assert codes == [2]  # llama.cpp's "aborted"
+    assert llm.last_stats.steps == 0
+    llm.prefill(ask(line, key="test-abort"))
+    assert llm.last_stats.cached_tokens == 0  # the aborted step left nothing behind
+    assert "".join(llm.stream(ask("Name a colour.", key="test-abort")))

@@ -29,17 +29,20 @@ class WorkWatch:
     def __init__(self, server: NpcServer) -> None:
         self.closed_at: dict[str, float] = {}
         self.last_work: dict[str, float] = {}
+        self.last_unit: dict[str, tuple[str, float]] = {}  # what ran last: kind, seconds
         self._keys: dict[str, str] = {}  # LLM cache key -> session id
         engine = server.runtime.llm._engine
         decode = engine._decode
 
         def watched_decode(plan: list[tuple[Any, list[int]]]) -> None:
             sids = [self._keys.get(work.request.cache_key) for work, _ in plan]
+            began = time.monotonic()
             try:
                 decode(plan)
             finally:
+                unit = f"engine step of {sum(len(t) for _, t in plan)} tokens"
                 for sid in filter(None, sids):
-                    self.ran(sid)
+                    self.ran(sid, unit, began)
 
         engine._decode = watched_decode
         opened = server._open
@@ -65,8 +68,21 @@ class WorkWatch:
         if session.speaker is not None:
             session.speaker.synth = _TimedVoice(session.speaker.synth, self, sid)
 
-    def ran(self, sid: str) -> None:
-        self.last_work[sid] = time.monotonic()
+    def ran(self, sid: str, unit: str, began: float) -> None:
+        now = time.monotonic()
+        self.last_work[sid] = now
+        self.last_unit[sid] = (unit, now - began)
+
+    def late(self, since: float, bound: float) -> list[str]:
+        """What ran last, and how long it took, for each session closed after ``since``
+        whose work ended more than ``bound`` seconds after its close."""
+        out = []
+        for sid, closed in self.closed_at.items():
+            after = self.last_work.get(sid, 0.0) - closed
+            if closed >= since and after > bound:
+                unit, took = self.last_unit[sid]
+                out.append(f"{after * 1000:.0f} ms: {unit} taking {took * 1000:.0f} ms")
+        return out
 
     def stopped_after(self, since: float) -> list[float]:
         """For each session closed after ``since``: seconds from its close to the end of its
@@ -88,9 +104,11 @@ class _TimedVoice:
     def synthesize(
         self, text: str, *, rate: float = 1.0, control: Control | None = None
     ) -> Iterator[SynthesizedSpeech]:
+        began = time.monotonic()
         for speech in self._voice.synthesize(text, rate=rate, control=control):
-            self._watch.ran(self._sid)  # a sentence was just synthesized
+            self._watch.ran(self._sid, f"voice, {len(text)} chars", began)
             yield speech
+            began = time.monotonic()
 
 
 def summary(latencies: list[float]) -> dict[str, Any]:

@@ -111,7 +111,8 @@ async def test_100_abrupt_disconnects_mid_reply_stop_their_work(
     late = [s for s in stopped if s > inside.STOP_BOUND_S]
     if late:
         out.problems.append(
-            f"{len(late)} sessions' work ran on after close (max {max(late):.2f} s)"
+            f"{len(late)} sessions' work ran on after close (max {max(late):.2f} s): "
+            + "; ".join(target.watch.late(since, inside.STOP_BOUND_S))  # type: ignore[attr-defined]
         )
     await run(_done(out), target, baseline)
 
