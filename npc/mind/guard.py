@@ -35,6 +35,10 @@ ASSISTANT = re.compile(
             r"(?:that|this|your request|the request)\b",
             r"\bsorry, but i (?:can't|cannot) (?:provide|fulfill|comply with) (?:that|this|"
             r"your request)\b",
+            # "I'm sorry, but I don't have any information about the amount you pay." (a
+            # customer asked his own internet bill, the figure in his notes)
+            r"\bsorry, but i (?:don't|do not) have (?:any |the |access to )?(?:specific |"
+            r"real-time |personal )?(?:information|data|details)\b",
             r"\bhow (?:can|may) i assist\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
@@ -51,6 +55,7 @@ OPENINGS = (
     "i'm sorry, i can't assist",
     "i'm sorry, but i can't help",
     "i'm sorry, but i cannot help",
+    "i'm sorry, but i don't have",
     "i'm sorry, i can't help",
     "i am sorry, but i cannot assist",
     "sorry, but i can't assist",

@@ -22,6 +22,8 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "I'm sorry, but I can't help with that.",
         "Sorry, but I cannot help you with this request.",
         "I'm sorry, but I can't provide that.",
+        "I'm sorry, but I don't have any information about the amount you pay.",
+        "Sorry, but I do not have access to real-time data.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -43,6 +45,8 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "Help you with that? Gladly.",
         "I can't help you lift it, my back is gone.",
         "Sorry, but I can't provide credit, friend.",
+        "I'm sorry, but I don't have the keys. Ask Mika.",
+        "No idea. I don't have any information on that, friend.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:
