@@ -250,7 +250,7 @@ _SUB = {
 }
 
 
-@cache
+@lru_cache(maxsize=16384)  # bounded: a server hears words without end
 def _word_key(word: str) -> str:
     if len(word) > 3 and word.endswith("es") and word[-3] not in _VOWELS | {"s", "z", "x"}:
         word = word[:-2] + "s"  # "noodles": the e is silent
