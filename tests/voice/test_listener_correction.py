@@ -21,8 +21,8 @@ def turn() -> np.ndarray:
     return np.concatenate([silence(0.3), 0.3 * np.sin(2 * np.pi * 220 * t), silence(0.8)])
 
 
-async def texts(listener: Listener) -> dict[str, list[str]]:
-    events = await listen(listener, pcm_chunks(turn().astype(np.float32)))
+async def texts(listener: Listener, pace_s: float = 0.0) -> dict[str, list[str]]:
+    events = await listen(listener, pcm_chunks(turn().astype(np.float32)), pace_s=pace_s)
     kinds = {"final": FinalTranscript, "partial": PartialTranscript, "paused": SpeechPaused}
     return {k: [e.text for e in events if isinstance(e, kind)] for k, kind in kinds.items()}
 
@@ -30,7 +30,7 @@ async def texts(listener: Listener) -> dict[str, list[str]]:
 async def test_every_transcript_is_corrected_towards_the_prompt_words() -> None:
     listener = Listener(ScriptedRecognizer(lambda audio: HEARD), EnergyVad(), prompt=MENU_PROMPT)
     assert listener.vocabulary == ("Jin", "tonkotsu", "shoyu", "Mika")
-    heard = await texts(listener)
+    heard = await texts(listener, pace_s=0.02)  # in real time: the pause is transcribed
     assert heard["final"] == ["One tonkotsu and a Mika special, please."]
     # The reply may start on the pause's words and is confirmed when the final says the same.
     assert heard["paused"] == heard["final"]
