@@ -7,6 +7,11 @@
     .venv/bin/python -m bench.listen --rejoin-ms 0        # turns never rejoined (before)
     .venv/bin/python -m bench.listen --pace 1 --hold-ms 1000   # the end waits for the words
     .venv/bin/python -m bench.listen --pace 1             # fed in real time (slow)
+    .venv/bin/python -m bench.listen --vocabulary --save dev.json   # keep the texts
+
+The listener runs with its vocabulary correction off; the run ends with the table of
+``bench.listen_correct``: the same finals (and whole-clip transcripts) corrected against
+Jin's words (``--prompt-words`` of them, as the listener would), before and after.
 
 Each set (a voice in a room, see bench/listen_speech.py) is one player's stream: 0.5 s of
 silence, then each line followed by 1.5 s of silence, as 20 ms PCM16 frames through today's
@@ -31,11 +36,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -289,6 +296,7 @@ def run_set(
     verbose: bool,
     rejoin_ms: float = REJOIN_MS,
     hold_ms: float = 0.0,
+    saved: list[dict[str, object]] | None = None,
 ) -> SetScore:
     audio, spans = layout(speech.clips)
     results = [
@@ -302,6 +310,7 @@ def run_set(
         language="en",
         rejoin_ms=rejoin_ms,
         unfinished_hold_ms=hold_ms,
+        correct_vocabulary=False,  # corrected afterwards, so both columns come from one run
     )
     turns, fed = asyncio.run(stream(listener, audio, [e for _, e in spans], pace))
     for r in results:
@@ -310,6 +319,8 @@ def run_set(
     rejoin(results, audio, asr)
     if verbose:
         show(speech.name, results, stray)
+    if saved is not None:
+        saved.extend(saved_lines(speech.name, results))
     scored = score(speech.name, results, stray)
     scored.asr_ms = [c.seconds * 1000 for c in asr.calls]
     return scored
@@ -324,6 +335,21 @@ def rejoin(results: list[LineResult], audio: NDArray[np.float32], asr: Recording
             first, last = r.turns[0], r.turns[-1]
             heard = audio[int((first.start_s - 0.3) * SR) : int((last.stop_s + 0.064) * SR)]
             r.rejoined = asr.inner.transcribe(heard, language="en", prompt=asr.prompt).text
+
+
+def saved_lines(name: str, results: list[LineResult]) -> list[dict[str, object]]:
+    """Each line's texts as plain data, to score again without the recogniser."""
+    return [
+        {
+            "set": name,
+            "said": r.clip.line.said,
+            "words": list(r.clip.line.words),
+            "whole": r.whole,
+            "streamed": r.streamed,
+            "finals": [t.final or "" for t in r.turns],
+        }
+        for r in results
+    ]
 
 
 def show(name: str, results: list[LineResult], stray: list[Turn]) -> None:
@@ -386,6 +412,7 @@ def main() -> None:
         default=0.0,
         help="wait for the words of each pause, this long when they read unfinished",
     )
+    parser.add_argument("--save", type=Path, help="write each line's texts here (JSON)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     need("sox")
@@ -404,13 +431,18 @@ def main() -> None:
     vad = SileroVad.load()
     speakers = Speakers(settings.cache_dir)
     scores = []
+    saved: list[dict[str, object]] = []
     try:
         sets = build_sets(speakers, args.split, args.voices, args.conditions, not args.no_pauses)
         for speech in sets:
             t = time.perf_counter()
             scores.append(
-                run_set(speech, asr, vad, args.pace, args.verbose, args.rejoin_ms, args.hold_ms)
+                run_set(
+                    speech, asr, vad, args.pace, args.verbose, args.rejoin_ms, args.hold_ms, saved
+                )
             )
+            if args.save:
+                args.save.write_text(json.dumps(saved, indent=1), encoding="utf-8")
             print(f"{speech.name}: {time.perf_counter() - t:.0f} s", flush=True)
     finally:
         speakers.close()
@@ -420,6 +452,11 @@ def main() -> None:
         f"rejoin {args.rejoin_ms:g} ms, hold on unfinished words {args.hold_ms:g} ms"
     )
     table(scores, args.pace >= 1)
+    from bench.listen_correct import jin_corrector
+    from bench.listen_correct import table as correction_table
+
+    print(f"\nvocabulary correction against Jin's words ({args.prompt_words} words at most):")
+    correction_table(saved, jin_corrector(args.prompt_words))
 
 
 def jin_prompt(max_words: int = MAX_PROMPT_WORDS) -> str:

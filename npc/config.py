@@ -144,6 +144,13 @@ class ASRSettings(_Section):
         "prompt, at most this many: heard right far more often, each call slower "
         "(docs/benchmarks.md, Listening); 0: none.",
     )
+    correct_vocabulary: bool = Field(
+        True,
+        description="Put the character's words back into each transcript by sound "
+        '("tumkatu" -> "tonkotsu"; real English words are left alone): more of the '
+        "sheet's words heard right, well under a millisecond a transcript "
+        "(docs/benchmarks.md, Listening).",
+    )
 
 
 class KnowledgeSettings(_Section):

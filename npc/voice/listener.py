@@ -20,6 +20,10 @@ Drive it with ``Listener.run(frames)``, an async iterator of client frames (PCM1
 * ``FinalTranscript`` with the whole turn's text, usually soon after. An empty text means the
   VAD heard something voice-like but Whisper found no words: ignore such a turn.
 
+Every transcript (partial, pause, final) has the character's words put back by sound
+(``npc.voice.correct``: "tumkatu" -> "tonkotsu") when ``correct_vocabulary`` is on: the
+vocabulary given, or else the words of the prompt.
+
 Times are stream time (seconds of audio received), so tests and simulations may feed audio as
 fast as they like. A turn's ``FinalTranscript`` may arrive after the next ``SpeechStarted``.
 
@@ -34,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +65,9 @@ from npc.providers.base import (
 )
 from npc.threads import to_thread
 from npc.turns import Decision, Phase, TurnBegan, TurnConfig, TurnDetector, TurnFinished
+from npc.voice.correct import VocabularyCorrector
 from npc.voice.end_of_turn import reads_unfinished
+from npc.voice.vocabulary import Vocabulary
 
 Frame = bytes | bytearray | memoryview | NDArray[np.generic]
 SR = ASR_SAMPLE_RATE
@@ -118,6 +124,8 @@ class Listener:
         push_to_talk: bool = False,
         sample_rate: int = SR,
         prompt: str | None = None,
+        vocabulary: Sequence[str] | None = None,
+        correct_vocabulary: bool = True,
         speculate_ms: float = 64,
         no_speech_threshold: float = 0.8,
         max_pending_finals: int = 2,
@@ -133,6 +141,8 @@ class Listener:
         set end of turn, turn length, push-to-talk, rejoining (``rejoin_ms``; 0: never) and
         waiting for the words (``unfinished_hold_ms``; 0: silence alone ends a turn).
         ``new_turn_id()`` numbers each turn (the session's one counter; default 1, 2, 3...).
+        ``vocabulary``: the words transcripts are corrected towards (None: the prompt's
+        terms); ``correct_vocabulary=False`` leaves transcripts as Whisper wrote them.
         Each ASR call is one unit of work on ``gate``: the words a player may be waiting on
         (their turn's end, or their pause) go before everything else, partial transcripts
         after replies in progress.
@@ -152,7 +162,11 @@ class Listener:
             rejoin_ms=rejoin_ms,
             unfinished_hold_ms=unfinished_hold_ms,
         )
-        self._asr, self._language, self._prompt = asr, language, prompt
+        self._asr, self._language, self._prompt = asr, language, prompt or None
+        self._correcting = correct_vocabulary
+        self._vocabulary = tuple(vocabulary) if vocabulary is not None else None
+        self._corrector: VocabularyCorrector | None = None
+        self._update_corrector()
         new_stream = getattr(vad, "new_stream", None)
         self._vad: VoiceActivityDetector = new_stream() if callable(new_stream) else vad
         self._vad.reset()
@@ -197,6 +211,25 @@ class Listener:
     def prompt(self, prompt: str | None) -> None:
         """Takes effect from the next ASR call (a scene update changes it mid-session)."""
         self._prompt = prompt or None
+        self._update_corrector()
+
+    @property
+    def vocabulary(self) -> tuple[str, ...]:
+        """The words transcripts are corrected towards (none when correction is off)."""
+        return self._corrector.terms if self._corrector is not None else ()
+
+    @vocabulary.setter
+    def vocabulary(self, terms: Sequence[str] | None) -> None:
+        """Takes effect from the next transcript; None: the prompt's terms."""
+        self._vocabulary = tuple(terms) if terms is not None else None
+        self._update_corrector()
+
+    def _update_corrector(self) -> None:
+        terms = self._vocabulary
+        if terms is None:
+            terms = Vocabulary.from_prompt(self._prompt).terms
+        on = self._correcting and bool(terms)
+        self._corrector = VocabularyCorrector(terms) if on else None
 
     @property
     def busy(self) -> bool:
@@ -409,7 +442,9 @@ class Listener:
     def _clean(self, transcript: Transcript) -> str:
         if transcript.no_speech_prob >= self._no_speech_threshold:
             return ""
-        return transcript.text.strip()
+        text = transcript.text.strip()
+        corrector = self._corrector
+        return corrector.correct(text) if corrector is not None else text
 
 
 def _sample(seconds: float) -> int:

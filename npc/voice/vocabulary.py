@@ -71,6 +71,12 @@ class Vocabulary:
         """The sheet's words in ``scene`` (the sheet's own scene when None)."""
         return SheetWords.of(loaded).vocabulary(scene or Scene.of(loaded.sheet))
 
+    @classmethod
+    def from_prompt(cls, prompt: str | None) -> Vocabulary:
+        """The terms of a prompt made by ``prompt()`` (the words the recogniser was given)."""
+        text = (prompt or "").strip().removesuffix(".")
+        return cls(tuple(t.strip() for t in text.split(", ") if t.strip()))
+
     def prompt(self, max_words: int = MAX_PROMPT_WORDS) -> str:
         """The terms as Whisper's prompt: a comma-separated list, cut at ``max_words``.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -226,6 +227,34 @@ async def test_the_prompt_makes_the_menu_heard_and_can_change(
     listener.prompt = prompt  # a scene update sets it mid-session
     told = of(FinalTranscript, await listen(listener, pcm_chunks(audio)))[0].text
     assert "shoyu" in told.lower(), told
+
+
+async def test_the_correction_puts_back_a_word_the_prompt_did_not_fix(
+    whisper: WhisperRecognizer, silero: SileroVad, settings
+) -> None:
+    """Told Jin's words (the live path's 40), Whisper still hears "Hokkaido" as "a Kato";
+    corrected towards the sheet's whole vocabulary, the final says "Hokkaido"."""
+    from npc.character.loader import load_sheet
+    from npc.config import ASRSettings
+    from npc.voice.vocabulary import Vocabulary
+    from tests.conftest import CHARACTERS
+
+    [line] = synthesize(settings, ["Is the miso from Hokkaido?"])
+    audio = np.concatenate([silence(0.5), line, silence(1.0)])
+    vocabulary = Vocabulary.of(load_sheet(CHARACTERS / "jin.yaml"))
+    prompt = vocabulary.prompt(ASRSettings().vocabulary_words)
+
+    async def final(**kwargs: Any) -> str:
+        listener = Listener(whisper, silero, language="en", prompt=prompt, **kwargs)
+        return of(FinalTranscript, await listen(listener, pcm_chunks(audio)))[0].text
+
+    told = await final(correct_vocabulary=False)
+    assert "hokkaido" not in told.lower(), "Whisper hears it: pick a harder word"
+    corrected = await final(vocabulary=vocabulary.terms)
+    assert "Hokkaido" in corrected, (told, corrected)
+    assert word_error_rate("Is the miso from Hokkaido?", corrected) < word_error_rate(
+        "Is the miso from Hokkaido?", told
+    )
 
 
 @pytest.mark.parametrize(

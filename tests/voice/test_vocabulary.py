@@ -55,6 +55,15 @@ def test_prompt_is_a_list_cut_at_whole_terms(jin: LoadedSheet) -> None:
     assert Vocabulary(()).prompt() == ""
 
 
+def test_a_prompt_gives_back_its_terms(jin: LoadedSheet) -> None:
+    """The listener corrects towards the words its recogniser was told."""
+    vocabulary = Vocabulary.of(jin)
+    told = Vocabulary.from_prompt(vocabulary.prompt(max_words=40))
+    assert told.terms == vocabulary.terms[: len(told.terms)]
+    assert "Kowloon-9" in told.terms and "Mr. Sato" not in told.terms  # cut at 40 words
+    assert Vocabulary.from_prompt("").terms == Vocabulary.from_prompt(None).terms == ()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
