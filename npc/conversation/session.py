@@ -43,7 +43,7 @@ from npc.runtime import Runtime
 from npc.threads import to_thread
 from npc.voice.listener import Listener
 from npc.voice.speaker import Speaker
-from npc.voice.vocabulary import SheetWords
+from npc.voice.vocabulary import SheetWords, Vocabulary
 
 log = logging.getLogger(__name__)
 Send = Callable[[Out], Awaitable[None]]
@@ -268,6 +268,7 @@ class Session:
         self.mind.set_scene(new)
         if self._listener is not None:
             self._listener.prompt = self._vocabulary_prompt()
+            self._listener.vocabulary = self._vocabulary_terms()
 
     # -- listening ------------------------------------------------------------------
 
@@ -298,6 +299,8 @@ class Session:
             speculate_ms=settings.pause_ms,
             partial_interval_ms=settings.partial_ms,
             prompt=self._vocabulary_prompt(),
+            vocabulary=self._vocabulary_terms(),
+            correct_vocabulary=settings.correct_vocabulary,
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
 
@@ -307,9 +310,17 @@ class Session:
         words = self.runtime.settings.asr.vocabulary_words
         if not words:
             return ""
+        return self._sheet_vocabulary().prompt(words)
+
+    def _vocabulary_terms(self) -> tuple[str, ...]:
+        """All the character's words in the scene now, which transcripts are corrected
+        towards (the prompt holds only the first ``asr.vocabulary_words``)."""
+        return self._sheet_vocabulary().terms
+
+    def _sheet_vocabulary(self) -> Vocabulary:
         if self._sheet_words is None:
             self._sheet_words = SheetWords.of(self.loaded)  # the sheet and knowledge, ~10 ms
-        return self._sheet_words.vocabulary(self.mind.scene).prompt(words)
+        return self._sheet_words.vocabulary(self.mind.scene)
 
     async def _frames(self) -> AsyncIterator[bytes]:
         while (frame := await self._audio.get()) is not _END:

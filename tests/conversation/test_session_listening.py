@@ -105,3 +105,34 @@ async def test_the_recogniser_is_told_the_character_s_words_in_the_scene(
     await until(lambda: len(turn_ends(wire)) == 2)
     assert "takoyaki" in (asr.prompts[-1] or "")
     await session.close()
+
+
+@dataclass
+class MishearingRecognizer:
+    """A recogniser double that hears the character's niece Mika as "Micah"."""
+
+    capabilities: Capabilities = field(default_factory=Capabilities)
+
+    def transcribe(
+        self, audio: NDArray[np.float32], *, language: str | None = None, prompt: str | None = None
+    ) -> Transcript:
+        return Transcript("Is Micah working today?", language or "en", 0.0)
+
+
+async def test_transcripts_are_corrected_towards_all_the_character_s_words(
+    make_runtime: MakeRuntime,
+) -> None:
+    """The recogniser's prompt holds the first words only (here 3: "Jin, tonkotsu, shoyu");
+    the correction uses every word of the character, Mika too, unless it is turned off."""
+    heard: dict[bool, str] = {}
+    for correct in (True, False):
+        runtime = make_runtime(asr=MishearingRecognizer())  # type: ignore[arg-type]
+        runtime.settings.asr.vocabulary_words = 3
+        runtime.settings.asr.correct_vocabulary = correct
+        session, wire = await open_session(runtime)
+        await speak(session, quiet(0.3) + tone(1.0) + quiet(1.0))
+        await until(lambda w=wire: turn_ends(w))  # type: ignore[misc]
+        assert session._listener is not None and "Mika" not in session._listener._prompt
+        heard[correct] = [t.text for t in wire.of(m.Transcript) if t.final][-1]
+        await session.close()
+    assert heard == {True: "Is Mika working today?", False: "Is Micah working today?"}
