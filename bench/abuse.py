@@ -13,6 +13,12 @@ normal speed and their memory intact. Prints the table.
 ``--source DIR`` starts ``npc serve`` from the source tree DIR in a child process (how
 issue 23's crash and starvation are reproduced on the code before the fix: ``git archive
 17a0ce3 | tar -x -C /tmp/old``) and runs the scenarios that need only its URL.
+The old code crashes in a storm before its starvation shows; with its eviction off (the
+crash's other half: ``sed -i 's/slots: int = 4,/slots: int = 64,/'
+/tmp/old/plugins/llama_cpp_llm.py``), ``--only storm-60`` shows the issue's starvation: the
+next player's first audio 53.8 s, against 3.2 s from this tree run the same way
+(``NPC_SERVER__CAPACITY=32``: the capacity measured at start on two cores is 1, and a storm
+session still closing would refuse the next player).
 ``--threads N`` runs, in a child process from DIR, N threads each warming new conversations
 on the LLM for ``--seconds`` (issue 23: a SIGSEGV within 10 s with 8) and prints how the
 process ended.
