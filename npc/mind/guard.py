@@ -84,7 +84,7 @@ class Call(Enum):
 @dataclass(frozen=True, slots=True)
 class Ruling:
     call: Call
-    reason: str = ""  # for STOP: assistant, secret, echo, repeat, copy
+    reason: str = ""  # for STOP: assistant, secret, action, echo, repeat, copy, identity
 
 
 RELEASE = Ruling(Call.RELEASE)
@@ -120,17 +120,25 @@ class SpeechGuard:
         earlier: Sequence[str] = (),
         examples: Sequence[str] = (),
         name: str = "",
+        actions: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
-        ``name``: the character's own name (it says it is nobody else)."""
+        ``name``: the character's own name (it says it is nobody else); ``actions``: the
+        names of its actions, which are done, never said as a phrase of their own."""
         self.player = player
         self._name = set(words(name))
         self.lenient = False
+        self._actions = {tuple(words(a.replace("_", " "))) for a in actions}
         self._heard = words(player)
         self._secrets = [w for w in (" ".join(words(s)) for s in secret_words) if w]
         self._earlier_text = list(earlier)
         self._earlier = [w for w in (words(e) for e in earlier) if len(w) >= REPEAT_WORDS]
+        # A short reply may come back, but not as the very next one: once "I see" answered
+        # two lines in a row, the model answered every line after with it (a returning
+        # player on bench/latency.py, 40 of 40 turns).
+        last = words(earlier[-1]) if earlier else []
+        self._last_short = last if 0 < len(last) < REPEAT_WORDS else []
         self._examples = {
             tuple(w)
             for e in examples
@@ -147,6 +155,8 @@ class SpeechGuard:
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")
+        if self._names_an_action(text):
+            return Ruling(Call.STOP, "action")
         if any(o.startswith(low) for o in OPENINGS) and not final:
             return HOLD
         if self.lenient:
@@ -163,6 +173,8 @@ class SpeechGuard:
             return Ruling(Call.STOP, "identity")
         if said in self._earlier or (final and repeats(text, self._earlier_text)):
             return Ruling(Call.STOP, "repeat")
+        if final and said and said == self._last_short:
+            return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
         if final:
@@ -171,10 +183,18 @@ class SpeechGuard:
             return HOLD
         if len(said) >= REPEAT_WORDS and any(e[: len(said)] == said for e in self._earlier):
             return HOLD  # the opening of an earlier reply: it may be said again whole
+        if said and self._last_short[: len(said)] == said:
+            return HOLD  # the last reply again, so far
         last = sentences[-1] if sentences and len(done) < len(sentences) else ()
         if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in self._examples):
             return HOLD  # an example's sentence, so far
         return RELEASE
+
+    def _names_an_action(self, text: str) -> bool:
+        """Whether the speech ends in a bare action name after a sentence ("A bowl costs 12
+        credits. fetch"): the model writing an action where speech goes."""
+        parts = _SENTENCE.split(text.strip())
+        return len(parts) > 1 and tuple(words(parts[-1])) in self._actions
 
     def _someone_else(self, text: str) -> bool:
         """Whether the character says it is someone other than itself."""

@@ -70,7 +70,7 @@ def test_the_players_line_said_back_is_held_then_stopped() -> None:
 
 
 def test_an_earlier_reply_said_again_is_held_then_stopped() -> None:
-    guard = SpeechGuard("who are you?", [], ["Hello. I'm Elowen Marsh.", "Ha."])
+    guard = SpeechGuard("who are you?", [], ["Ha.", "Hello. I'm Elowen Marsh."])
     assert guard.check("Hello. I'm Elowen").call is Call.HOLD
     assert (guard.check("Hello. I'm Elowen Marsh.").reason) == "repeat"
     assert guard.check("Hello. I'm Elowen, the poet of this tower.").call is Call.RELEASE
@@ -78,6 +78,16 @@ def test_an_earlier_reply_said_again_is_held_then_stopped() -> None:
     assert guard.check("Hello, I'm Elowen Marsh.", final=True).reason == "repeat"
     assert guard.check("Hello. I'm Elowen", final=True).call is Call.RELEASE
     assert guard.check("Ha.").call is Call.RELEASE  # too short to count
+
+
+def test_a_short_reply_is_not_said_again_as_the_next_one() -> None:
+    """Once "I see" answered two lines in a row, the model answered every line after with it."""
+    guard = SpeechGuard("and the broth?", [], ["Here, sir.", "I see."])
+    assert guard.check("I see").call is Call.HOLD  # may become the last reply again
+    assert guard.check("I see.", final=True).reason == "repeat"
+    assert guard.check("I see, pork bones.", final=True).call is Call.RELEASE
+    assert guard.check("Here, sir.", final=True).call is Call.RELEASE  # not the last one
+    assert guard.check("Pork bones.").call is Call.RELEASE
 
 
 def test_an_examples_sentence_is_paraphrased_not_pasted() -> None:
@@ -99,3 +109,13 @@ def test_the_character_says_it_is_nobody_else() -> None:
         guard.check("That's Master Vell. I am Brenna, and I owe him nothing.").call is Call.RELEASE
     )
     assert guard.check("I'm tired, that's who.").call is Call.RELEASE
+
+
+def test_an_action_name_written_as_speech_is_stopped() -> None:
+    """The model sometimes writes an action where speech goes: "... 12 credits. fetch"."""
+    guard = SpeechGuard("how much is a bowl?", [], actions=["fetch", "move_to"])
+    assert guard.check("A bowl costs 12 credits. fetch").reason == "action"
+    assert guard.check("Table 2 is there. Move to").reason == "action"
+    guard.lenient = True  # said on no try
+    assert guard.check("A bowl costs 12 credits. fetch").reason == "action"
+    assert guard.check("Fetch it yourself. The bowls are there.").call is Call.RELEASE
