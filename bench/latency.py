@@ -9,12 +9,18 @@ level opens that many sessions with Jin; each streams spoken commands (piper spe
 
 - voice to voice: the last speech sample sent -> the first byte of reply audio received;
 - time to first action: the last speech sample sent -> the first `action` message;
+- action after the first chunk: the first `action` message against the moment the reply's
+  first audio chunk ends (received, then played at once): negative means the game had the
+  action while the character was still saying its first words; with the share of acting
+  turns where it was so;
 - silence within the reply: how long a client playing each audio chunk as soon as it
   arrives (after the one before) would fall silent between the first and the last;
 - the server's own per-stage timings from `turn_end` (end of speech, transcript, first
   token, first audio).
 
-Prints p50 and p95 of each. The machine is shared and noisy: compare figures from one run.
+Prints p50 and p95 of each. The machine is shared and noisy: compare figures from one run;
+``--layout say_first say_act_say`` runs a server per reply layout (``llm.reply_layout``), back
+to back.
 """
 
 from __future__ import annotations
@@ -89,8 +95,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(port: int, log: Path | None = None, capacity: int | None = None) -> Iterator[str]:
+def server(
+    port: int, log: Path | None = None, capacity: int | None = None, layout: str | None = None
+) -> Iterator[str]:
     env = {**os.environ, "NPC_SERVER__PORT": str(port), "NPC_SERVER__MAX_SESSIONS": "64"}
+    if layout is not None:
+        env["NPC_LLM__REPLY_LAYOUT"] = layout
     if capacity is not None:  # else the server measures its own
         env["NPC_SERVER__CAPACITY"] = str(capacity)
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -134,20 +144,25 @@ async def one_session(
             # Read replies while still sending: the reply starts during the trailing silence.
             receiver = asyncio.create_task(receive_turn(c, results))
             spoken_end = await send(c, pcm)
-            first_audio, first_action = await receiver
+            first_audio, first_action, first_chunk_end = await receiver
             if first_audio is not None:
                 results["voice to voice"].append((first_audio - spoken_end) * 1000)
             if first_action is not None:
                 results["to first action"].append((first_action - spoken_end) * 1000)
+                if first_chunk_end is not None:
+                    late = (first_action - first_chunk_end) * 1000
+                    results["action after first chunk"].append(late)
+                    results["in time"].append(float(late <= 0))
     finally:
         await c.close()
 
 
 async def receive_turn(
     c: NpcClient, results: dict[str, list[float]]
-) -> tuple[float | None, float | None]:
-    """When the turn's first audio and first action arrived; records the server's timings."""
-    first_audio = first_action = None
+) -> tuple[float | None, float | None, float | None]:
+    """When the turn's first audio and first action arrived and when the first audio chunk
+    ended, played as it arrived; records the server's timings."""
+    first_audio = first_action = first_chunk_end = None
     playing_until = 0.0  # when the audio received so far ends, played back to back
     gaps = 0.0
     spoken: list[str] = []  # the reply as it was cut for speech
@@ -157,6 +172,7 @@ async def receive_turn(
         if isinstance(msg, Speech):
             if first_audio is None:
                 first_audio = playing_until = now
+                first_chunk_end = now + msg.header.duration_ms / 1000
             gaps += max(0.0, now - playing_until)
             playing_until = max(now, playing_until) + msg.header.duration_ms / 1000
             spoken.append(msg.header.text)
@@ -175,7 +191,7 @@ async def receive_turn(
                 break
         elif isinstance(msg, m.Error | m.Transcript) and VERBOSE:
             print(f"  {msg.type} {msg.model_dump(exclude={'type'})}")
-    return first_audio, first_action
+    return first_audio, first_action, first_chunk_end
 
 
 async def send(c: NpcClient, pcm: bytes) -> float:
@@ -212,7 +228,13 @@ def report(sessions: int, results: dict[str, list[float]]) -> None:
     print(f"\n== {sessions} concurrent session(s): {admitted} admitted, {refused} refused ==")
     print(f"{'measure':32} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'mean':>9}")
     server = sorted(k for k in results if k.startswith("server"))
-    order = ["voice to voice", "to first action", "silence within the reply", *server]
+    order = [
+        "voice to voice",
+        "to first action",
+        "action after first chunk",
+        "silence within the reply",
+        *server,
+    ]
     for key in order:
         v = results.get(key, [])
         if v:
@@ -220,6 +242,9 @@ def report(sessions: int, results: dict[str, list[float]]) -> None:
                 f"{key:32} {len(v):4d} {pct(v, 50):9.0f} {pct(v, 95):9.0f} "
                 f"{statistics.fmean(v):9.0f}"
             )
+    if results.get("in time"):
+        hits = results["in time"]
+        print(f"actions before the first chunk ended: {sum(hits):.0f}/{len(hits)}")
 
 
 def main() -> None:
@@ -232,15 +257,29 @@ def main() -> None:
     ap.add_argument(
         "--capacity", type=int, help="the server's capacity (default: it measures its own)"
     )
+    ap.add_argument(
+        "--layout",
+        nargs="*",
+        choices=["say_first", "say_act_say"],
+        default=[],
+        help="reply layouts to compare, a server each (default: the settings')",
+    )
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
     clips = speech()
-    with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(server(free_port(), args.server_log, args.capacity))
-        for n in args.sessions:
-            turns = args.turns or max(2, 20 // n)
-            report(n, asyncio.run(run(url, clips, n, turns)))
+    global RUN
+    for layout in args.layout or [None]:
+        RUN = f"{time.time():.0f}"  # new players for each server: none comes back
+        if layout is not None:
+            print(f"\n#### reply layout {layout}")
+        with contextlib.ExitStack() as stack:
+            url = args.url or stack.enter_context(
+                server(free_port(), args.server_log, args.capacity, layout)
+            )
+            for n in args.sessions:
+                turns = args.turns or max(2, 20 // n)
+                report(n, asyncio.run(run(url, clips, n, turns)))
 
 
 if __name__ == "__main__":

@@ -37,15 +37,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npc.actions.reply import ACT_FIRST, DEFAULT_ORDER, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
+from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
 from npc.character.loader import load_characters  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.mind.checks import CharacterChecker, TurnRecord  # noqa: E402
 from npc.runtime import Runtime  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "quality"
-ORDERS = {
-    "default": DEFAULT_ORDER,
+ORDERS: dict[str, tuple[str, ...] | None] = {
+    "default": None,  # the settings' llm.reply_layout
     "say_first": SAY_FIRST,
     "say_act_say": SAY_ACT_SAY,
     "act_first": ACT_FIRST,
@@ -171,7 +171,7 @@ def as_json(record: TurnRecord, **where: str) -> dict[str, Any]:
 
 
 async def run_split(
-    runtime: Runtime, split: str, args: argparse.Namespace, log: Any, model: str
+    runtime: Runtime, split: str, args: argparse.Namespace, log: Any, model: str, order: str
 ) -> list[TurnRecord]:
     records: list[TurnRecord] = []
     sheets = load_characters(DATA / split)
@@ -180,7 +180,7 @@ async def run_split(
             continue
         runtime.knowledge.ingest(loaded)
         checker = CharacterChecker(
-            runtime, loaded, key=f"quality-{split}", order=ORDERS[args.order]
+            runtime, loaded, key=f"quality-{split}-{order}", order=ORDERS[order]
         )
         tests = [
             (i, t)
@@ -195,7 +195,8 @@ async def run_split(
                 if args.verbose or (args.failures and not record.passed):
                     show(record, cid)
                 if log is not None:
-                    log.write(json.dumps(as_json(record, split=split, model=model, character=cid)))
+                    where = {"split": split, "model": model, "order": order, "character": cid}
+                    log.write(json.dumps(as_json(record, **where)))
                     log.write("\n")
                     log.flush()
         good = sum(r.passed for r in mine)
@@ -217,7 +218,13 @@ async def main() -> None:
         default=[],
         help="an LLM (bundled name or path); repeat to compare in one run",
     )
-    ap.add_argument("--order", choices=list(ORDERS), default="default", help="the reply layout")
+    ap.add_argument(
+        "--order",
+        action="append",
+        choices=list(ORDERS),
+        default=[],
+        help="a reply layout (default: the settings'); repeat to compare in one run",
+    )
     ap.add_argument("--characters", nargs="*", default=[], help="only these character ids")
     ap.add_argument("--kinds", nargs="*", default=[], help="only tests of these kinds")
     ap.add_argument("--limit", type=int, default=0, help="at most N tests per character")
@@ -237,8 +244,10 @@ async def main() -> None:
             runtime = Runtime(load_settings(**overrides))
             name = model or "default model"
             for split in splits:
-                records = await run_split(runtime, split, args, log, name)
-                results.append((f"{name}, {split} split", records))
+                for order in args.order or ["default"]:
+                    records = await run_split(runtime, split, args, log, name, order)
+                    title = f"{name}, {split} split" + (f", {order}" if args.order else "")
+                    results.append((title, records))
             runtime.__dict__.pop("llm", None)  # one model in memory at a time
     if log is not None:
         log.close()

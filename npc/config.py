@@ -96,6 +96,13 @@ class LLMSettings(_Section):
         "without a comma or a full stop, so the character starts speaking sooner; fewer words "
         "start sooner and sound choppier. 0: wait for a mark (docs/benchmarks.md).",
     )
+    reply_layout: Literal["say_first", "say_act_say"] = Field(
+        "say_first",
+        description="How a reply is written: say_first (all the speech, then emotion and "
+        "actions) or say_act_say (the first phrase, the actions, then the rest of the "
+        "speech: the game gets the actions while the first phrase plays, but the 0.5B "
+        "model's speech gets worse; docs/mind.md has the figures).",
+    )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",
         description="llama.cpp flash attention. Off by default: on this kind of CPU it halved "

@@ -28,8 +28,10 @@ ACT_FIRST = ("actions", "emotion", "intensity", "say")
 # actions while the first words are playing (docs/mind.md).
 SAY_ACT_SAY = ("say", "actions", "more", "emotion", "intensity")
 SPEECH_FIELDS = ("say", "more")
-DEFAULT_ORDER = SAY_FIRST
+# The layouts a server can be set to (``llm.reply_layout``); actions first is only for benches.
+LAYOUTS: dict[str, tuple[str, ...]] = {"say_first": SAY_FIRST, "say_act_say": SAY_ACT_SAY}
 OPENING_CHARS = 48  # "say" before the actions in SAY_ACT_SAY: a few words
+OPENING_WORDS = 8
 # Characters allowed in speech: Latin scripts and typographic punctuation for Latin-script
 # languages (keeps a small model from drifting into other scripts); anything printable otherwise.
 # Never the marks of code or markup, which are not speech either.
@@ -188,13 +190,15 @@ class ReplyFormat:
 
 
 def opening(say: str) -> tuple[str, str]:
-    """A reply's first words and the rest, as SAY_ACT_SAY writes them: up to the first mark
-    within the first few words ("One bowl," / "coming right up, friend."), else the first
-    three words."""
+    """A reply's first words and the rest, as SAY_ACT_SAY writes them: up to the last mark
+    within the first ``OPENING_WORDS`` words ("One bowl, coming right up," / "friend."),
+    else the first three words. The opening is the first phrase spoken, whole: long enough
+    to be still playing when the actions written after it reach the game."""
     words = say.split()
-    for i, word in enumerate(words[:5]):
-        if word[-1] in ",.!?;:" and len(" ".join(words[: i + 1])) <= OPENING_CHARS:
-            return " ".join(words[: i + 1]), " ".join(words[i + 1 :])
+    for i in range(min(len(words), OPENING_WORDS) - 1, -1, -1):
+        head = " ".join(words[: i + 1])
+        if words[i][-1] in ",.!?;:" and len(head) <= OPENING_CHARS:
+            return head, " ".join(words[i + 1 :])
     return " ".join(words[:3]), " ".join(words[3:])
 
 

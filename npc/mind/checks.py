@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from npc.actions.reply import DEFAULT_ORDER
 from npc.character.loader import LoadedSheet
 from npc.character.prompt import instructions
 from npc.character.sheet import CharacterTest, TurnTest
@@ -46,7 +45,7 @@ class CharacterChecker:
         loaded: LoadedSheet,
         *,
         key: str = "check",
-        order: tuple[str, ...] = DEFAULT_ORDER,
+        order: tuple[str, ...] | None = None,
     ) -> None:
         self.runtime = runtime
         self.loaded = loaded

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from npc.actions.intent import IntentHints
-from npc.actions.reply import DEFAULT_ORDER, SAY_FIRST, ReplyFormat
+from npc.actions.reply import LAYOUTS, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
@@ -66,6 +66,8 @@ class _Ahead:
 # and most of the partial's words are in the final.
 SAME_OPENING = 2
 SAME_WORDS = 0.6
+# Where sampling stops in each layout: what follows is decided greedily.
+GREEDY_AFTER = {SAY_FIRST: '", "emotion": ', SAY_ACT_SAY: '", "actions": '}
 
 
 @dataclass
@@ -115,19 +117,20 @@ class Mind:
         *,
         recall: Recall | None = None,
         cache_key: str | None = None,
-        order: tuple[str, ...] = DEFAULT_ORDER,
+        order: tuple[str, ...] | None = None,
         clock: Callable[[], float] = time.perf_counter,
         partner: str = "Player",
         intents: IntentHints | None = None,
     ) -> None:
         """``partner`` names who the character talks to in the dialogue (another character's
-        name in a simulation); ``cache_key`` picks the prompt cache slot (one per session)."""
+        name in a simulation); ``cache_key`` picks the prompt cache slot (one per session);
+        ``order`` (the reply's layout) defaults to the settings' ``reply_layout``."""
         self.sheet = loaded.sheet
         self.llm = llm
         self.settings = settings
         self.recall = recall
         self.cache_key = cache_key or self.sheet.id
-        self.order = order
+        self.order = order or LAYOUTS[settings.reply_layout]
         self.history: list[Exchange] = []
         self.pending: list[str] = []  # game events and action results for the next turn
         self.calls: dict[str, ActionCall] = {}
@@ -276,8 +279,9 @@ class Mind:
             cache_key=self.cache_key,
             stable_messages=1,
             open_ended=open_ended,
-            # Speech is sampled for variety; emotion and actions are decided greedily.
-            greedy_after='", "emotion": ' if self.order == SAY_FIRST else None,
+            # Speech is sampled for variety; emotion and actions are decided greedily (in
+            # say_act_say, the speech after the actions too: one switch per reply).
+            greedy_after=GREEDY_AFTER.get(self.order),
         )
 
     def examples_to_avoid(self, likely: Sequence[str]) -> list[str]:
@@ -413,6 +417,7 @@ class Mind:
                 self.earlier_replies(),
                 self.examples_to_avoid(narrow.likely),
                 self.sheet.name,
+                [a.name for a in self.sheet.actions],
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result),
@@ -422,7 +427,8 @@ class Mind:
             turn_id=turn_id,
             result=result,
             control=control,
-            first_phrase_words=self.settings.first_phrase_words,
+            # In say_act_say the opening is the first phrase, said whole (``opening``).
+            first_phrase_words=0 if "more" in self.order else self.settings.first_phrase_words,
             hurry=hurry,
             clock=self._clock,
             start=start,

@@ -22,6 +22,7 @@ from npc.events import Emotion, ErrorEvent, Event, Phrase, ReplyText
 from npc.mind.guard import Call, SpeechGuard
 from npc.mind.parser import SPEECH, ActionItem, Field, ReplyParser, SayText
 from npc.mind.phrases import PhraseSplitter
+from npc.mind.restart import Restart
 from npc.providers.base import Control, GenerationRequest, LanguageModel, Level, Urgency
 from npc.threads import iterate_in_thread
 
@@ -65,6 +66,7 @@ class _Draft:
     held: list[str] = field(default_factory=list)  # phrases the guard holds back
     stopped: str = ""  # why the guard stopped it
     acted: bool = False  # an action or the emotion went out
+    rest: Restart | None = None  # in say_act_say's "more": its repeat of the opening left out
 
 
 @dataclass
@@ -157,11 +159,19 @@ class ReplyWriter:
 
     def _handle(self, item: Any, draft: _Draft) -> list[Event]:
         if isinstance(item, SayText):
-            draft.speech += item.text
-            return self._phrases_of(draft.splitter.feed(item.text), draft)
+            text = draft.rest.feed(item.text) if draft.rest is not None else item.text
+            draft.speech += text
+            return self._phrases_of(draft.splitter.feed(text), draft)
         if isinstance(item, Field) and item.name in SPEECH:
+            out: list[Event] = []
+            if draft.rest is not None:
+                text = draft.rest.flush()
+                draft.speech += text
+                out = self._phrases_of(draft.splitter.feed(text), draft)
+            elif "more" in self.format.order:
+                draft.rest = Restart(draft.speech)
             draft.speech += " "
-            return self._end_speech(draft)
+            return out + self._end_speech(draft)
         if isinstance(item, Field) and item.name in ("emotion", "intensity"):
             self._feeling[item.name] = item.value
             if len(self._feeling) < 2:

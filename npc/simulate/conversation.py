@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from npc.actions.intent import IntentHints
+from npc.actions.reply import SAY_FIRST
 from npc.actions.space import Scene
 from npc.character.loader import LoadedSheet
 from npc.config import LLMSettings
@@ -135,6 +136,7 @@ def simulated_side(
         partner=loaded.name(partner),
         recall=recall,
         intents=intents,
+        order=SAY_FIRST,  # no audio to start early: the layout its runs were measured with
     )
     setting = scenario.setting
     if setting.objects is not None or setting.locations is not None:

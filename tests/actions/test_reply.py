@@ -82,8 +82,16 @@ def test_say_act_say_splits_the_speech_around_the_actions() -> None:
     )
     reply = json.loads(text)
     assert list(reply) == ["say", "actions", "more", "emotion", "intensity"]
-    assert (reply["say"], reply["more"]) == ("One bowl,", "coming right up.")
+    assert (reply["say"], reply["more"]) == ("One bowl, coming right up.", "")
     assert fmt.assistant_prefix == '{"say": "'
     assert "more" in fmt.json_schema()["required"]
     assert opening("Here you go.") == ("Here you go.", "")
     assert opening("Tonkotsu for table two right away") == ("Tonkotsu for table", "two right away")
+    assert opening("One bowl, coming right up, friend. Mind the heat.") == (
+        "One bowl, coming right up, friend.",
+        "Mind the heat.",
+    )
+    assert opening("Miso, good choice on a cold night, my friend.") == (
+        "Miso, good choice on a cold night,",
+        "my friend.",
+    )

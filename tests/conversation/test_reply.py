@@ -7,7 +7,7 @@ from typing import Any
 
 from npc.conversation.reply import ReplyTurn
 from npc.conversation.scheduler import Job
-from npc.events import Event, Phrase, ReplyText, SpeechAudio
+from npc.events import ActionCall, Event, Phrase, ReplyText, SpeechAudio
 from npc.mind.mind import TurnResult
 from npc.providers.base import Control, Level, Urgency
 from npc.providers.fakes import RecordingGate
@@ -150,3 +150,30 @@ async def test_hurry_when_the_speech_sent_is_about_to_run_out() -> None:
         turn = ReplyTurn(1, mind, TimedSpeaker(seconds), emit, "ramen")  # type: ignore[arg-type]
         await turn.run()
         assert mind.seen == [False, False, last]
+
+
+class ActingMind:
+    """Writes as the say_act_say layout does: first words, an action, the rest."""
+
+    async def respond(self, turn_id: int, player: str, **_: Any) -> AsyncIterator[Event]:
+        yield Phrase(turn_id, 0, "One bowl,")
+        await asyncio.sleep(0.02)  # the model writing the action
+        yield ActionCall(turn_id, "a1", "fetch", {"item": "ramen bowl"})
+        await asyncio.sleep(0.02)
+        yield Phrase(turn_id, 1, "coming right up.")
+
+
+async def test_an_action_written_after_the_first_words_is_sent_before_the_rest_is_heard() -> None:
+    sent: list[Event] = []
+
+    async def emit(event: Event) -> None:
+        sent.append(event)
+
+    gate = RecordingGate()
+    turn = ReplyTurn(1, ActingMind(), ScriptedSpeaker(gate), emit, "a bowl please", gate=gate)
+    await turn.run()
+    kinds = [type(e).__name__ for e in sent if isinstance(e, ActionCall | SpeechAudio)]
+    # The action is not held back behind the speech: the game has it before the second
+    # phrase's audio (in time to animate while the first words play).
+    assert kinds.index("ActionCall") < [i for i, k in enumerate(kinds) if k == "SpeechAudio"][1]
+    assert kinds.count("SpeechAudio") == 2

@@ -6,7 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from npc.actions.reply import SAY_ACT_SAY
+from npc.actions.reply import SAY_ACT_SAY, SAY_FIRST
 from npc.character.loader import LoadedSheet, load_sheet
 from npc.config import LLMSettings
 from npc.events import ActionCall, Emotion, Phrase, ReplyText
@@ -120,7 +120,7 @@ async def test_a_secret_is_cut_where_it_starts(tmp_path: Path) -> None:
 
 
 async def test_the_first_request_bans_the_players_first_word(tmp_path: Path) -> None:
-    model = scripted(say("Here.", actions=[{"name": "hand_over", "item": "axe"}]))
+    model = scripted(say("Here.", actions=[{"name": "hand_over", "item": "axe"}]), say("Hi."))
     mind = Mind(smith(tmp_path), model, LLMSettings())
     events, _ = await run(mind, "Bring me the axe")
     assert "[Bb]" in (model.requests[0].grammar or "")
@@ -152,6 +152,39 @@ async def test_say_act_say_sends_the_action_before_the_rest_of_the_speech(
     assert kinds == ["Phrase", "ActionCall", "Phrase", "Emotion"]
     assert result.say == "Here, mind the heat."
     assert mind.history[-1].reply == mind.format.assistant_prefix + result.reply_text
+
+
+async def test_the_rest_of_a_say_act_say_reply_does_not_say_its_opening_again(
+    tmp_path: Path,
+) -> None:
+    reply = {
+        "say": "Here, the tongs.",
+        "actions": [{"name": "hand_over", "item": "tongs"}],
+        "more": "Here, the tongs. Mind the heat.",
+        "emotion": "neutral",
+        "intensity": 2,
+    }
+    model = ScriptedModel(reply=lambda request: json.dumps(reply))
+    mind = Mind(smith(tmp_path), model, LLMSettings(), order=SAY_ACT_SAY)
+    events, result = await run(mind, "the tongs please")
+    assert result.say == "Here, the tongs. Mind the heat."
+    assert [a.name for a in result.actions] == ["hand_over"]
+    assert spoken(events) == "Here, the tongs. Mind the heat."
+
+
+def test_the_settings_reply_layout_shapes_the_request(tmp_path: Path) -> None:
+    first = Mind(smith(tmp_path), ScriptedModel(), LLMSettings())
+    assert first.order == SAY_FIRST
+    assert first.request("the tongs please", []).greedy_after == '", "emotion": '
+    later = Mind(smith(tmp_path), ScriptedModel(), LLMSettings(reply_layout="say_act_say"))
+    request = later.request("the tongs please", [])
+    assert later.order == SAY_ACT_SAY
+    assert request.grammar is not None and '", \\"more\\": "' in request.grammar
+    assert request.greedy_after == '", "actions": '  # the actions are decided greedily
+    explicit = Mind(
+        smith(tmp_path), ScriptedModel(), LLMSettings(reply_layout="say_act_say"), order=SAY_FIRST
+    )
+    assert explicit.order == SAY_FIRST
 
 
 async def test_without_a_grammar_the_model_is_not_asked_again(tmp_path: Path) -> None:
