@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,25 @@ def character_collection(character_id: str) -> str:
 def pack_collection(pack: str) -> str:
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", pack).strip("-_")[:40] or "pack"
     return f"{PACK_PREFIX}{slug}-{hashlib.sha1(pack.encode()).hexdigest()[:8]}"
+
+
+LOCKED_WAIT_S = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # ~6 s in all
+
+
+def _open_local(chromadb: Any, path: Path, settings: Any) -> Any:
+    """A local store, waiting while another process holds its database: two simulation
+    workers opening one store at once got SQLite's "database is locked" (a Ray batch lost a
+    run to it in CI)."""
+    for wait in (*LOCKED_WAIT_S, None):
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=settings)
+            client.list_collections(limit=1)
+            return client
+        except Exception as exc:
+            if wait is None or "database is locked" not in str(exc):
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 class ChromaCollections:
@@ -64,7 +84,7 @@ class ChromaCollections:
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                self._client = _open_local(chromadb, path, chroma_settings)
             self._client.list_collections(limit=1)  # a corrupt store fails here, not later
             self._batch = int(self._client.get_max_batch_size())
 
