@@ -265,10 +265,9 @@ def main() -> None:
         help="reply layouts to compare, a server each (default: the settings')",
     )
     args = ap.parse_args()
-    global VERBOSE
+    global VERBOSE, RUN
     VERBOSE = args.verbose
     clips = speech()
-    global RUN
     for layout in args.layout or [None]:
         RUN = f"{time.time():.0f}"  # new players for each server: none comes back
         if layout is not None:

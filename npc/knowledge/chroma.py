@@ -44,7 +44,7 @@ def _open_local(chromadb: Any, path: Path, settings: Any) -> Any:
     for wait in (*LOCKED_WAIT_S, None):
         try:
             client = chromadb.PersistentClient(path=str(path), settings=settings)
-            client.list_collections(limit=1)
+            client.list_collections(limit=1)  # a corrupt or locked store fails here, not later
             return client
         except Exception as exc:
             if wait is None or "database is locked" not in str(exc):
@@ -81,11 +81,11 @@ class ChromaCollections:
                     settings=chroma_settings,
                 )
                 self._client.heartbeat()
+                self._client.list_collections(limit=1)
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
                 self._client = _open_local(chromadb, path, chroma_settings)
-            self._client.list_collections(limit=1)  # a corrupt store fails here, not later
             self._batch = int(self._client.get_max_batch_size())
 
     @contextmanager

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[\w']+")
+from npc.mind.echo import words
 
 
 def _key(word: str) -> str:
-    found = _WORD.findall(word.lower().replace("\u2019", "'"))
-    return "".join(found)
+    return "".join(words(word))
 
 
 class Restart:
@@ -35,10 +34,7 @@ class Restart:
             return text
         self._held += text
         # Decide each word once it is complete (whitespace after it).
-        while not self._done:
-            m = re.match(r"\s*\S+\s", self._held)
-            if m is None:
-                return ""
+        while m := re.match(r"\s*\S+\s", self._held):
             if not self._repeats(m.group()):
                 return self._give_up()
             self._repeat += m.group()
