@@ -75,11 +75,17 @@ class Inbox:
         self._task = asyncio.create_task(self._read())
 
     async def close(self) -> None:
+        """Stop reading; drops not yet told are told now, while the client may still hear
+        (a session that ends within a second of a drop would otherwise never say it)."""
         tasks = [self._task] + [r.later for r in self._refusals.values()]
         for task in tasks:
             if task is not None:
                 task.cancel()
         await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+        for state in self._refusals.values():
+            if state.dropped:
+                with contextlib.suppress(ConnectionClosed):  # nobody left to tell
+                    await self._tell(state)
 
     async def get(self, timeout: float | None = None) -> Any:
         """The next message (bytes, a message model or a ProtocolError), or ``Closed``.

@@ -77,3 +77,19 @@ async def test_oversized_and_malformed_frames() -> None:
     assert [e.message for e in told] == [f"{over}; a message was dropped"] * 2  # 1 s apart
     assert isinstance(taken[0], ProtocolError) and "malformed JSON" in taken[0].message
     assert taken[1] == m.End()
+
+
+async def test_drops_not_yet_told_are_told_on_close() -> None:
+    # A client that ends within a second of a drop (CI: 3 of 8061 errors never came).
+    frames: list[str | bytes] = [b"\x00" * 2048] * 3
+    told: list[m.Error] = []
+
+    async def send(message: Any) -> None:
+        told.append(message)
+
+    inbox = Inbox(ScriptedSocket(frames), send, Limits(max_bytes=1024))  # type: ignore[arg-type]
+    inbox.start()
+    assert isinstance(await inbox.get(), Closed)
+    assert [dropped(e.model_dump()) for e in told] == [1]  # the first at once, two wait
+    await inbox.close()
+    assert [dropped(e.model_dump()) for e in told] == [1, 2]
