@@ -267,8 +267,8 @@ class Session:
             )
         self.mind.set_scene(new)
         if self._listener is not None:
-            self._listener.prompt = self._vocabulary_prompt()
-            self._listener.vocabulary = self._vocabulary_terms()
+            vocabulary = self._sheet_vocabulary()
+            self._listener.listen_for(self._vocabulary_prompt(vocabulary), vocabulary.terms)
 
     # -- listening ------------------------------------------------------------------
 
@@ -286,6 +286,7 @@ class Session:
 
     def _start_listening(self) -> None:
         settings = self.runtime.settings.asr
+        vocabulary = self._sheet_vocabulary()
         self._listener = Listener(
             self.runtime.asr,
             self.runtime.vad,
@@ -298,24 +299,19 @@ class Session:
             gate=self.runtime.scheduler,
             speculate_ms=settings.pause_ms,
             partial_interval_ms=settings.partial_ms,
-            prompt=self._vocabulary_prompt(),
-            vocabulary=self._vocabulary_terms(),
+            prompt=self._vocabulary_prompt(vocabulary),
+            vocabulary=vocabulary.terms,
             correct_vocabulary=settings.correct_vocabulary,
         )
         self._listen_task = asyncio.create_task(self._listen(self._listener))
 
-    def _vocabulary_prompt(self) -> str:
+    def _vocabulary_prompt(self, vocabulary: Vocabulary) -> str:
         """The character's words in the scene now, for the recogniser (docs/benchmarks.md,
-        "Listening": the sheet's words heard right far more often, each call a little slower)."""
+        "Listening": the sheet's words heard right far more often, each call a little slower).
+        Transcripts are corrected towards all of ``vocabulary.terms``; the prompt holds only
+        the first ``asr.vocabulary_words``."""
         words = self.runtime.settings.asr.vocabulary_words
-        if not words:
-            return ""
-        return self._sheet_vocabulary().prompt(words)
-
-    def _vocabulary_terms(self) -> tuple[str, ...]:
-        """All the character's words in the scene now, which transcripts are corrected
-        towards (the prompt holds only the first ``asr.vocabulary_words``)."""
-        return self._sheet_vocabulary().terms
+        return vocabulary.prompt(words) if words else ""
 
     def _sheet_vocabulary(self) -> Vocabulary:
         if self._sheet_words is None:

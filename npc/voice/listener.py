@@ -224,6 +224,12 @@ class Listener:
         self._vocabulary = tuple(terms) if terms is not None else None
         self._update_corrector()
 
+    def listen_for(self, prompt: str | None, terms: Sequence[str] | None) -> None:
+        """The prompt and the vocabulary at once (a scene update): one corrector is built."""
+        self._prompt = prompt or None
+        self._vocabulary = tuple(terms) if terms is not None else None
+        self._update_corrector()
+
     def _update_corrector(self) -> None:
         terms = self._vocabulary
         if terms is None:

@@ -53,3 +53,13 @@ async def test_a_scene_update_changes_the_words() -> None:
     assert "tonkotsu" in listener.vocabulary
     listener.prompt = "Jin, shoyu."
     assert (await texts(listener))["final"] == [HEARD]
+
+
+async def test_a_scene_update_sets_the_prompt_and_the_words_at_once() -> None:
+    listener = Listener(ScriptedRecognizer(lambda audio: HEARD), EnergyVad())
+    listener.listen_for("Jin, shoyu.", ["tonkotsu", "Mika"])  # words beyond the prompt's
+    assert listener.prompt == "Jin, shoyu."
+    assert listener.vocabulary == ("tonkotsu", "Mika")
+    assert (await texts(listener))["final"] == ["One tonkotsu and a Mika special, please."]
+    listener.listen_for("", None)  # no prompt, the prompt's words: none
+    assert listener.prompt is None and listener.vocabulary == ()
