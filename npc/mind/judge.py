@@ -127,12 +127,20 @@ def copied(say: str, examples: set[tuple[str, ...]]) -> str | None:
     return None
 
 
+_UNIT = re.compile(r"(\d)([^\W\d_])")  # a number with its unit glued on: "95p", "12kg"
+
+
 def contains(say: str, phrase: str) -> bool:
-    """Whether ``phrase`` is in ``say`` (any case; whole words)."""
-    target = words(phrase)
+    """Whether ``phrase`` is in ``say`` (any case; whole words, a number's unit apart:
+    "95p" says 95)."""
+    target = _spoken(phrase)
     if not target:
         return False
-    return f" {' '.join(target)} " in f" {' '.join(words(say))} "
+    return f" {' '.join(target)} " in f" {' '.join(_spoken(say))} "
+
+
+def _spoken(text: str) -> list[str]:
+    return words(_UNIT.sub(r"\1 \2", text))
 
 
 def calls_match(
