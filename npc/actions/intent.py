@@ -131,7 +131,8 @@ class IntentHints:
         for label in boost:
             if label in best:
                 best[label] += BOOST
-        if NO_ACTION in best and asks_about(line, bool(boost)):
+        question = NO_ACTION in best and asks_about(line, bool(boost))
+        if question:
             best[NO_ACTION] += QUESTION_LEAN
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         first = ranked[0][1]
@@ -142,4 +143,9 @@ class IntentHints:
             # Asked to do something no example resembles ("take me there, please"): the
             # likeliest action stays possible; the model decides.
             out.append(ranked[1][0])
+        if question and NO_ACTION not in out:
+            # A question about something is answered, whatever action its words resemble:
+            # "how quickly is a very urgent patient seen?" is close to "Give the patient an
+            # object", and a hint of that action alone made the model give something.
+            out.append(NO_ACTION)
         return out

@@ -1,0 +1,75 @@
+"""The action hints: which lines ask for something, and what ``rank`` offers the model
+(over a bag-of-words embedder double: lines sharing words are close)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from npc.actions.intent import NO_ACTION, IntentHints, asks_about, requests
+from npc.character.loader import load_sheet
+from npc.providers.fakes import HashingEmbedder
+
+NURSE = """\
+id: nurse
+name: Ada
+role: a triage nurse
+scene:
+  objects: [water cup, wheelchair]
+actions:
+  - name: give
+    description: Give the patient an object.
+    parameters:
+      item: {type: object, values: [water cup, wheelchair]}
+    examples:
+      - {player: can I have some water?, args: {item: water cup}, say: Here.}
+  - name: call
+    description: Call a doctor to the desk.
+    examples:
+      - {player: get me a doctor, args: {}, say: Right away.}
+"""
+
+
+@pytest.fixture(scope="module")
+def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
+    path = Path(tmp_path_factory.mktemp("sheet")) / "nurse.yaml"
+    path.write_text(NURSE)
+    return IntentHints.build(load_sheet(path).sheet, HashingEmbedder())
+
+
+@pytest.mark.parametrize(
+    ("line", "asks_for", "about"),
+    [
+        ("Could you get me a doctor?", True, False),
+        ("can I have some water please", True, False),
+        ("bring me the wheelchair", True, False),
+        ("I need a wheelchair", True, False),
+        ("how quickly is a very urgent patient seen?", False, True),
+        ("Ada, where is the cafe?", False, True),
+        ("is the doctor in today?", False, True),
+        ("the wait is long", False, False),
+    ],
+)
+def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
+    assert requests(line) is asks_for
+    assert asks_about(line) is about
+
+
+def test_a_request_is_offered_its_action(hints: IntentHints) -> None:
+    assert hints.rank("get me a doctor")[0] == "call"
+    assert hints.rank("can I have some water?")[0] == "give"
+
+
+def test_a_question_about_something_always_keeps_no_action(hints: IntentHints) -> None:
+    # Its words are closest to an action's description ("Give the patient an object"):
+    # the action may stay offered, but answering is always among the hints.
+    line = "what object do you give the patient?"
+    assert hints.rank(line)[0] == "give"
+    assert NO_ACTION in hints.rank(line)
+    assert NO_ACTION in hints.rank("who is the doctor?")
+
+
+def test_nothing_to_rank() -> None:
+    empty = IntentHints([], HashingEmbedder().embed([]), HashingEmbedder())
+    assert empty.rank("get me a doctor") == []
