@@ -3,8 +3,9 @@
 When the guard stops a reply before anything of it was said or done, the model is asked
 again with the offending opening word banned by the grammar (providers without grammars
 are not asked again); after that, or once something was said, the speech ends where it
-stands (or, when nothing was said, with the sheet's refusal line). See ``npc.mind.guard``
-for what is stopped.
+stands (or, when nothing was said, with the sheet's refusal line). Once something was said,
+the model writes on unheard, so the reply's emotion and actions still go out. See
+``npc.mind.guard`` for what is stopped.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class _Draft:
     held: list[str] = field(default_factory=list)  # phrases the guard holds back
     stopped: str = ""  # why the guard stopped it
     acted: bool = False  # an action or the emotion went out
+    muted: bool = False  # stopped after words were said: no more speech, the actions still
     rest: Restart | None = None  # in say_act_say's "more": its repeat of the opening left out
 
 
@@ -139,9 +141,14 @@ class ReplyWriter:
                 for item in draft.parser.feed(piece):
                     for event in self._handle(item, draft):
                         yield event
-                    if draft.stopped:
-                        control.stopped = True
-                        return
+                    if draft.stopped and not draft.muted:
+                        if not self.result.say:  # asked again, or the refusal line
+                            control.stopped = True
+                            return
+                        # What was said stands and no try follows: the model writes on,
+                        # unheard, to the emotion and actions (in say_first they come after
+                        # the speech, and a stopped command lost its action).
+                        draft.muted = True
         except NpcError as exc:
             yield ErrorEvent(self.turn_id, exc.code, exc.message, fatal=False)
         for event in self._end_speech(draft):
@@ -158,11 +165,13 @@ class ReplyWriter:
             self.result.prompt_tokens = int(figures["prompt_tokens"] - cached)
 
     def _handle(self, item: Any, draft: _Draft) -> list[Event]:
+        if draft.muted and (isinstance(item, SayText) or _speech_end(item)):
+            return []
         if isinstance(item, SayText):
             text = draft.rest.feed(item.text) if draft.rest is not None else item.text
             draft.speech += text
             return self._phrases_of(draft.splitter.feed(text), draft)
-        if isinstance(item, Field) and item.name in SPEECH:
+        if _speech_end(item):
             out: list[Event] = []
             if draft.rest is not None:
                 text = draft.rest.flush()
@@ -228,6 +237,10 @@ class ReplyWriter:
         self.result.emotion = name
         self.emotion_sent = True
         return Emotion(self.turn_id, name, INTENSITY.get(intensity, 0.35))
+
+
+def _speech_end(item: Any) -> bool:
+    return isinstance(item, Field) and item.name in SPEECH
 
 
 STEM_CHARS = 2  # a banned word this long is banned as a stem ("one": "One's", "Onerous")

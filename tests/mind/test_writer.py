@@ -119,6 +119,20 @@ async def test_a_secret_is_cut_where_it_starts(tmp_path: Path) -> None:
     assert len(model.requests) == 1  # something was said already: no second try
 
 
+async def test_a_reply_stopped_after_its_first_words_still_acts(tmp_path: Path) -> None:
+    # Say first: the actions come after the speech, and were lost when the guard stopped
+    # the speech mid-reply ("Alright, let's" to "go to the kitchen", no walk).
+    axe = {"name": "hand_over", "item": "axe"}
+    model = scripted(say("Here you are. Aldric forged it, in the cellar.", "happy", [axe]))
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "give me that axe")
+    assert result.say == spoken(events) == "Here you are."
+    assert [(e.name, e.args) for e in events if isinstance(e, ActionCall)] == [
+        ("hand_over", {"item": "axe"})
+    ]
+    assert [e.emotion for e in events if isinstance(e, Emotion)] == ["happy"]
+    assert len(model.requests) == 1 and result.timings["guard"] == 1
+
+
 async def test_the_first_request_bans_the_players_first_word(tmp_path: Path) -> None:
     model = scripted(say("Here.", actions=[{"name": "hand_over", "item": "axe"}]), say("Hi."))
     mind = Mind(smith(tmp_path), model, LLMSettings())
