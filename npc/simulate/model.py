@@ -1,7 +1,7 @@
 """Which LLM plays a simulation when the user picked none.
 
 Simulations are not live voice: a slower, better model is worth it. The bundled 1.5B broke
-no role in 28 lines where the 0.5B broke 14 of 80 (docs/simulate.md), at about the same
+2 roles in 120 lines where the 0.5B broke 14 in 80 (docs/simulate.md), at about the same
 runs per hour, since far fewer lines are asked again. It is optional (``npc[quality]``),
 so without it the settings' model plays, as it does when the user chose a model, a path or
 an OpenAI-compatible endpoint.
