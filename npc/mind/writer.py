@@ -67,7 +67,6 @@ class _Draft:
     held: list[str] = field(default_factory=list)  # phrases the guard holds back
     stopped: str = ""  # why the guard stopped it
     acted: bool = False  # an action or the emotion went out
-    muted: bool = False  # stopped after words were said: no more speech, the actions still
     rest: Restart | None = None  # in say_act_say's "more": its repeat of the opening left out
 
 
@@ -141,14 +140,12 @@ class ReplyWriter:
                 for item in draft.parser.feed(piece):
                     for event in self._handle(item, draft):
                         yield event
-                    if draft.stopped and not draft.muted:
-                        if not self.result.say:  # asked again, or the refusal line
-                            control.stopped = True
-                            return
-                        # What was said stands and no try follows: the model writes on,
-                        # unheard, to the emotion and actions (in say_first they come after
-                        # the speech, and a stopped command lost its action).
-                        draft.muted = True
+                    # Once words were said, what was said stands and no try follows: the
+                    # model writes on, unheard, to the emotion and actions (in say_first
+                    # they come after the speech, and a stopped command lost its action).
+                    if draft.stopped and not self.result.say:  # asked again, or the refusal
+                        control.stopped = True
+                        return
         except NpcError as exc:
             yield ErrorEvent(self.turn_id, exc.code, exc.message, fatal=False)
         for event in self._end_speech(draft):
@@ -165,8 +162,8 @@ class ReplyWriter:
             self.result.prompt_tokens = int(figures["prompt_tokens"] - cached)
 
     def _handle(self, item: Any, draft: _Draft) -> list[Event]:
-        if draft.muted and (isinstance(item, SayText) or _speech_end(item)):
-            return []
+        if draft.stopped and (isinstance(item, SayText) or _speech_end(item)):
+            return []  # unheard: the speech was stopped after words were said
         if isinstance(item, SayText):
             text = draft.rest.feed(item.text) if draft.rest is not None else item.text
             draft.speech += text

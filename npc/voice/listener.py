@@ -162,11 +162,10 @@ class Listener:
             rejoin_ms=rejoin_ms,
             unfinished_hold_ms=unfinished_hold_ms,
         )
-        self._asr, self._language, self._prompt = asr, language, prompt or None
+        self._asr, self._language = asr, language
         self._correcting = correct_vocabulary
-        self._vocabulary = tuple(vocabulary) if vocabulary is not None else None
         self._corrector: VocabularyCorrector | None = None
-        self._update_corrector()
+        self.listen_for(prompt, vocabulary)
         new_stream = getattr(vad, "new_stream", None)
         self._vad: VoiceActivityDetector = new_stream() if callable(new_stream) else vad
         self._vad.reset()
@@ -210,8 +209,7 @@ class Listener:
     @prompt.setter
     def prompt(self, prompt: str | None) -> None:
         """Takes effect from the next ASR call (a scene update changes it mid-session)."""
-        self._prompt = prompt or None
-        self._update_corrector()
+        self.listen_for(prompt, self._vocabulary)
 
     @property
     def vocabulary(self) -> tuple[str, ...]:
@@ -221,8 +219,7 @@ class Listener:
     @vocabulary.setter
     def vocabulary(self, terms: Sequence[str] | None) -> None:
         """Takes effect from the next transcript; None: the prompt's terms."""
-        self._vocabulary = tuple(terms) if terms is not None else None
-        self._update_corrector()
+        self.listen_for(self._prompt, terms)
 
     def listen_for(self, prompt: str | None, terms: Sequence[str] | None) -> None:
         """The prompt and the vocabulary at once (a scene update): one corrector is built."""
