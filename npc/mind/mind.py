@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from npc.actions.intent import IntentHints
+from npc.actions.intent import NO_ACTION, IntentHints, asks_about
 from npc.actions.reply import LAYOUTS, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
@@ -51,6 +51,13 @@ class Hints:
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
+
+    def asks_for_action(self, player: str) -> bool:
+        """Whether ``player``'s line asks for something to be done: the likely actions say
+        so when there are any (no "none" among them), else the line is not a question."""
+        if self.likely:
+            return NO_ACTION not in self.likely
+        return not asks_about(player, bool(self.named))
 
 
 @dataclass
@@ -433,6 +440,7 @@ class Mind:
             clock=self._clock,
             start=start,
             banned=set(banned),
+            act_unheard=narrow.asks_for_action(player),
         )
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
         # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.

@@ -3,9 +3,10 @@
 When the guard stops a reply before anything of it was said or done, the model is asked
 again with the offending opening word banned by the grammar (providers without grammars
 are not asked again); after that, or once something was said, the speech ends where it
-stands (or, when nothing was said, with the sheet's refusal line). Once something was said,
-the model writes on unheard, so the reply's emotion and actions still go out. See
-``npc.mind.guard`` for what is stopped.
+stands (or, when nothing was said, with the sheet's refusal line). Once something was said
+to a line that asks for something done, the model writes on unheard, so the reply's emotion
+and actions still go out; to any other line it stops there. See ``npc.mind.guard`` for what
+is stopped.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class ReplyWriter:
     clock: Callable[[], float] = time.perf_counter
     start: float = 0.0
     banned: set[str] = field(default_factory=set)  # openings the grammar forbids
+    # Whether a reply stopped after words were said still writes on to its actions: only
+    # when the line asks for one ("give me the axe"), since a stop often comes where the
+    # model went astray, and what it does next to a question is rarely asked for.
+    act_unheard: bool = True
     parser: ReplyParser = field(default_factory=ReplyParser)  # the last attempt's
     emotion_sent: bool = False
     _feeling: dict[str, Any] = field(default_factory=dict)
@@ -140,10 +145,11 @@ class ReplyWriter:
                 for item in draft.parser.feed(piece):
                     for event in self._handle(item, draft):
                         yield event
-                    # Once words were said, what was said stands and no try follows: the
-                    # model writes on, unheard, to the emotion and actions (in say_first
-                    # they come after the speech, and a stopped command lost its action).
-                    if draft.stopped and not self.result.say:  # asked again, or the refusal
+                    # Once words were said, what was said stands and no try follows: to a
+                    # command the model writes on, unheard, to the emotion and actions (in
+                    # say_first they come after the speech, and a stopped command lost its
+                    # action). Otherwise: asked again, or the refusal, or the end.
+                    if draft.stopped and not (self.result.say and self.act_unheard):
                         control.stopped = True
                         return
         except NpcError as exc:

@@ -133,6 +133,22 @@ async def test_a_reply_stopped_after_its_first_words_still_acts(tmp_path: Path) 
     assert len(model.requests) == 1 and result.timings["guard"] == 1
 
 
+async def test_a_question_s_reply_stopped_after_its_first_words_does_not_act(
+    tmp_path: Path,
+) -> None:
+    # A stop is often where the model went astray; an action it then writes to a question
+    # is one nobody asked for (3 of 6 such actions on the quality bench's test split).
+    axe = {"name": "hand_over", "item": "axe"}
+    model = scripted(say("A fine one. Aldric forged it, in the cellar.", "happy", [axe]))
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, result = await run(mind, "who forged that axe?")
+    assert result.say == spoken(events) == "A fine one."
+    assert not [e for e in events if isinstance(e, ActionCall)]
+    assert [e.emotion for e in events if isinstance(e, Emotion)] == ["neutral"]
+    assert len(model.requests) == 1 and result.timings["guard"] == 1
+    assert json.loads(mind.history[-1].reply)["actions"] == []
+
+
 async def test_the_first_request_bans_the_players_first_word(tmp_path: Path) -> None:
     model = scripted(say("Here.", actions=[{"name": "hand_over", "item": "axe"}]), say("Hi."))
     mind = Mind(smith(tmp_path), model, LLMSettings())
