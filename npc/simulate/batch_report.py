@@ -57,7 +57,8 @@ def outcome_lines(summary: dict[str, Any]) -> list[str]:
         ),
         f"Turns per run: mean {turns['mean']}, min {turns['min']}, max {turns['max']}.",
         f"Ended by a stop condition of the scenario: {stops['runs']} of {summary['runs']} runs "
-        f"({_pct(stops['rate'])}); the rest ran out of turns or a person left.",
+        f"({_pct(stops['rate'])}); the rest ran out of turns, ended in farewells (both sides "
+        "closed the conversation) or a person left.",
         "Stopped by: " + ", ".join(f"{k} x{v}" for k, v in summary["stopped_by"].items()) + ".",
     ]
     return [*lines, role_line(summary["roles"])]

@@ -19,6 +19,7 @@ from npc.character.loader import LoadedSheet
 from npc.config import LLMSettings
 from npc.mind.mind import Mind, Recall
 from npc.providers.base import LanguageModel
+from npc.simulate.farewell import FAREWELL, closed
 from npc.simulate.framing import FramedModel
 from npc.simulate.guard import Person, Said, line_flaws
 from npc.simulate.judge import Judge, judge_item
@@ -89,6 +90,10 @@ def reminder(loaded: LoadedScenario, participant: str, variation: str | None) ->
     var = _variation(loaded, participant, variation)
     if var is not None and var.personality:
         text += f"; you are {', '.join(var.personality)}"
+    if var is not None and var.speaking_style:
+        # The variation's manner fades first over a long dialogue: "Oh, thank you. I mean
+        # it!" from the belligerent patient after one line of the nurse.
+        text += f". How you speak: {var.speaking_style.rstrip('.')}"
     return text + "."
 
 
@@ -198,6 +203,12 @@ class Conversation:
             self.on_utterance(utterance)
             self._tell_partner(who, line)
             stop = await self._stop(turn, utterance, record)
+            if stop is None and closed(said):
+                # Both said goodbye: whether the goal was reached is asked once more, now.
+                stop = await self._stop(turn, utterance, record, final=True)
+                if stop is None:
+                    record.stopped_by, record.stop_turn = FAREWELL, turn
+                    return record
             if stop is not None:
                 record.stopped_by = stop.id or stop.type
                 record.stop_turn, record.goal_reached = turn, stop.success
@@ -230,11 +241,16 @@ class Conversation:
             partner.observe(f"{self.sides[who].name} does {action.name}({args})")
 
     async def _stop(
-        self, turn: int, utterance: Utterance, record: RunRecord
+        self, turn: int, utterance: Utterance, record: RunRecord, final: bool = False
     ) -> StopCondition | None:
+        """The stop condition that holds after ``utterance``, if one does; ``final``: the
+        conversation is over, so each goal stop is asked now (and only they are)."""
         for stop in self.scenario.stop:
             if isinstance(stop, GoalStop):
+                name = stop.id or stop.type
                 due = turn >= stop.after_turn and (turn - stop.after_turn) % stop.every == 0
+                if final:  # unless it was asked at this very turn already
+                    due = not any(c.stop == name and c.turn == turn for c in record.goal_checks)
                 if self.judge is None or not due:
                     continue
                 # The judge and the minds share one model: ask between turns, off the loop.
@@ -246,13 +262,12 @@ class Conversation:
                     unless=stop.unless,
                     speaker=stop.speaker,
                 )
-                name = stop.id or stop.type
                 record.goal_checks.append(
                     GoalCheck(name, turn, verdict.passed, verdict.reason, verdict.evidence)
                 )
                 if verdict.passed is True:
                     return stop
-            elif rule_stop_holds(stop, utterance):
+            elif not final and rule_stop_holds(stop, utterance):
                 return stop
         return None
 
