@@ -73,6 +73,12 @@ OPENINGS = (
     "of course! here's a",
 )
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
+# An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
+# that asks for something done, a small model reaches for it where the character would act.
+_APOLOGY = re.compile(r"^(?:i'm sorry|i am sorry|sorry|unfortunately|i apologi[sz]e)\b")
+_REFUSES = re.compile(
+    r"\b(?:can't|cannot|can not|won't|will not|unable|not able|don't|do not|not allowed)\b"
+)
 
 
 class Call(Enum):
@@ -84,7 +90,8 @@ class Call(Enum):
 @dataclass(frozen=True, slots=True)
 class Ruling:
     call: Call
-    reason: str = ""  # for STOP: assistant, secret, action, echo, repeat, copy, identity
+    # for STOP: assistant, secret, action, echo, repeat, copy, identity, refusal
+    reason: str = ""
 
 
 RELEASE = Ruling(Call.RELEASE)
@@ -95,7 +102,7 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split())
 
 
-SOFT = frozenset(["echo", "repeat", "copy", "identity"])  # said anyway on the last try
+SOFT = frozenset(["echo", "repeat", "copy", "identity", "refusal"])  # said on the last try
 # "I'm Master Vell" from Brenna: asked "who is that?", a small model answers as the person
 # who just walked in.
 _IDENTITY = re.compile(
@@ -121,12 +128,16 @@ class SpeechGuard:
         examples: Sequence[str] = (),
         name: str = "",
         actions: Sequence[str] = (),
+        command: bool = False,
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
         ``name``: the character's own name (it says it is nobody else); ``actions``: the
-        names of its actions, which are done, never said as a phrase of their own."""
+        names of its actions, which are done, never said as a phrase of their own;
+        ``command``: the line asks for something done, so a reply that opens with an
+        apology and a refusal is asked again (the last try may still refuse)."""
         self.player = player
+        self._command = command
         self._name = set(words(name))
         self.lenient = False
         self._actions = {tuple(words(a.replace("_", " "))) for a in actions}
@@ -177,6 +188,12 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
+        if self._command and _APOLOGY.match(_normal(text)):
+            first = _SENTENCE.split(text.strip())[0]
+            if _REFUSES.search(_normal(first)):
+                return Ruling(Call.STOP, "refusal")
+            if not done and not final:
+                return HOLD  # "I'm sorry," may go on to "but I can't..."
         if final:
             return RELEASE
         if self._echo_so_far(said):

@@ -407,6 +407,7 @@ class Mind:
             notes, hints = list(notes), narrow
         first = self.request(player, notes, hints=hints, narrow=narrow)
         banned = self.banned_openings(player)
+        command = narrow.asks_for_action(player)
         user = first.messages[-1].content
         result.events, self.pending = self.pending, []
 
@@ -425,6 +426,7 @@ class Mind:
                 self.examples_to_avoid(narrow.likely),
                 self.sheet.name,
                 [a.name for a in self.sheet.actions],
+                command=command,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result),
@@ -440,7 +442,7 @@ class Mind:
             clock=self._clock,
             start=start,
             banned=set(banned),
-            act_unheard=narrow.asks_for_action(player),
+            act_unheard=command,
         )
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
         # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.

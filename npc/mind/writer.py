@@ -117,7 +117,7 @@ class ReplyWriter:
             if self.result.say or draft.acted or attempt == tries - 1 or not opening:
                 break
             self.banned.update(ban_forms(opening))
-            if draft.stopped == "assistant":
+            if draft.stopped in ("assistant", "refusal"):
                 # Its first word banned, a refusal comes back as "Sorry, but I can't...".
                 self.banned.update(APOLOGIES)
         # Stopped for good: what was said stands; if nothing was, the refusal line.

@@ -119,3 +119,33 @@ def test_an_action_name_written_as_speech_is_stopped() -> None:
     guard.lenient = True  # said on no try
     assert guard.check("A bowl costs 12 credits. fetch").reason == "action"
     assert guard.check("Fetch it yourself. The bowls are there.").call is Call.RELEASE
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        ("I'm sorry, but I can't serve green tea here.", Call.STOP),
+        ("Sorry, we don't have any water to give you.", Call.STOP),
+        ("Unfortunately, I cannot fetch that.", Call.STOP),
+        ("I'm sorry,", Call.HOLD),  # may go on to a refusal
+        ("Unfortunately, we", Call.HOLD),
+        ("Sorry for the wait. Here you are.", Call.RELEASE),  # an apology, then the deed
+        ("Here you go, sorry I can't find the other one.", Call.RELEASE),  # not its opening
+        ("No. Not from my forge.", Call.RELEASE),  # a refusal in the character's voice
+    ],
+)
+def test_an_apology_and_a_refusal_to_a_command_is_asked_again(text: str, call: Call) -> None:
+    guard = SpeechGuard("hand me the soy sauce", [], command=True)
+    r = guard.check(text)
+    assert r.call is call
+    assert r.reason == ("refusal" if call is Call.STOP else "")
+
+
+def test_an_apology_and_a_refusal_to_a_question_is_released() -> None:
+    # Only a line that asks for something done: "can you fix my arm?" to a cook may be
+    # refused, and to a question an apology is an answer.
+    guard = SpeechGuard("do you sell green tea?", [], command=False)
+    assert guard.check("I'm sorry, but I can't serve green tea here.").call is Call.RELEASE
+    lenient = SpeechGuard("hand me the soy sauce", [], command=True)
+    lenient.lenient = True  # the last try says what it says
+    assert lenient.check("Sorry, we don't have any.", final=True).call is Call.RELEASE

@@ -242,3 +242,24 @@ def test_an_action_s_own_example_may_be_said_when_that_action_is_asked_for(
     mind = Mind(load_sheet(path), scripted(""), LLMSettings())
     assert mind.examples_to_avoid(("hand_over",)) == ["Well met, traveller."]
     assert set(mind.examples_to_avoid(())) == {"Here they are.", "Well met, traveller."}
+
+
+async def test_a_command_refused_with_an_apology_is_asked_again_and_acted_on(
+    tmp_path: Path,
+) -> None:
+    axe = {"name": "hand_over", "item": "axe"}
+    model = scripted(
+        say("I'm sorry, but I can't give you the axe.", actions=[]),
+        say("Mind the edge.", "happy", [axe]),
+    )
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "hand me the axe")
+    assert spoken(events) == "Mind the edge." == result.say
+    assert [(e.name, e.args) for e in events if isinstance(e, ActionCall)] == [
+        ("hand_over", {"item": "axe"})
+    ]
+    rules = dict(line.split(" ::= ", 1) for line in (model.requests[1].grammar or "").splitlines())
+    assert "[Ss]" in rules["first-tail"]  # nor "Sorry, but I can't..." on the retry
+    # Asked about the axe, the same apology is an answer, said as written.
+    model = scripted(say("I'm sorry, but I can't say.", actions=[]))
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "who made the axe?")
+    assert result.say == "I'm sorry, but I can't say." and len(model.requests) == 1
