@@ -168,7 +168,7 @@ class ActionExample(Strict):
     """A player line that should lead to the action, with the call and the reply, for the model."""
 
     player: str = Field(min_length=1)
-    args: dict[str, str | float] = Field(default_factory=dict)
+    args: dict[str, str | int | float] = Field(default_factory=dict)
     say: str = Field(min_length=1, description="What the character says as it acts." + EXAMPLE_NOTE)
 
 
@@ -185,7 +185,7 @@ class ExpectedCall(Strict):
     """An action a test expects, with exactly these arguments."""
 
     name: str = Field(pattern=IDENTIFIER)
-    args: dict[str, str | float] = Field(default_factory=dict)
+    args: dict[str, str | int | float] = Field(default_factory=dict)
 
     def label(self) -> str:
         return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"

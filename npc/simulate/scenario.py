@@ -78,7 +78,7 @@ class ActionStop(_Stop):
     type: Literal["action"]
     action: Name
     speaker: Name | None = None
-    args: dict[str, str | float] = Field(
+    args: dict[str, str | int | float] = Field(
         default_factory=dict, description="Only a call with these arguments counts."
     )
 
@@ -189,7 +189,7 @@ class ActionRef(Strict):
     """An action, and the arguments a call must have to count."""
 
     action: Name
-    args: dict[str, str | float] = Field(default_factory=dict)
+    args: dict[str, str | int | float] = Field(default_factory=dict)
 
 
 class ActionCheck(Strict):
@@ -199,7 +199,7 @@ class ActionCheck(Strict):
     type: Literal["action"]
     speaker: Name
     action: Name | None = None
-    args: dict[str, str | float] = Field(
+    args: dict[str, str | int | float] = Field(
         default_factory=dict, description="Only a call with these arguments counts."
     )
     any_of: list[ActionRef] | None = Field(

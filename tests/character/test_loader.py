@@ -45,6 +45,18 @@ def test_example_characters_load() -> None:
     assert len(jin.knowledge_files()) >= 3
 
 
+def test_whole_numbers_in_example_and_test_calls_stay_whole() -> None:
+    # Read as floats, Nova's examples showed the model "depth": 5.0 for a whole number.
+    nova = load_characters(CHARACTERS)["nova"].sheet
+    scan = nova.action("run_scan")
+    assert scan is not None
+    assert [e.args["depth"] for e in scan.examples] == [5, 1]
+    assert all(isinstance(e.args["depth"], int) for e in scan.examples)
+    expected = [c for t in nova.tests for c in t.actions if c.name == "run_scan"]
+    assert expected and all(isinstance(c.args["depth"], int) for c in expected)
+    assert expected[0].label() == "run_scan(target=laptop, depth=1)"
+
+
 def test_good_sheet(tmp_path: Path) -> None:
     loaded = load_sheet(write(tmp_path, GOOD))
     assert loaded.sheet.scene.objects == ["axe", "pan"]
