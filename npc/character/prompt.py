@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from npc.actions.intent import NO_ACTION
 from npc.actions.reply import ReplyFormat
 from npc.actions.space import Scene
 from npc.character.sheet import CharacterSheet
@@ -190,8 +191,12 @@ def user_text(
     lines.extend(f"[Game event: {e.strip()}]" for e in events)
     if mentioned:
         lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in mentioned))
-    if likely:
-        lines.append("Likely action: " + " or ".join(likely))
+    # "none" is never written out: in long conversations the model said it ("Say, none.",
+    # "None." to "What should I call you?"). With no action likely, the grammar allows none.
+    acts = [a for a in likely if a != NO_ACTION]
+    if acts:
+        head = "Likely action, if any: " if len(acts) < len(likely) else "Likely action: "
+        lines.append(head + " or ".join(acts))
     if player.strip():
         lines.append(f"{player_name}: {player.strip()}")
     elif not events:
