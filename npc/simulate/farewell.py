@@ -19,9 +19,12 @@ COURTESY = re.compile(
     r"\b(?:thanks?|thank you|(?:you're|you are) (?:very |most )?welcome|good ?bye|bye"
     r"|take care|have a (?:\w+ )?(?:day|evening|night|week|weekend|one)|glad|pleasure"
     r"|appreciate[sd]?|look(?:ing)? forward|feel free|see you|talk soon|all the best"
-    r"|good luck|cheers|anytime|no problem|my pleasure)\b"
+    r"|good luck|cheers|anytime|no problem|my pleasure|don't hesitate|reach out"
+    r"|anything else)\b"
 )
-LONGEST = 14  # words: a longer sentence carries more than a courtesy
+# Words: a longer sentence carries more than a courtesy. "I look forward to working with
+# you and finding a solution that works for us both." (18) is a sign-off all the same.
+LONGEST = 24
 MORE = re.compile(r"\b(?:but|however|although|though|except)\b")  # "Thanks, but..."
 
 

@@ -30,6 +30,12 @@ from tests.simulate.fakes import FakeRuntime, ScriptedLLM
         ("Thanks. Goodbye.", True),
         ("Have a great day, and take care.", True),
         ("You\u2019re welcome.", True),
+        (
+            "I appreciate it, Priya. I look forward to working with you and finding a "
+            "solution that works for us both.",
+            True,
+        ),
+        ("Don't hesitate to reach out if you need anything else.", True),
         ("I appreciate your time; I look forward to working with you.", True),
         # Something more than a courtesy: the conversation goes on.
         ("Thank you. Is there anything else I can help with?", False),
