@@ -191,12 +191,11 @@ def user_text(
     lines.extend(f"[Game event: {e.strip()}]" for e in events)
     if mentioned:
         lines.append("In the scene: " + ", ".join(f"{n} ({k})" for n, k in mentioned))
-    # "none" is never written out: in long conversations the model said it ("Say, none.",
-    # "None." to "What should I call you?"). With no action likely, the grammar allows none.
-    acts = [a for a in likely if a != NO_ACTION]
-    if acts:
-        head = "Likely action, if any: " if len(acts) < len(likely) else "Likely action: "
-        lines.append(head + " or ".join(acts))
+    # No hint when no action is likely (the grammar then allows none): "Likely action: none"
+    # was said back ("None." to "What should I call you?"). Beside an action, "none" stays:
+    # "Likely action, if any: fetch" had the model fetch to "get me a pizza".
+    if any(a != NO_ACTION for a in likely):
+        lines.append("Likely action: " + " or ".join(likely))
     if player.strip():
         lines.append(f"{player_name}: {player.strip()}")
     elif not events:

@@ -200,7 +200,7 @@ async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Ru
     m.prefill("bring me the ladle", [])
     await reply(m, "bring me the ladle now")
     prompt = llm.requests[-1].messages[-1].content
-    assert "In the scene: ladle (object)\nLikely action, if any: fetch\n" in prompt
+    assert "In the scene: ladle (object)\nLikely action: fetch or none\n" in prompt
     assert llm.requests[-1].grammar == m._grammar_for(
         ["fetch"], ["ladle"], m.banned_openings("bring me the ladle now")
     )  # the final's
