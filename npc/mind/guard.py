@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from npc.mind.echo import REPEAT_WORDS, echoes, may_parrot, parrots, repeats, words
+from npc.mind.echo import REPEAT_WORDS, echoes, repeats, words
 
 ASSISTANT = re.compile(
     "|".join(
@@ -178,7 +178,7 @@ class SpeechGuard:
         said = words(text)
         sentences = [tuple(words(x)) for x in _SENTENCE.split(text.strip())]
         done = sentences if final or text.rstrip()[-1:] in ".!?" else sentences[:-1]
-        if echoes(text, self.player) or (done and parrots(text, self.player)):
+        if echoes(text, self.player):
             return Ruling(Call.STOP, "echo")
         if self._someone_else(text):
             return Ruling(Call.STOP, "identity")
@@ -196,7 +196,7 @@ class SpeechGuard:
                 return HOLD  # "I'm sorry," may go on to "but I can't..."
         if final:
             return RELEASE
-        if self._echo_so_far(said) or (not done and may_parrot(text, self.player)):
+        if self._echo_so_far(said):
             return HOLD
         if len(said) >= REPEAT_WORDS and any(e[: len(said)] == said for e in self._earlier):
             return HOLD  # the opening of an earlier reply: it may be said again whole

@@ -149,34 +149,3 @@ def test_an_apology_and_a_refusal_to_a_question_is_released() -> None:
     lenient = SpeechGuard("hand me the soy sauce", [], command=True)
     lenient.lenient = True  # the last try says what it says
     assert lenient.check("Sorry, we don't have any.", final=True).call is Call.RELEASE
-
-
-@pytest.mark.parametrize(
-    ("player", "say", "call"),
-    [
-        ("Can I borrow a pen?", "Yes, I can borrow a pen.", Call.STOP),
-        (
-            "Could I have some water while I wait?",
-            "Yes, I can have some water while I wait.",
-            Call.STOP,
-        ),
-        (
-            "Can I see one of those horseshoes?",
-            "Yes, you can see one of those horseshoes. Here.",
-            Call.STOP,
-        ),
-        ("Can I borrow a pen?", "Yes, I", Call.HOLD),  # may go on to say it back
-        ("Can I borrow a pen?", "Yes, I can borrow", Call.HOLD),
-        ("Can I borrow a pen?", "Here, take mine.", Call.RELEASE),
-        ("Can I have a bag?", "You can have a bag for ten pence.", Call.RELEASE),
-        ("Can you check the fridge for me?", "I'll check the fridge for you.", Call.RELEASE),
-        ("Can you hand me the toolkit?", "Yes, I can hand you the toolkit.", Call.RELEASE),
-        ("Can you fix it?", "Yes, I can fix it.", Call.RELEASE),  # too short to be a parrot
-    ],
-)
-def test_a_question_turned_round_and_said_back_is_an_echo(
-    player: str, say: str, call: Call
-) -> None:
-    r = SpeechGuard(player, []).check(say)
-    assert r.call is call
-    assert r.reason == ("echo" if call is Call.STOP else "")
