@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,9 @@ def test_chat_with_game_side_commands(runtime: Runtime, tmp_path: Path) -> None:
     )
     out = run(["chat", "jin"], stdin=script, data=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "action a1.1: fetch(item='ramen bowl')" in out.stdout
+    # Which action the model takes is the model's (fetch on some CPUs, serve on others,
+    # CI 2026-12-02); that the first reply's action is printed with its id is the CLI's.
+    assert re.search(r"action a1\.1: (fetch|serve)\(", out.stdout), out.stdout
     assert "no action with id 'a9.9'" in out.stdout
     assert "lantern" in out.stdout
     assert out.stdout.count("emotion:") == 2
