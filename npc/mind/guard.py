@@ -188,9 +188,8 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
-        if self._command and _APOLOGY.match(_normal(text)):
-            first = _SENTENCE.split(text.strip())[0]
-            if _REFUSES.search(_normal(first)):
+        if self._command and _APOLOGY.match(" ".join(said)):
+            if _REFUSES.search(" ".join(sentences[0])):
                 return Ruling(Call.STOP, "refusal")
             if not done and not final:
                 return HOLD  # "I'm sorry," may go on to "but I can't..."
