@@ -506,14 +506,20 @@ class Mind:
 
     def interrupted(self, turn_id: int, spoken: str, result: TurnResult) -> None:
         """The player cut the reply short: the dialogue keeps only what was actually said."""
+        if self.amend(turn_id, spoken, result):
+            self.pending.append("the player interrupted you")
+
+    def amend(self, turn_id: int, said: str, result: TurnResult) -> bool:
+        """The dialogue keeps ``said`` as the turn's reply, with the turn's emotion and
+        actions; False when the turn is not in the dialogue."""
         exchange = self._exchange(turn_id)
         if exchange is None:
-            return
+            return False
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
-        exchange.reply = self.format.render(spoken.strip(), emotion, 1, actions)
-        self._judge(exchange, spoken)
-        self.pending.append("the player interrupted you")
+        exchange.reply = self.format.render(said.strip(), emotion, 1, actions)
+        self._judge(exchange, said)
+        return True
 
     def retract(self, turn_id: int, result: TurnResult) -> None:
         """Forget a turn that never reached the player (they were not finished speaking);

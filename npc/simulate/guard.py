@@ -32,6 +32,7 @@ FLAW_KINDS: tuple[FlawKind, ...] = ("echo", "inversion", "self_repeat", "loop")
 COPY_RUN = 6  # this many words copied in a row is a copy, whatever the line's length
 SHORT_RUN = 4  # a shorter run counts when it is most of the line ...
 SHORT_SHARE = 0.6  # ... this share of the shorter line's words
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "my", "me", "mine", "myself"})
 NAME_CLAIM = r"(?:i'm|i am|my name is)"
 ROLE_CLAIM = r"(?:i'm|i am|speaking as)\s+(?:the|a|an|your)"
@@ -156,6 +157,25 @@ def line_flaws(
     if _loops(turn, speaker, mine, earlier):
         flaws.append(Flaw("loop", turn, "both sides repeat their lines of two turns before"))
     return flaws
+
+
+def clean_part(
+    text: str, turn: int, speaker: str, earlier: Sequence[Said], cast: Mapping[str, Person]
+) -> str:
+    """The sentences of a flawed line that are fine, when dropping the others leaves a line
+    with no flaw of at least two words; "" when there is no such part.
+
+    After its retries a side keeps its last line, flaws and all; most often one sentence of
+    it copies the other side ("I have been dealing with issues for the past twelve years.")
+    and the rest answers them, so the rest is what is said."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    kept = [s for s in sentences if not line_flaws(s, turn, speaker, earlier, cast)]
+    if not kept or len(kept) == len(sentences):
+        return ""
+    part = " ".join(kept)
+    if len(words(part)) < 2 or line_flaws(part, turn, speaker, earlier, cast):
+        return ""
+    return part
 
 
 def _claims(text: str, turn: int, me: Person, other: Person) -> list[Flaw]:

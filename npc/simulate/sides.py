@@ -19,7 +19,7 @@ from npc.conversation.scheduler import Job
 from npc.events import Emotion, ErrorEvent
 from npc.mind.mind import Exchange, Mind, TurnResult
 from npc.providers.base import Level
-from npc.simulate.guard import Flaw, Person, Said, line_flaws
+from npc.simulate.guard import Flaw, Person, Said, clean_part, line_flaws
 from npc.simulate.records import ActionTaken, Rejected
 
 
@@ -60,7 +60,8 @@ class SimulatedSide:
 
     Each line is checked by ``npc.simulate.guard``; a line that echoes the other side, speaks
     as the other side or repeats the speaker is taken back (``Mind.retract``) and asked for
-    again, with a note saying what was wrong, up to ``retries`` times. ``reminder`` goes
+    again, with a note saying what was wrong, up to ``retries`` times; a last line flawed only
+    in some sentences is said without them. ``reminder`` goes
     with every turn (who the character is, and its temperament in this variation): small
     models drift into the other's role or mood over a long dialogue.
     """
@@ -101,6 +102,12 @@ class SimulatedSide:
             rejected.append(Rejected(line.text, tuple(problems)))
             mind.retract(turn, result)  # its events wait for the next try
             mind.add_event(self._correction(flaws))
+        part = clean_part(line.text, turn, self.role, earlier, self.cast) if problems else ""
+        if part:
+            # Still broken after every try, but only in some sentences: the others are said.
+            rejected.append(Rejected(line.text, (*problems, "said without those sentences")))
+            mind.amend(turn, part, result)
+            line, problems = dataclasses.replace(line, text=part), []
         if problems:
             # Still broken after every try: it was said, but it stays out of this side's own
             # prompt, where a small model would copy it again next turn (as the Mind does for

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from npc.simulate.guard import Flaw, Person, Said, flaw_kind, line_flaws, transcript_flaws
+from npc.simulate.guard import (
+    Flaw,
+    Person,
+    Said,
+    clean_part,
+    flaw_kind,
+    line_flaws,
+    transcript_flaws,
+)
 
 CAST = {"manager": Person("manager", "Ruth Adler"), "tenant": Person("tenant", "Tom Price")}
 TENANT_1 = (
@@ -150,3 +158,32 @@ SHORT_LINES = [
 @pytest.mark.parametrize(("lines", "found"), SHORT_LINES)
 def test_repeats_of_short_lines(lines: list[tuple[str, str]], found: list[tuple[int, str]]) -> None:
     assert [(f.turn, f.kind) for f in transcript_flaws(script(*lines), CAST)] == found
+
+
+CUSTOMER = "I have been dealing with issues for the past twelve years and nobody has helped."
+
+
+@pytest.mark.parametrize(
+    ("line", "part"),
+    [
+        # one sentence speaks as the other side, the rest answers them: the rest is said
+        (
+            "I have been dealing with issues for the past twelve years. What broke this time?",
+            "What broke this time?",
+        ),
+        (
+            "Twelve years is a long time. I have been dealing with issues for the past twelve"
+            " years. Let me look at your account.",
+            "Twelve years is a long time. Let me look at your account.",
+        ),
+        # every sentence is fine: nothing to cut
+        ("What broke this time? Let me look.", ""),
+        # nothing but the copy: no part to keep
+        ("I have been dealing with issues for the past twelve years.", ""),
+        # what is left is too short to stand alone
+        ("I have been dealing with issues for the past twelve years. Okay.", ""),
+    ],
+)
+def test_the_clean_part_of_a_flawed_line(line: str, part: str) -> None:
+    earlier = [Said(1, "tenant", CUSTOMER)]
+    assert clean_part(line, 2, "manager", earlier, CAST) == part

@@ -54,3 +54,16 @@ def test_a_line_still_broken_stays_out_of_its_speakers_prompt(
     turn_6 = llm.requests[-1].messages  # the nurse's prompt for turn 6
     said = [m.content for m in turn_6 if m.role == "assistant" and nurse in m.content]
     assert len(said) == 1  # turn 2's line; turn 4's repeat is left out
+
+
+def test_a_last_line_broken_in_one_sentence_is_said_without_it(
+    tmp_path, sim_settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    copied = f"{OPENING} Let me check your ankle now."
+    record, _ = run(tmp_path, sim_settings, [copied], 1)  # the retry copies again
+    nurse = record.utterances[1]
+    assert nurse.text == "Let me check your ankle now." and nurse.flaws == ()
+    first, last = nurse.rejected
+    assert first.text == last.text == copied
+    assert last.flaws[-1] == "said without those sentences"
+    assert first.flaws[0].startswith("inversion (from turn 1)")
