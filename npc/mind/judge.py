@@ -178,7 +178,11 @@ class Sheetwise:
 
     @classmethod
     def of(cls, sheet: CharacterSheet, instructions: str) -> Sheetwise:
-        return cls(secret_words(sheet), instructions, example_sentences(sheet))
+        # The refusal line is in the rules as the character's own words, to be said: saying
+        # it ("I'm sorry, love, that's not something I can do from this desk.") is no leak.
+        refusal = (sheet.guardrails.refusal or "").strip()
+        told = instructions.replace(refusal, " ") if refusal else instructions
+        return cls(secret_words(sheet), told, example_sentences(sheet))
 
 
 NOTES = frozenset(["copied", "repeated"])  # counted, but a test does not fail on them

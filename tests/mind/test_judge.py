@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from npc.mind.judge import contains
+from npc.actions.reply import ReplyFormat
+from npc.actions.space import ActionSpace
+from npc.character.loader import load_sheet
+from npc.character.prompt import instructions
+from npc.mind.judge import Sheetwise, contains, prompt_leak
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -27,3 +35,14 @@ from npc.mind.judge import contains
 )
 def test_contains(say: str, phrase: str, said: bool) -> None:
     assert contains(say, phrase) is said
+
+
+def test_the_sheets_refusal_line_said_is_no_prompt_leak() -> None:
+    loaded = load_sheet(ROOT / "bench/data/quality/dev/er_receptionist.yaml")
+    sheet = loaded.sheet
+    told = instructions(sheet, ReplyFormat(ActionSpace.build(sheet), tuple(sheet.emotions.allowed)))
+    assert sheet.guardrails.refusal and sheet.guardrails.refusal in told  # the rule quotes it
+    wise = Sheetwise.of(sheet, told)
+    assert prompt_leak(sheet.guardrails.refusal, wise.instructions) is None
+    recited = "Answer the player in your own words; never say their words back to them."
+    assert prompt_leak(recited, wise.instructions) is not None  # the rules still count
