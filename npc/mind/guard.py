@@ -79,6 +79,19 @@ _APOLOGY = re.compile(r"^(?:i'm sorry|i am sorry|sorry|unfortunately|i apologi[s
 _REFUSES = re.compile(
     r"\b(?:can't|cannot|can not|won't|will not|unable|not able|don't|do not|not allowed)\b"
 )
+# A refusal without an apology ("I can't hand you the toolkit.", "I don't have a floor
+# plan."), or after one in a sentence of its own ("I'm sorry, love. I can't tell you that.").
+_I_REFUSE = re.compile(
+    r"^(?:(?:no|oh|well)\s+)*(?:(?:i|we)\s+(?:can't|cannot|won't|will not|don't have|"
+    r"do not have|have no)|(?:i'm|i am|we're|we are)\s+(?:not able|unable|afraid))\b"
+)
+# A sentence so far that may still become such a refusal: held until it is decided.
+_MAY_REFUSE = frozenset(
+    {
+        *("i", "we", "no", "no i", "i do", "i don't", "we don't", "i do not", "we do"),
+        *("i'm", "i am", "we're", "we are", "i'm not", "i am not", "i will"),
+    }
+)
 
 
 class Call(Enum):
@@ -188,11 +201,9 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
-        if self._command and _APOLOGY.match(" ".join(said)):
-            if _REFUSES.search(" ".join(sentences[0])):
-                return Ruling(Call.STOP, "refusal")
-            if not done and not final:
-                return HOLD  # "I'm sorry," may go on to "but I can't..."
+        refusal = self._refusal(sentences, len(done), final) if self._command else None
+        if refusal is not None:
+            return refusal
         if final:
             return RELEASE
         if self._echo_so_far(said):
@@ -205,6 +216,23 @@ class SpeechGuard:
         if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in self._examples):
             return HOLD  # an example's sentence, so far
         return RELEASE
+
+    @staticmethod
+    def _refusal(sentences: list[tuple[str, ...]], done: int, final: bool) -> Ruling | None:
+        """To a line asking for something done, a reply that opens by refusing it; HOLD
+        while its opening may still become one ("I'm sorry," / "I don't")."""
+        first = " ".join(sentences[0]) if sentences else ""
+        second = " ".join(sentences[1]) if len(sentences) > 1 else ""
+        if _APOLOGY.match(first):
+            if _REFUSES.search(first) or _I_REFUSE.match(second):
+                return Ruling(Call.STOP, "refusal")
+            # "I'm sorry," may go on to "but I can't...", or to a refusal of its own
+            return HOLD if not final and done < 2 else None
+        if _I_REFUSE.match(first):
+            return Ruling(Call.STOP, "refusal")
+        if not final and not done and first in _MAY_REFUSE:
+            return HOLD
+        return None
 
     def _names_an_action(self, text: str) -> bool:
         """Whether the speech ends in a bare action name after a sentence ("A bowl costs 12

@@ -132,6 +132,16 @@ def test_an_action_name_written_as_speech_is_stopped() -> None:
         ("Sorry for the wait. Here you are.", Call.RELEASE),  # an apology, then the deed
         ("Here you go, sorry I can't find the other one.", Call.RELEASE),  # not its opening
         ("No. Not from my forge.", Call.RELEASE),  # a refusal in the character's voice
+        # a refusal with no apology, or with one in a sentence of its own
+        ("I can't hand you the toolkit.", Call.STOP),
+        ("No, we won't", Call.STOP),
+        ("I don't have a floor plan.", Call.STOP),
+        ("I'm afraid the kitchen is closed.", Call.STOP),
+        ("I'm sorry, love. I can't tell you that.", Call.STOP),
+        ("I don't", Call.HOLD),  # may go on to "have any"
+        ("I'm sorry, love.", Call.HOLD),  # may go on to a refusal of its own
+        ("I don't mind. Here you go.", Call.RELEASE),
+        ("I'll fetch it. I can't promise it's cold.", Call.RELEASE),  # not its opening
     ],
 )
 def test_an_apology_and_a_refusal_to_a_command_is_asked_again(text: str, call: Call) -> None:
