@@ -124,7 +124,11 @@ def simulated_side(
     """
     scenario = loaded.scenario
     sheet = cast_sheet(loaded, participant, plan.variation)
-    settings = settings.model_copy(update={"temperature": scenario.temperature})
+    # No voice waits on a first phrase: phrases end at a mark, so the guard reads a clause
+    # before any of it stands (after a two-word phrase was released, a stop left "I need").
+    settings = settings.model_copy(
+        update={"temperature": scenario.temperature, "first_phrase_words": 0}
+    )
     partner = scenario.partner(participant)
     framed = FramedModel(
         llm,

@@ -205,9 +205,8 @@ def test_goal_checks_and_judged_items_keep_their_evidence(
     )
     [check] = result["goal_checks"]
     assert (check["turn"], check["passed"]) == (3, True)
-    assert check["evidence"] == [
-        {"turn": 3, "speaker": "patient", "quote": "I hear you. Let me check your ankle."}
-    ]
+    # The patient's turn 3 said the nurse's line again; its echoed sentence was left out.
+    assert check["evidence"] == [{"turn": 3, "speaker": "patient", "quote": "I hear you."}]
     kind = next(s for s in result["scores"] if s["id"] == "kind")
     assert kind["passed"] is True and kind["evidence"][0]["turn"] == 2  # a line of the nurse
     report = (run / "report.md").read_text()

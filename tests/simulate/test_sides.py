@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
 from npc.config import Settings
+from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.simulate.batch import BatchOptions, plan_runs
 from npc.simulate.loading import load_scenario
 from npc.simulate.worker import SimulationWorker
@@ -67,3 +72,29 @@ def test_a_last_line_broken_in_one_sentence_is_said_without_it(
     assert first.text == last.text == copied
     assert last.flaws[-1] == "said without those sentences"
     assert first.flaws[0].startswith("inversion (from turn 1)")
+
+
+class GrammarScriptedLLM(ScriptedLLM):
+    """A scripted model that says it takes grammars, so the speech guard asks again, and
+    streams its lines word by word, as a model does."""
+
+    llm_capabilities = LLMCapabilities(grammar=True)
+
+    def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
+        for piece in super().stream(request, control):
+            yield from re.findall(r"\S+\s*", piece)
+
+
+def test_a_line_the_speech_guard_stops_is_asked_again_not_cut_to_its_first_words(
+    tmp_path, sim_settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    check = "Your blood pressure looks high today, so stay seated."
+    fresh = "Your pulse is racing. Breathe slowly with me."
+    loaded = load_scenario(write_scenario(tmp_path), CHARACTERS)
+    # turn 2 nurse, turn 3 patient, turn 4 nurse: the same line again, then another
+    llm = GrammarScriptedLLM([check, "Fine, but hurry up.", check, fresh])
+    worker = SimulationWorker(FakeRuntime(sim_settings, llm), loaded, judge=False, retries=0)  # type: ignore[arg-type]
+    record = worker.run(plan_runs(loaded, BatchOptions(runs=1, max_turns=4))[0]).record
+    # With a live session's two-word first phrase, "Let me" was out before the repeat was
+    # seen, and it stood as the whole line.
+    assert record.utterances[3].text == fresh
