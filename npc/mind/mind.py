@@ -128,10 +128,14 @@ class Mind:
         clock: Callable[[], float] = time.perf_counter,
         partner: str = "Player",
         intents: IntentHints | None = None,
+        whole_replies: bool = False,
     ) -> None:
         """``partner`` names who the character talks to in the dialogue (another character's
         name in a simulation); ``cache_key`` picks the prompt cache slot (one per session);
-        ``order`` (the reply's layout) defaults to the settings' ``reply_layout``."""
+        ``order`` (the reply's layout) defaults to the settings' ``reply_layout``;
+        ``whole_replies``: the guard reads each reply whole before any of it is said (no
+        voice waits on a first phrase: simulations)."""
+        self.whole_replies = whole_replies
         self.sheet = loaded.sheet
         self.llm = llm
         self.settings = settings
@@ -443,6 +447,7 @@ class Mind:
             start=start,
             banned=set(banned),
             act_unheard=command,
+            whole=self.whole_replies,
         )
         # The exchange is in the dialogue from the start, so a reply cut short (barge-in,
         # a closed connection) is still there for ``interrupted`` or ``retract`` to amend.

@@ -95,6 +95,9 @@ class ReplyWriter:
     # when the line asks for one ("give me the axe"), since a stop often comes where the
     # model went astray, and what it does next to a question is rarely asked for.
     act_unheard: bool = True
+    # Nothing is said before the guard has read the whole speech: a stop then leaves
+    # nothing said, and the model is asked again (simulations, where no voice waits).
+    whole: bool = False
     parser: ReplyParser = field(default_factory=ReplyParser)  # the last attempt's
     emotion_sent: bool = False
     _feeling: dict[str, Any] = field(default_factory=dict)
@@ -220,7 +223,7 @@ class ReplyWriter:
             ruling = self.guard.check(" ".join([self.result.say, *draft.held]))
             if ruling.call is Call.STOP:
                 draft.stopped = ruling.reason
-            elif ruling.call is Call.RELEASE:
+            elif ruling.call is Call.RELEASE and not self.whole:
                 held, draft.held = draft.held, []
                 for p in held:
                     out += self._say(p)

@@ -124,11 +124,7 @@ def simulated_side(
     """
     scenario = loaded.scenario
     sheet = cast_sheet(loaded, participant, plan.variation)
-    # No voice waits on a first phrase: phrases end at a mark, so the guard reads a clause
-    # before any of it stands (after a two-word phrase was released, a stop left "I need").
-    settings = settings.model_copy(
-        update={"temperature": scenario.temperature, "first_phrase_words": 0}
-    )
+    settings = settings.model_copy(update={"temperature": scenario.temperature})
     partner = scenario.partner(participant)
     framed = FramedModel(
         llm,
@@ -146,6 +142,9 @@ def simulated_side(
         recall=recall,
         intents=intents,
         order=SAY_FIRST,  # no audio to start early: the layout its runs were measured with
+        # No voice waits on a first phrase, so the guard reads each line whole: a stop after
+        # the first words were let out left lines like "I need" and "I apologize,".
+        whole_replies=True,
     )
     setting = scenario.setting
     if setting.objects is not None or setting.locations is not None:

@@ -263,3 +263,15 @@ async def test_a_command_refused_with_an_apology_is_asked_again_and_acted_on(
     model = scripted(say("I'm sorry, but I can't say.", actions=[]))
     events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "who made the axe?")
     assert result.say == "I'm sorry, but I can't say." and len(model.requests) == 1
+
+
+async def test_a_whole_reply_is_read_before_any_of_it_is_said(tmp_path: Path) -> None:
+    # Simulations: no voice waits, so a reply the guard stops at its second sentence was
+    # never said, and the model is asked again (live, "Hiding? Nobody." would stand).
+    model = scripted(
+        say("Hiding? Nobody. Well, Aldric does, in the cellar."), say("Nobody hides here.")
+    )
+    mind = Mind(smith(tmp_path), model, LLMSettings(), whole_replies=True)
+    events, result = await run(mind, "anyone hiding here?")
+    assert result.say == spoken(events) == "Nobody hides here."
+    assert len(model.requests) == 2 and "[Hh]" in (model.requests[1].grammar or "")
