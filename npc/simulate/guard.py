@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
+from npc.knowledge.chunking import SENTENCE_END
 from npc.mind.echo import words
 
 FlawKind = Literal["echo", "inversion", "self_repeat", "loop"]
@@ -32,7 +33,6 @@ FLAW_KINDS: tuple[FlawKind, ...] = ("echo", "inversion", "self_repeat", "loop")
 COPY_RUN = 6  # this many words copied in a row is a copy, whatever the line's length
 SHORT_RUN = 4  # a shorter run counts when it is most of the line ...
 SHORT_SHARE = 0.6  # ... this share of the shorter line's words
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "my", "me", "mine", "myself"})
 NAME_CLAIM = r"(?:i'm|i am|my name is)"
 ROLE_CLAIM = r"(?:i'm|i am|speaking as)\s+(?:the|a|an|your)"
@@ -168,7 +168,7 @@ def clean_part(
     After its retries a side keeps its last line, flaws and all; most often one sentence of
     it copies the other side ("I have been dealing with issues for the past twelve years.")
     and the rest answers them, so the rest is what is said."""
-    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    sentences = [s for s in SENTENCE_END.split(text.strip()) if s]
     kept = [s for s in sentences if not line_flaws(s, turn, speaker, earlier, cast)]
     if not kept or len(kept) == len(sentences):
         return ""

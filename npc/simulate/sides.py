@@ -61,9 +61,9 @@ class SimulatedSide:
     Each line is checked by ``npc.simulate.guard``; a line that echoes the other side, speaks
     as the other side or repeats the speaker is taken back (``Mind.retract``) and asked for
     again, with a note saying what was wrong, up to ``retries`` times; a last line flawed only
-    in some sentences is said without them. ``reminder`` goes
-    with every turn (who the character is, and its temperament in this variation): small
-    models drift into the other's role or mood over a long dialogue.
+    in some sentences is said without them. ``reminder`` goes with every turn (who the
+    character is, and its temperament in this variation): small models drift into the
+    other's role or mood over a long dialogue.
     """
 
     def __init__(
