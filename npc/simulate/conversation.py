@@ -78,7 +78,10 @@ def opening_line(loaded: LoadedScenario, variation: str | None) -> str | None:
 
 def cast_of(loaded: LoadedScenario) -> dict[str, Person]:
     """Each participant's role and character name, as the guard knows them."""
-    return {role: Person(role, loaded.name(role)) for role in loaded.scenario.participants}
+    return {
+        role: Person(role, loaded.name(role), part.helps)
+        for role, part in loaded.scenario.participants.items()
+    }
 
 
 def reminder(loaded: LoadedScenario, participant: str, variation: str | None) -> str:

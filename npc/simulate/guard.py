@@ -8,7 +8,10 @@ words, so a report can show the evidence and the simulation can ask for another 
 - echo: a long run of words copied from one of the other side's lines;
 - inversion: the line speaks as the other side: it copies a run of their first-person words
   ("I have a few months left"), opens with a speaker label ("Dale:"), claims the other's name
-  or role ("I'm the nurse", said by the patient), or addresses the speaker by its own name;
+  or role ("I'm the nurse", said by the patient), addresses the speaker by its own name, or
+  takes the other side's part in helping: the side that was helped offers help ("Is there
+  anything else I can do for you?", said by the customer), or the side that helps thanks the
+  other for its help ("I appreciate the support", said by the rep);
 - self_repeat: a long run of words (or the whole line) from the speaker's own earlier line,
   or a short line said again after nothing but short lines ("Sorry." / "I apologize." /
   "Sorry.");
@@ -36,14 +39,29 @@ SHORT_SHARE = 0.6  # ... this share of the shorter line's words
 FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "my", "me", "mine", "myself"})
 NAME_CLAIM = r"(?:i'm|i am|my name is)"
 ROLE_CLAIM = r"(?:i'm|i am|speaking as)\s+(?:the|a|an|your)"
+# The helping side's words and the helped side's. Which side helps is the scenario's
+# ``helps``, else read from the conversation (``_helper``).
+HELP_OFFER = re.compile(
+    r"\b(?:anything else (?:i|we) can (?:do|help)|(?:how|what) can i (?:do for you|help)|"
+    r"how may i (?:help|assist)|(?:can|may) i help you|i'm here to help|"
+    r"let me know if (?:you need|there's|there is) anything|feel free to (?:ask|reach out)|"
+    r"(?:is there )?anything else (?:you need|i can help))"
+)
+HELP_THANKS = re.compile(
+    r"\b(?:thanks?|thank you) for (?:your|the|all your) (?:help|assistance|support)\b|"
+    r"\bappreciate (?:your|the|all your) (?:help|assistance|support)\b|"
+    r"\bthanks? (?:you )?for being so helpful\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A participant as the guard knows it: its role key and its character's name."""
+    """A participant as the guard knows it: its role key, its character's name, and whether
+    its part is to help the other (the scenario's ``helps``)."""
 
     role: str
     name: str
+    helps: bool = False
 
     @property
     def first_name(self) -> str:
@@ -128,6 +146,7 @@ def line_flaws(
     mine = words(text)
     flaws: list[Flaw] = []
     flaws += _claims(text, turn, me, other)
+    flaws += _helping(text, turn, earlier, me, other)
     for said in reversed(earlier):
         theirs = words(said.text)
         if said.role == speaker:
@@ -197,6 +216,46 @@ def _claims(text: str, turn: int, me: Person, other: Person) -> list[Flaw]:
     vocative = re.search(rf"(?:^{own}\s*[,!]|[,]\s*{own}\s*[.!?]*$|[,]\s*{own}\s*[,.!?])", lowered)
     if vocative:
         return [Flaw("inversion", turn, f'addresses itself by name: "{vocative.group(0).strip()}"')]
+    return []
+
+
+def _helper(earlier: Sequence[Said], me: Person, other: Person) -> str | None:
+    """The side that helps: the one the scenario names, else the one that every offer of
+    help and every thanks for help so far points at, once there are two; None otherwise.
+
+    Read from the conversation, one early slip would make every later line of the right
+    side look wrong ("I appreciate the support", said by the rep, then the rep's offers),
+    so any disagreement leaves it undecided."""
+    for person in (me, other):
+        if person.helps:
+            return person.role
+    other_of = {me.role: other.role, other.role: me.role}
+    sides: set[str] = set()
+    count = 0
+    for said in earlier:
+        lowered = said.text.lower().replace("\u2019", "'")
+        if HELP_OFFER.search(lowered):
+            sides.add(said.role)
+            count += 1
+        if HELP_THANKS.search(lowered):
+            sides.add(other_of.get(said.role, said.role))
+            count += 1
+    return next(iter(sides)) if count >= 2 and len(sides) == 1 else None
+
+
+def _helping(
+    text: str, turn: int, earlier: Sequence[Said], me: Person, other: Person
+) -> list[Flaw]:
+    """The helped side offering help, or the helping side thanking for help: the line takes
+    the other side's part."""
+    helper = _helper(earlier, me, other)
+    if helper is None:
+        return []
+    lowered = text.lower().replace("\u2019", "'")
+    if helper != me.role and (offer := HELP_OFFER.search(lowered)):
+        return [Flaw("inversion", turn, f'offers help as the other side does: "{offer.group(0)}"')]
+    if helper == me.role and (thanks := HELP_THANKS.search(lowered)):
+        return [Flaw("inversion", turn, f'thanks the other side for help: "{thanks.group(0)}"')]
     return []
 
 

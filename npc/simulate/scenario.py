@@ -36,6 +36,12 @@ class Participant(Strict):
         description="Game events the participant knows of at the start (shown with its first "
         "turn).",
     )
+    helps: bool = Field(
+        False,
+        description="This participant's part is to help the other (the staff side: a nurse, "
+        "a sales rep). Lines where the other side offers help or this side thanks the other "
+        "for its help are then role inversions. Unset on both: read from the conversation.",
+    )
 
 
 class Setting(Strict):
@@ -321,6 +327,11 @@ class Scenario(Strict):
         if len(value) != 2:
             raise ValueError(
                 f"{len(value)} participant(s); expected exactly two (e.g. nurse and patient)"
+            )
+        if all(p.helps for p in value.values()):
+            raise ValueError(
+                "both participants have helps: true; set it on the one whose part is to help "
+                "the other (or on neither)"
             )
         return value
 

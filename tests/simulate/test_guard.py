@@ -187,3 +187,58 @@ CUSTOMER = "I have been dealing with issues for the past twelve years and nobody
 def test_the_clean_part_of_a_flawed_line(line: str, part: str) -> None:
     earlier = [Said(1, "tenant", CUSTOMER)]
     assert clean_part(line, 2, "manager", earlier, CAST) == part
+
+
+STAFF = {
+    "rep": Person("rep", "Priya Nair", helps=True),
+    "customer": Person("customer", "Gordon Hale"),
+}
+UNMARKED = {"rep": Person("rep", "Priya Nair"), "customer": Person("customer", "Gordon Hale")}
+REP_OFFERS = ("rep", "Glad I could help. If there's anything else you need, feel free to ask.")
+CUSTOMER_THANKS = ("customer", "Thank you, Priya. I appreciate your help.")
+
+
+@pytest.mark.parametrize(
+    ("cast", "lines", "found"),
+    [
+        # the helped side offers help: its line takes the rep's part
+        (
+            STAFF,
+            [REP_OFFERS, ("customer", "Thanks. Is there anything else I can do for you?")],
+            [2],
+        ),
+        # the helping side thanks the other for the help it gave
+        (STAFF, [("rep", "The internet was slow, but I appreciate the support.")], [1]),
+        # each side in its own part: nothing wrong
+        (STAFF, [REP_OFFERS, CUSTOMER_THANKS, ("rep", "I'm here to help, Gordon.")], []),
+        # unmarked: two signs that agree make the rep the helper
+        (UNMARKED, [REP_OFFERS, CUSTOMER_THANKS, ("customer", "How can I help you, Priya?")], [3]),
+        # unmarked: one sign is not enough
+        (UNMARKED, [REP_OFFERS, ("customer", "How can I help you, Priya?")], []),
+        # unmarked: signs that disagree (the rep's slip first) leave it undecided
+        (
+            UNMARKED,
+            [
+                ("rep", "Brightline gave me a phone plan. I appreciate the support."),
+                REP_OFFERS,
+                ("customer", "Is there anything else I can do for you?"),
+            ],
+            [],
+        ),
+    ],
+)
+def test_the_other_side_s_part_in_helping(
+    cast: dict[str, Person], lines: list[tuple[str, str]], found: list[int]
+) -> None:
+    flaws = transcript_flaws(script(*lines), cast)
+    assert [f.turn for f in flaws if f.kind == "inversion"] == found
+    assert all(f.kind == "inversion" for f in flaws)
+
+
+def test_a_help_inversion_is_cut_from_the_line() -> None:
+    earlier = script(REP_OFFERS)
+    line = "Thank you, Priya. I appreciate your help. Is there anything else I can do for you?"
+    assert (
+        clean_part(line, 2, "customer", earlier, STAFF)
+        == "Thank you, Priya. I appreciate your help."
+    )

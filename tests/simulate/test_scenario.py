@@ -98,3 +98,19 @@ def test_exactly_two_participants(tmp_path: Path) -> None:
     )
     msgs = problems(tmp_path, text)
     assert any("participants: 3 participant(s); expected exactly two" in m for m in msgs)
+
+
+def test_one_participant_helps_at_most(tmp_path: Path) -> None:
+    text = SHORT.replace("{character: triage_nurse}", "{character: triage_nurse, helps: true}")
+    text = text.replace(
+        "{character: belligerent_patient}", "{character: belligerent_patient, helps: true}"
+    )
+    msgs = problems(tmp_path, text)
+    assert any("participants: both participants have helps: true" in m for m in msgs)
+
+
+def test_the_helping_side_reaches_the_guard() -> None:
+    from npc.simulate.conversation import cast_of
+
+    cast = cast_of(load_scenario(ROOT / "scenarios" / "triage.yaml", CHARACTERS))
+    assert (cast["nurse"].helps, cast["patient"].helps) == (True, False)
