@@ -2,8 +2,9 @@
 
 When the guard stops a reply before anything of it was said or done, the model is asked
 again with the offending opening word banned by the grammar (providers without grammars
-are not asked again); after that, or once something was said, the speech ends where it
-stands (or, when nothing was said, with the sheet's refusal line). Once something was said
+are not asked again); so it is when what was said breaks off mid-sentence ("I've been"),
+the new reply said after a dash. After that, or once a sentence was said, the speech ends
+where it stands (or, when nothing was said, with the sheet's refusal line). Once something was said
 to a line that asks for something done, the model writes on unheard, so the reply's emotion
 and actions still go out; to any other line it stops there. See ``npc.mind.guard`` for what
 is stopped.
@@ -34,6 +35,7 @@ ATTEMPTS = 3  # the first reply and up to two more, each with one more opening b
 # refusal line of its own: neutral enough for any character.
 DEFAULT_REFUSAL = "Hm. Let's talk about something else."
 APOLOGIES = ("sorry*", "apolog*", "unfortunately*")  # banned too after assistant talk
+BREAK_OFF = " \u2014"  # shown after words cut short, before the reply that starts again
 
 
 class _Attempt:
@@ -117,8 +119,16 @@ class ReplyWriter:
             self.result.timings.setdefault("guard", 0)
             self.result.timings["guard"] += 1
             opening = first_word(draft.speech)
-            if self.result.say or draft.acted or attempt == tries - 1 or not opening:
+            cut_short = bool(self.result.say) and not ends_sentence(self.result.say)
+            if (self.result.say and not cut_short) or draft.acted:
                 break
+            if attempt == tries - 1 or not opening:
+                break
+            if cut_short:
+                # Its first words went out mid-sentence ("I've been"): the player hears the
+                # speaker break off and start again rather than stop there.
+                self.result.say += BREAK_OFF
+                yield ReplyText(self.turn_id, BREAK_OFF)
             self.banned.update(ban_forms(opening))
             if draft.stopped in ("assistant", "refusal"):
                 # Its first word banned, a refusal comes back as "Sorry, but I can't...".
@@ -261,6 +271,11 @@ def ban_forms(word: str) -> list[str]:
     it longer got glued or broken words from a model that meant the word: "I'mjin",
     "Oneramen", "One', coming right up"."""
     return [word + "*"] if len(word) >= STEM_CHARS or "'" in word else [word]
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends a sentence (its last mark, quotes aside, is . ! ? or \u2026)."""
+    return text.rstrip(" \"'\u201d\u2019)").endswith((".", "!", "?", "\u2026"))
 
 
 def first_word(text: str) -> str:
