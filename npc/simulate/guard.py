@@ -45,7 +45,9 @@ HELP_OFFER = re.compile(
     r"\b(?:anything else (?:i|we) can (?:do|help)|(?:how|what) can i (?:do for you|help)|"
     r"how may i (?:help|assist)|(?:can|may) i help you|i'm here to help|"
     r"let me know if (?:you need|there's|there is) anything|feel free to (?:ask|reach out)|"
-    r"(?:is there )?anything else (?:you need|i can help))"
+    r"(?:is there )?anything else (?:you need|i can help)|(?:if|should) you need anything|"
+    r"don't hesitate to (?:ask|let me know|reach out|contact)|"
+    r"(?:i'm|i am) (?:glad|happy) to (?:help|assist|be of (?:help|assistance)))"
 )
 HELP_THANKS = re.compile(
     r"\b(?:thanks?|thank you) for (?:your|the|all your) (?:help|assistance|support)\b|"

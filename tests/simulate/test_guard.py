@@ -207,6 +207,9 @@ CUSTOMER_THANKS = ("customer", "Thank you, Priya. I appreciate your help.")
             [REP_OFFERS, ("customer", "Thanks. Is there anything else I can do for you?")],
             [2],
         ),
+        # the same, in other words
+        (STAFF, [("customer", "Of course, Priya. I'm glad to help.")], [1]),
+        (STAFF, [("customer", "If you need anything else, don't hesitate to let me know.")], [1]),
         # the helping side thanks the other for the help it gave
         (STAFF, [("rep", "The internet was slow, but I appreciate the support.")], [1]),
         # each side in its own part: nothing wrong
