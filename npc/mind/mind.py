@@ -28,7 +28,13 @@ from npc.mind.echo import echoes, repeats
 from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.recall import Note
-from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
+from npc.mind.writer import (
+    DEFAULT_REFUSAL,
+    ReplyWriter,
+    after_break_off,
+    ban_forms,
+    first_word,
+)
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
 
 
@@ -458,7 +464,7 @@ class Mind:
                 yield event
         finally:
             exchange.reply = self._reply_text(writer, result)
-            self._judge(exchange, result.say)
+            self._judge(exchange, after_break_off(result.say))
         if not writer.emotion_sent:
             yield writer.emotion(None)
         result.timings["reply_done"] = (self._clock() - start) * 1000
@@ -470,7 +476,7 @@ class Mind:
             return self.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
-        return self.format.render(result.say, emotion, 1, actions)
+        return self.format.render(after_break_off(result.say), emotion, 1, actions)
 
     def _action(self, turn_id: int, call: Any, result: TurnResult) -> Event:
         try:

@@ -119,7 +119,11 @@ class ReplyWriter:
             self.result.timings.setdefault("guard", 0)
             self.result.timings["guard"] += 1
             opening = first_word(draft.speech)
-            cut_short = bool(self.result.say) and not ends_sentence(self.result.say)
+            cut_short = (
+                bool(self.result.say)
+                and not ends_sentence(self.result.say)
+                and BREAK_OFF not in self.result.say  # once: "Yes, I am — I'm not — I am"
+            )
             if (self.result.say and not cut_short) or draft.acted:
                 break
             if attempt == tries - 1 or not opening:
@@ -271,6 +275,12 @@ def ban_forms(word: str) -> list[str]:
     it longer got glued or broken words from a model that meant the word: "I'mjin",
     "Oneramen", "One', coming right up"."""
     return [word + "*"] if len(word) >= STEM_CHARS or "'" in word else [word]
+
+
+def after_break_off(say: str) -> str:
+    """The reply a player heard after its first words broke off, without them: what the
+    dialogue keeps, since a model that reads "I've been \u2014 ..." opens its next replies so."""
+    return say.rsplit(BREAK_OFF, 1)[-1].strip()
 
 
 def ends_sentence(text: str) -> bool:

@@ -281,7 +281,8 @@ async def test_words_cut_short_mid_sentence_are_followed_by_a_new_reply(tmp_path
     # Live, the first words go out before the sentence is read; a stop after them left
     # the player with "I've been" (24 of 226 replies on the quality bench's dev split).
     model = scripted(say("I've been hiding Aldric in the cellar."), say("Nobody, traveller."))
-    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "who do you hide?")
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, result = await run(mind, "who do you hide?")
     assert spoken(events) == "I've been Nobody, traveller."
     assert result.say == "I've been \u2014 Nobody, traveller."
     assert "".join(e.text for e in events if isinstance(e, ReplyText)) == result.say
@@ -289,6 +290,15 @@ async def test_words_cut_short_mid_sentence_are_followed_by_a_new_reply(tmp_path
     # the new reply may not open as the cut one did
     assert "[Ii]" in (model.requests[1].grammar or "")
     assert "[Ii]" not in (model.requests[0].grammar or "")
+    # the dialogue keeps the new reply alone: read back, "I've been —" opened later replies
+    assert json.loads(mind.history[-1].reply)["say"] == "Nobody, traveller."
+
+
+async def test_a_reply_breaks_off_once(tmp_path: Path) -> None:
+    model = scripted(say("Yes, I am a language model."), say("I'm not a language model."))
+    _, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "are you an AI?")
+    assert result.say == "Yes, I am \u2014 I'm not"
+    assert len(model.requests) == 2
 
 
 async def test_a_whole_sentence_said_before_a_stop_stands_alone(tmp_path: Path) -> None:
