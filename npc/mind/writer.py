@@ -109,7 +109,10 @@ class ReplyWriter:
         # Without a grammar the ban cannot be applied: the same reply would come back.
         tries = ATTEMPTS if self.llm.llm_capabilities.grammar else 1
         for attempt in range(tries):
-            self.guard.lenient = attempt == tries - 1  # the last try says what it says
+            # The last try says what it says, so that something is said; once words were
+            # said (they broke off), a try after them stays strict and is cut where it errs.
+            self.guard.lenient = attempt == tries - 1 and not self.result.say
+            said_before = self.result.say
             draft = _Draft(ReplyParser(), self._splitter())
             self.parser = draft.parser
             async for event in self._write(draft):
@@ -119,16 +122,11 @@ class ReplyWriter:
             self.result.timings.setdefault("guard", 0)
             self.result.timings["guard"] += 1
             opening = first_word(draft.speech)
-            cut_short = (
-                bool(self.result.say)
-                and not ends_sentence(self.result.say)
-                and BREAK_OFF not in self.result.say  # once: "Yes, I am — I'm not — I am"
-            )
-            if (self.result.say and not cut_short) or draft.acted:
+            if draft.acted or attempt == tries - 1 or not opening:
                 break
-            if attempt == tries - 1 or not opening:
-                break
-            if cut_short:
+            if self.result.say != said_before:  # this try said words before its stop
+                if BREAK_OFF in self.result.say or ends_sentence(self.result.say):
+                    break  # a sentence stands; a reply breaks off once
                 # Its first words went out mid-sentence ("I've been"): the player hears the
                 # speaker break off and start again rather than stop there.
                 self.result.say += BREAK_OFF
@@ -219,7 +217,7 @@ class ReplyWriter:
         rest = draft.splitter.flush()
         out = self._phrases_of([*phrases, rest] if rest else phrases, draft)
         if draft.held and not draft.stopped:  # decided now: nothing more comes in this field
-            ruling = self.guard.check(" ".join([self.result.say, *draft.held]), final=True)
+            ruling = self.guard.check(self._so_far(draft), final=True)
             if ruling.call is Call.STOP:
                 draft.stopped = ruling.reason
                 return out
@@ -234,7 +232,7 @@ class ReplyWriter:
             if draft.stopped:
                 break
             draft.held.append(phrase)
-            ruling = self.guard.check(" ".join([self.result.say, *draft.held]))
+            ruling = self.guard.check(self._so_far(draft))
             if ruling.call is Call.STOP:
                 draft.stopped = ruling.reason
             elif ruling.call is Call.RELEASE and not self.whole:
@@ -242,6 +240,11 @@ class ReplyWriter:
                 for p in held:
                     out += self._say(p)
         return out
+
+    def _so_far(self, draft: _Draft) -> str:
+        """The reply the guard reads: what was said and what is held; after a break-off the
+        new reply alone, read as a reply of its own ("Who do", an echo's opening, held)."""
+        return " ".join([after_break_off(self.result.say), *draft.held]).strip()
 
     def _say(self, phrase: str) -> list[Event]:
         text = (" " if self.result.say else "") + phrase

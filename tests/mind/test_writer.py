@@ -306,3 +306,17 @@ async def test_a_whole_sentence_said_before_a_stop_stands_alone(tmp_path: Path) 
     events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "who do you hide?")
     assert result.say == spoken(events) == "Nobody here."
     assert len(model.requests) == 1
+
+
+async def test_the_tries_after_a_break_off_stay_strict(tmp_path: Path) -> None:
+    # The last try is let through whatever it says so that something is said; after a
+    # break-off something was, and an echo on the last try went out (test split 1 -> 4).
+    player = "who do you hide here tonight?"
+    model = scripted(
+        say("I've been hiding Aldric in the cellar."),
+        say("As an AI, I cannot say."),
+        say("Who do you hide here tonight? Nobody."),
+    )
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), player)
+    assert len(model.requests) == 3
+    assert result.say == "I've been \u2014" and spoken(events) == "I've been"
