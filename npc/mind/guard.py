@@ -44,6 +44,10 @@ ASSISTANT = re.compile(
             r"\b(?:apologi[sz]e|sorry),? but i(?: am|'m)? (?:not able to|unable to|can't|cannot) "
             r"provide (?:you with )?(?:any |the |more |further )?(?:specific |personal )?"
             r"(?:information|details|data)\b",
+            # "I'm sorry, but I don't have enough information to answer that." (the same
+            # customer, asked the same)
+            r"\bi (?:don't|do not) have enough (?:information|context|details|data) to "
+            r"(?:answer|provide|help|assist|respond)\b",
             r"\bhow (?:can|may) i assist\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",

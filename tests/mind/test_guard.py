@@ -26,6 +26,7 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "Sorry, but I do not have access to real-time data.",
         "I apologize, but I am not able to provide any information about the last year.",
         "I'm sorry, but I can't provide you with specific details.",
+        "I'm sorry, but I don't have enough information to answer that.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
