@@ -22,10 +22,15 @@ import argparse
 import asyncio
 import re
 import resource
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import numpy as np
+
+# This checkout's npc first, not an installed one (a worktree runs its own code).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from npc.assets import resolve
 from npc.audio import Audio, float32_to_pcm16, resample

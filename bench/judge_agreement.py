@@ -37,6 +37,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+# This checkout's npc first, not an installed one (a worktree runs its own code).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from npc.config import load_settings
 from npc.runtime import Runtime
 from npc.simulate.agreement import AGREEMENT_FILE, Agreement, agreement

@@ -21,6 +21,7 @@ import os
 import random
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +29,9 @@ from typing import Any
 
 import numpy as np
 from ruamel.yaml import YAML
+
+# This checkout's npc first, not an installed one (a worktree runs its own code).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from npc.character.loader import load_sheet
 from npc.config import load_settings

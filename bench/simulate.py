@@ -14,9 +14,13 @@ leaves that out. Figures on a shared 2-core machine are noisy.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# This checkout's npc first, not an installed one (a worktree runs its own code).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from npc.config import Settings, load_settings
 from npc.runtime import Runtime

@@ -14,7 +14,12 @@ import argparse
 import os
 import resource
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# This checkout's npc first, not an installed one (a worktree runs its own code).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SHORT = "Welcome back, traveller."
 PARAGRAPH = (
