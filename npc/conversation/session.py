@@ -444,7 +444,7 @@ class Session:
             await self.error("internal_error", f"the reply failed: {exc}", reply.turn_id)
         if self._reply is reply:
             self._reply = None
-            await self._record(reply.player_text, reply.result, reply.result.say)
+            await self._record(reply.player_text, reply.result, reply.result.kept_say)
             await self._end_turn(reply, interrupted=False)
             await self._feed(tp.ReplyDone(reply.turn_id))
 

@@ -39,15 +39,6 @@ ASSISTANT = re.compile(
             # customer asked his own internet bill, the figure in his notes)
             r"\bsorry, but i (?:don't|do not) have (?:any |the |access to )?(?:specific |"
             r"real-time |personal )?(?:information|data|details)\b",
-            # "I apologize, but I am not able to provide any information about the last
-            # year's experience." (a simulated customer, asked how his year went)
-            r"\b(?:apologi[sz]e|sorry),? but i(?: am|'m)? (?:not able to|unable to|can't|cannot) "
-            r"provide (?:you with )?(?:any |the |more |further )?(?:specific |personal )?"
-            r"(?:information|details|data)\b",
-            # "I'm sorry, but I don't have enough information to answer that." (the same
-            # customer, asked the same)
-            r"\bi (?:don't|do not) have enough (?:information|context|details|data) to "
-            r"(?:answer|provide|help|assist|respond)\b",
             r"\bhow (?:can|may) i assist\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
@@ -65,9 +56,6 @@ OPENINGS = (
     "i'm sorry, but i can't help",
     "i'm sorry, but i cannot help",
     "i'm sorry, but i don't have",
-    "i apologize, but i am not able",
-    "i apologize, but i'm not able",
-    "i apologize, but i can't provide",
     "i'm sorry, i can't help",
     "i am sorry, but i cannot assist",
     "sorry, but i can't assist",

@@ -31,7 +31,6 @@ from npc.mind.recall import Note
 from npc.mind.writer import (
     DEFAULT_REFUSAL,
     ReplyWriter,
-    after_break_off,
     ban_forms,
     first_word,
 )
@@ -117,6 +116,13 @@ class TurnResult:
     events: list[str] = field(default_factory=list)  # game events this turn answered
     prompt_tokens: int = 0  # prompt tokens the model evaluated for this turn (0: unknown)
     timings: dict[str, float] = field(default_factory=dict)
+    restart_at: int = 0  # where in ``say`` the reply after a break-off starts (0: none)
+
+    @property
+    def kept_say(self) -> str:
+        """What the dialogue keeps of ``say``: after a break-off, the new reply alone (a model
+        that reads "I've been \u2014 ..." back opens its next replies so)."""
+        return self.say[self.restart_at :].strip()
 
 
 class Mind:
@@ -464,7 +470,7 @@ class Mind:
                 yield event
         finally:
             exchange.reply = self._reply_text(writer, result)
-            self._judge(exchange, after_break_off(result.say))
+            self._judge(exchange, result.kept_say)
         if not writer.emotion_sent:
             yield writer.emotion(None)
         result.timings["reply_done"] = (self._clock() - start) * 1000
@@ -476,7 +482,7 @@ class Mind:
             return self.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
-        return self.format.render(after_break_off(result.say), emotion, 1, actions)
+        return self.format.render(result.kept_say, emotion, 1, actions)
 
     def _action(self, turn_id: int, call: Any, result: TurnResult) -> Event:
         try:

@@ -2,9 +2,10 @@
 
 When the guard stops a reply before anything of it was said or done, the model is asked
 again with the offending opening word banned by the grammar (providers without grammars
-are not asked again); so it is when what was said breaks off mid-sentence ("I've been"),
-the new reply said after a dash. After that, or once a sentence was said, the speech ends
-where it stands (or, when nothing was said, with the sheet's refusal line). Once something was said
+are not asked again); so it is, once per reply, when what was said breaks off mid-sentence
+("I've been"), the new reply said after a dash. After that, or once a sentence was said,
+the speech ends where it stands (or, when nothing was said, or nothing after a break-off,
+with the sheet's refusal line). Once something was said
 to a line that asks for something done, the model writes on unheard, so the reply's emotion
 and actions still go out; to any other line it stops there. See ``npc.mind.guard`` for what
 is stopped.
@@ -125,18 +126,20 @@ class ReplyWriter:
             if draft.acted or attempt == tries - 1 or not opening:
                 break
             if self.result.say != said_before:  # this try said words before its stop
-                if BREAK_OFF in self.result.say or ends_sentence(self.result.say):
+                if self.result.restart_at or self.whole or ends_sentence(self.result.say):
                     break  # a sentence stands; a reply breaks off once
                 # Its first words went out mid-sentence ("I've been"): the player hears the
                 # speaker break off and start again rather than stop there.
                 self.result.say += BREAK_OFF
+                self.result.restart_at = len(self.result.say)
                 yield ReplyText(self.turn_id, BREAK_OFF)
             self.banned.update(ban_forms(opening))
             if draft.stopped in ("assistant", "refusal"):
                 # Its first word banned, a refusal comes back as "Sorry, but I can't...".
                 self.banned.update(APOLOGIES)
-        # Stopped for good: what was said stands; if nothing was, the refusal line.
-        if not self.result.say:
+        # Stopped for good: what was said stands; if nothing was (or nothing after a
+        # break-off), the refusal line.
+        if not self.result.kept_say:
             splitter = self._splitter()
             for phrase in [*splitter.feed(self.refusal + " "), splitter.flush()]:
                 for event in self._say(phrase) if phrase else []:
@@ -244,7 +247,7 @@ class ReplyWriter:
     def _so_far(self, draft: _Draft) -> str:
         """The reply the guard reads: what was said and what is held; after a break-off the
         new reply alone, read as a reply of its own ("Who do", an echo's opening, held)."""
-        return " ".join([after_break_off(self.result.say), *draft.held]).strip()
+        return " ".join([self.result.kept_say, *draft.held]).strip()
 
     def _say(self, phrase: str) -> list[Event]:
         text = (" " if self.result.say else "") + phrase
@@ -278,12 +281,6 @@ def ban_forms(word: str) -> list[str]:
     it longer got glued or broken words from a model that meant the word: "I'mjin",
     "Oneramen", "One', coming right up"."""
     return [word + "*"] if len(word) >= STEM_CHARS or "'" in word else [word]
-
-
-def after_break_off(say: str) -> str:
-    """The reply a player heard after its first words broke off, without them: what the
-    dialogue keeps, since a model that reads "I've been \u2014 ..." opens its next replies so."""
-    return say.rsplit(BREAK_OFF, 1)[-1].strip()
 
 
 def ends_sentence(text: str) -> bool:

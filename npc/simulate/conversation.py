@@ -79,7 +79,7 @@ def opening_line(loaded: LoadedScenario, variation: str | None) -> str | None:
 def cast_of(loaded: LoadedScenario) -> dict[str, Person]:
     """Each participant's role and character name, as the guard knows them."""
     return {
-        role: Person(role, loaded.name(role), part.helps)
+        role: Person(role, loaded.name(role), helps=part.helps)
         for role, part in loaded.scenario.participants.items()
     }
 

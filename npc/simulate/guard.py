@@ -42,16 +42,19 @@ ROLE_CLAIM = r"(?:i'm|i am|speaking as)\s+(?:the|a|an|your)"
 # The helping side's words and the helped side's. Which side helps is the scenario's
 # ``helps``, else read from the conversation (``_helper``).
 HELP_OFFER = re.compile(
-    r"\b(?:anything else (?:i|we) can (?:do|help)|(?:how|what) can i (?:do for you|help)|"
-    r"how may i (?:help|assist)|(?:can|may) i help you|i'm here to help|"
+    r"\b(?:anything else (?:i|we) can do for you|anything else (?:i|we) can help (?:you )?with|"
+    r"(?:how|what) can i (?:do for you|help you)|how may i (?:help|assist) you|"
+    r"(?:can|may) i help you|i'm here to help(?: you)?(?=$|[.,!?]| if | whenever )|"
     r"let me know if (?:you need|there's|there is) anything|feel free to (?:ask|reach out)|"
-    r"(?:is there )?anything else (?:you need|i can help)|(?:if|should) you need anything|"
+    r"(?:if|should) you need anything|"
     r"don't hesitate to (?:ask|let me know|reach out|contact)|"
-    r"(?:i'm|i am) (?:glad|happy) to (?:help|assist|be of (?:help|assistance)))"
+    r"(?:i'm|i am) (?:glad|happy) to (?:help|assist)(?: you)?(?=$|[.,!?]))"
 )
+# Thanks for help, not for "support": a rep thanks a customer for their support (their
+# business) in character.
 HELP_THANKS = re.compile(
-    r"\b(?:thanks?|thank you) for (?:your|the|all your) (?:help|assistance|support)\b|"
-    r"\bappreciate (?:your|the|all your) (?:help|assistance|support)\b|"
+    r"\b(?:thanks?|thank you) for (?:your|the|all your) (?:help|assistance)\b|"
+    r"\bappreciate (?:your|the|all your) (?:help|assistance)\b|"
     r"\bthanks? (?:you )?for being so helpful\b"
 )
 
@@ -222,27 +225,27 @@ def _claims(text: str, turn: int, me: Person, other: Person) -> list[Flaw]:
 
 
 def _helper(earlier: Sequence[Said], me: Person, other: Person) -> str | None:
-    """The side that helps: the one the scenario names, else the one that every offer of
-    help and every thanks for help so far points at, once there are two; None otherwise.
+    """The side that helps: the one the scenario names, else the one the first two signs
+    in the conversation (an offer of help, or thanks for it) both point at; None otherwise.
 
     Read from the conversation, one early slip would make every later line of the right
-    side look wrong ("I appreciate the support", said by the rep, then the rep's offers),
-    so any disagreement leaves it undecided."""
+    side look wrong ("I appreciate your help", said by the rep, then the rep's offers), so
+    two signs that disagree leave it undecided; two that agree decide it for good, so a
+    later inversion does not undo it."""
     for person in (me, other):
         if person.helps:
             return person.role
     other_of = {me.role: other.role, other.role: me.role}
-    sides: set[str] = set()
-    count = 0
+    signs: list[str] = []
     for said in earlier:
         lowered = said.text.lower().replace("\u2019", "'")
         if HELP_OFFER.search(lowered):
-            sides.add(said.role)
-            count += 1
+            signs.append(said.role)
         if HELP_THANKS.search(lowered):
-            sides.add(other_of.get(said.role, said.role))
-            count += 1
-    return next(iter(sides)) if count >= 2 and len(sides) == 1 else None
+            signs.append(other_of.get(said.role, said.role))
+        if len(signs) >= 2:
+            return signs[0] if signs[0] == signs[1] else None
+    return None
 
 
 def _helping(

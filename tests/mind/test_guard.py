@@ -24,9 +24,6 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "I'm sorry, but I can't provide that.",
         "I'm sorry, but I don't have any information about the amount you pay.",
         "Sorry, but I do not have access to real-time data.",
-        "I apologize, but I am not able to provide any information about the last year.",
-        "I'm sorry, but I can't provide you with specific details.",
-        "I'm sorry, but I don't have enough information to answer that.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -34,9 +31,7 @@ def test_assistant_talk_is_stopped(text: str) -> None:
     assert (r.call, r.reason) == (Call.STOP, "assistant")
 
 
-@pytest.mark.parametrize(
-    "text", ["I'm sorry,", "As an", "Sure, here's a", "I apologize, but I am not able"]
-)
+@pytest.mark.parametrize("text", ["I'm sorry,", "As an", "Sure, here's a"])
 def test_what_may_become_assistant_talk_is_held(text: str) -> None:
     assert ruling(text).call is Call.HOLD
 
@@ -53,6 +48,9 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "I'm sorry, but I don't have the keys. Ask Mika.",
         "No idea. I don't have any information on that, friend.",
         "I apologize, but I can't provide another discount, Gordon.",
+        # in character, though worded like an assistant: not stopped (a hard rule)
+        "I'm sorry, but I'm not able to provide any information about other patients.",
+        "I don't have enough information to answer that yet; the doctor will know.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:

@@ -317,6 +317,19 @@ async def test_the_tries_after_a_break_off_stay_strict(tmp_path: Path) -> None:
         say("As an AI, I cannot say."),
         say("Who do you hide here tonight? Nobody."),
     )
-    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), player)
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, result = await run(mind, player)
     assert len(model.requests) == 3
-    assert result.say == "I've been \u2014" and spoken(events) == "I've been"
+    # nothing said after the break-off: the refusal line, not a dangling dash
+    assert result.say == "I've been \u2014 Not from my forge, traveller."
+    assert spoken(events) == "I've been Not from my forge, traveller."
+    assert json.loads(mind.history[-1].reply)["say"] == "Not from my forge, traveller."
+
+
+async def test_a_dash_the_model_writes_is_not_a_break_off(tmp_path: Path) -> None:
+    model = scripted(say("The axe \u2014 my best work. Aldric forged it, in the cellar."))
+    mind = Mind(smith(tmp_path), model, LLMSettings())
+    events, result = await run(mind, "tell me about that axe")
+    assert result.say == spoken(events) == "The axe \u2014 my best work."
+    assert json.loads(mind.history[-1].reply)["say"] == result.say
+    assert len(model.requests) == 1

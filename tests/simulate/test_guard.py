@@ -211,18 +211,34 @@ CUSTOMER_THANKS = ("customer", "Thank you, Priya. I appreciate your help.")
         (STAFF, [("customer", "Of course, Priya. I'm glad to help.")], [1]),
         (STAFF, [("customer", "If you need anything else, don't hesitate to let me know.")], [1]),
         # the helping side thanks the other for the help it gave
-        (STAFF, [("rep", "The internet was slow, but I appreciate the support.")], [1]),
+        (STAFF, [("rep", "The internet was slow, but I appreciate your help.")], [1]),
         # each side in its own part: nothing wrong
         (STAFF, [REP_OFFERS, CUSTOMER_THANKS, ("rep", "I'm here to help, Gordon.")], []),
+        # the helped side asking, not offering; help for someone else; thanks for custom
+        (STAFF, [("customer", "Is there anything else I can do to get a better price?")], []),
+        (STAFF, [("customer", "I'm here to help my partner choose a plan.")], []),
+        (STAFF, [("rep", "Thank you for your support over the years, Gordon.")], []),
         # unmarked: two signs that agree make the rep the helper
         (UNMARKED, [REP_OFFERS, CUSTOMER_THANKS, ("customer", "How can I help you, Priya?")], [3]),
+        # ... for good: a second inversion is found too
+        (
+            UNMARKED,
+            [
+                REP_OFFERS,
+                CUSTOMER_THANKS,
+                ("customer", "How can I help you, Priya?"),
+                ("rep", "Let's look at the plans."),
+                ("customer", "Is there anything else I can do for you?"),
+            ],
+            [3, 5],
+        ),
         # unmarked: one sign is not enough
         (UNMARKED, [REP_OFFERS, ("customer", "How can I help you, Priya?")], []),
         # unmarked: signs that disagree (the rep's slip first) leave it undecided
         (
             UNMARKED,
             [
-                ("rep", "Brightline gave me a phone plan. I appreciate the support."),
+                ("rep", "Brightline gave me a phone plan. I appreciate your help."),
                 REP_OFFERS,
                 ("customer", "Is there anything else I can do for you?"),
             ],
