@@ -36,9 +36,12 @@ log = logging.getLogger(__name__)
 
 
 # What llama.cpp logs as errors when a step is aborted (ggml's status 1), and its clean-up.
+# A step that first slides cached tokens back (the engine's dropped dialogue block) computes
+# the K-shift under the same abort callback; aborted there, llama.cpp logs "failed to compute
+# K-shift" and keeps the shift pending for the next step (it resets it only on success).
 ABORT_NOISE = re.compile(
     rb"failed with error 1\b|compute status: 1\b|removing memory module entries"
-    rb"|failed to decode, ret = 2\b"
+    rb"|failed to decode, ret = 2\b|failed to compute K-shift\b"
 )
 
 
