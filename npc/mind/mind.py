@@ -28,12 +28,7 @@ from npc.mind.echo import echoes, repeats
 from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.recall import Note
-from npc.mind.writer import (
-    DEFAULT_REFUSAL,
-    ReplyWriter,
-    ban_forms,
-    first_word,
-)
+from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
 
 

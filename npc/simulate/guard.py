@@ -11,7 +11,7 @@ words, so a report can show the evidence and the simulation can ask for another 
   or role ("I'm the nurse", said by the patient), addresses the speaker by its own name, or
   takes the other side's part in helping: the side that was helped offers help ("Is there
   anything else I can do for you?", said by the customer), or the side that helps thanks the
-  other for its help ("I appreciate the support", said by the rep);
+  other for its help ("I appreciate your help", said by the rep);
 - self_repeat: a long run of words (or the whole line) from the speaker's own earlier line,
   or a short line said again after nothing but short lines ("Sorry." / "I apologize." /
   "Sorry.");
@@ -224,6 +224,10 @@ def _claims(text: str, turn: int, me: Person, other: Person) -> list[Flaw]:
     return []
 
 
+def _lowered(text: str) -> str:
+    return text.lower().replace("\u2019", "'")
+
+
 def _helper(earlier: Sequence[Said], me: Person, other: Person) -> str | None:
     """The side that helps: the one the scenario names, else the one the first two signs
     in the conversation (an offer of help, or thanks for it) both point at; None otherwise.
@@ -238,7 +242,7 @@ def _helper(earlier: Sequence[Said], me: Person, other: Person) -> str | None:
     other_of = {me.role: other.role, other.role: me.role}
     signs: list[str] = []
     for said in earlier:
-        lowered = said.text.lower().replace("\u2019", "'")
+        lowered = _lowered(said.text)
         if HELP_OFFER.search(lowered):
             signs.append(said.role)
         if HELP_THANKS.search(lowered):
@@ -256,7 +260,7 @@ def _helping(
     helper = _helper(earlier, me, other)
     if helper is None:
         return []
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = _lowered(text)
     if helper != me.role and (offer := HELP_OFFER.search(lowered)):
         return [Flaw("inversion", turn, f'offers help as the other side does: "{offer.group(0)}"')]
     if helper == me.role and (thanks := HELP_THANKS.search(lowered)):
