@@ -53,6 +53,7 @@ class ReplyFormat:
     order: tuple[str, ...] = SAY_FIRST
     language: str = "en"
     prefer: frozenset[str] = frozenset()  # values the player named: enums narrow to them
+    must_act: bool = False  # at least one action (a plain request the hints tie to actions)
 
     @property
     def assistant_prefix(self) -> str:
@@ -89,7 +90,7 @@ class ReplyFormat:
         if callable_actions:
             one = _alternatives(f"act-{_rule(a.name)}" for a in callable_actions)
             rules["action"] = one
-            rules["actions"] = f'"[" ( action ( ", " action ){{0,{MAX_ACTIONS - 1}}} )? "]"'
+            rules["actions"] = '"[" ' + self._some_actions()
         else:
             rules["actions"] = '"[]"'
         value = {
@@ -117,7 +118,11 @@ class ReplyFormat:
     def _actions_tail(self, callable_actions: Sequence[Action]) -> str:
         if not callable_actions:
             return '"]"'
-        return f'( action ( ", " action ){{0,{MAX_ACTIONS - 1}}} )? "]"'
+        return self._some_actions()
+
+    def _some_actions(self) -> str:
+        listed = f'action ( ", " action ){{0,{MAX_ACTIONS - 1}}}'
+        return f'{listed} "]"' if self.must_act else f'( {listed} )? "]"'
 
     def _action_rule(self, action: Action, rules: dict[str, str]) -> str:
         out = _lit('{"name": ' + json.dumps(action.name))

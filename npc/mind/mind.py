@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from npc.actions.intent import NO_ACTION, IntentHints, asks_about
+from npc.actions.intent import NO_ACTION, IntentHints, asks_about, requests
 from npc.actions.reply import LAYOUTS, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
@@ -58,6 +58,11 @@ class Hints:
         if self.likely:
             return NO_ACTION not in self.likely
         return not asks_about(player, bool(self.named))
+
+    def must_act(self, player: str) -> bool:
+        """Whether the reply must take an action: the line plainly asks for something
+        ("could you...", "give me...") and every likely action is one (no "none")."""
+        return bool(self.likely) and NO_ACTION not in self.likely and requests(player)
 
 
 @dataclass
@@ -251,13 +256,17 @@ class Mind:
         )
 
     def _grammar_for(
-        self, likely: Sequence[str], named: Sequence[str], banned: frozenset[str]
+        self,
+        likely: Sequence[str],
+        named: Sequence[str],
+        banned: frozenset[str],
+        must_act: bool = False,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
         the speech's ``banned`` openings.
 
-        The model still decides whether to act (an empty list is always allowed) and with
-        what arguments; the hints only keep it from reaching for an unrelated action.
+        The model decides with what arguments, and whether to act unless ``must_act``; the
+        hints only keep it from reaching for an unrelated action.
         """
         if not likely or self.pending:
             return self._grammar if not banned else self.format.grammar(banned)
@@ -267,6 +276,7 @@ class Mind:
             self.order,
             self.format.language,
             prefer=frozenset(named),
+            must_act=must_act,
         )
         return fmt.grammar(banned)
 
@@ -290,7 +300,9 @@ class Mind:
         return GenerationRequest(
             messages=tuple(self._messages(self._user(player, notes, hints))),
             assistant_prefix=self.format.assistant_prefix,
-            grammar=self._grammar_for(narrow.likely, self._named(player), banned),
+            grammar=self._grammar_for(
+                narrow.likely, self._named(player), banned, narrow.must_act(player)
+            ),
             json_schema=self.format.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,

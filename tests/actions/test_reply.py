@@ -95,3 +95,18 @@ def test_say_act_say_splits_the_speech_around_the_actions() -> None:
         "Miso, good choice on a cold night,",
         "my friend.",
     )
+
+
+def test_must_act_drops_the_empty_action_list() -> None:
+    def actions_rule(fmt: ReplyFormat) -> str:
+        return next(ln for ln in fmt.grammar().splitlines() if ln.startswith("actions ::="))
+
+    free, bound = actions_rule(jin_format()), actions_rule(jin_format(must_act=True))
+    assert free.endswith(')? "]"') and not bound.endswith(')? "]"')
+    assert bound == 'actions ::= "[" action ( ", " action ){0,2} "]"'
+    tail = next(
+        ln
+        for ln in jin_format(order=ACT_FIRST, must_act=True).grammar().splitlines()
+        if ln.startswith("first-tail")
+    )
+    assert tail == 'first-tail ::= action ( ", " action ){0,2} "]"'

@@ -202,8 +202,8 @@ async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Ru
     prompt = llm.requests[-1].messages[-1].content
     assert "In the scene: ladle (object)\nLikely action: fetch or none\n" in prompt
     assert llm.requests[-1].grammar == m._grammar_for(
-        ["fetch"], ["ladle"], m.banned_openings("bring me the ladle now")
-    )  # the final's
+        ["fetch"], ["ladle"], m.banned_openings("bring me the ladle now"), must_act=True
+    )  # the final's, which asks for the one likely action
 
     m.prefill("make me a", [])
     await reply(m, "make me a miso ramen", turn=2)
@@ -220,6 +220,22 @@ def test_hints_cover_what_they_hold() -> None:
     assert wide.covers(Hints((("ladle", "object"),), ("fetch",)))
     assert not wide.covers(Hints((("ladle", "object"),), ("cook",)))
     assert not Hints().covers(wide)
+
+
+@pytest.mark.parametrize(
+    ("likely", "line", "must"),
+    [
+        (("fetch",), "bring me the ladle", True),
+        (("fetch", "cook"), "could you make me a ramen?", True),
+        (("fetch", "none"), "bring me the ladle", False),  # no action is likely too
+        (("fetch",), "the ladle is nice", False),  # not a request
+        ((), "bring me the ladle", False),  # no action likely
+    ],
+)
+def test_a_plain_request_tied_to_actions_must_act(
+    likely: tuple[str, ...], line: str, must: bool
+) -> None:
+    assert Hints(likely=likely).must_act(line) is must
 
 
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
