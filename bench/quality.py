@@ -170,6 +170,13 @@ def as_json(record: TurnRecord, **where: str) -> dict[str, Any]:
     }
 
 
+def fresh(runtime: Runtime) -> None:
+    """Drop the runtime's LLM (the next use loads it again, with an empty context)."""
+    llm = runtime.__dict__.pop("llm", None)
+    if llm is not None:
+        llm.close()
+
+
 async def run_split(
     runtime: Runtime, split: str, args: argparse.Namespace, log: Any, model: str, order: str
 ) -> list[TurnRecord]:
@@ -178,6 +185,11 @@ async def run_split(
     for cid, loaded in sorted(sheets.items()):
         if args.characters and cid not in args.characters:
             continue
+        # A fresh engine per character: in one context, what earlier characters left in the
+        # cache changed later replies (forge_keeper alone, twice and before and after a
+        # change elsewhere: the same 38 replies; after the other dev characters: 10 to 17
+        # of them different), so a change to one character moved every later one's figures.
+        fresh(runtime)
         runtime.knowledge.ingest(loaded)
         checker = CharacterChecker(
             runtime, loaded, key=f"quality-{split}-{order}", order=ORDERS[order]
@@ -248,7 +260,7 @@ async def main() -> None:
                     records = await run_split(runtime, split, args, log, name, order)
                     title = f"{name}, {split} split" + (f", {order}" if args.order else "")
                     results.append((title, records))
-            runtime.__dict__.pop("llm", None)  # one model in memory at a time
+            fresh(runtime)  # one model in memory at a time
     if log is not None:
         log.close()
     for title, records in results:

@@ -72,6 +72,7 @@ OPENINGS = (
     "certainly, here's a",
     "of course! here's a",
 )
+HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
 # An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
 # that asks for something done, a small model reaches for it where the character would act.
@@ -181,6 +182,9 @@ class SpeechGuard:
             return Ruling(Call.STOP, "secret")
         if self._names_an_action(text):
             return Ruling(Call.STOP, "action")
+        said_hint = self._says_the_hint(text, final)
+        if said_hint is not None:
+            return said_hint
         if any(o.startswith(low) for o in OPENINGS) and not final:
             return HOLD
         if self.lenient:
@@ -239,6 +243,24 @@ class SpeechGuard:
         credits. fetch"): the model writing an action where speech goes."""
         parts = _SENTENCE.split(text.strip())
         return len(parts) > 1 and tuple(words(parts[-1])) in self._actions
+
+    def _says_the_hint(self, text: str, final: bool) -> Ruling | None:
+        """A sentence that says "say" and then the turn's hint ("Say, salute.", "Say, none or
+        call crew.", from "Likely action: none or call_crew"): the model reading its prompt
+        back as speech (11 of one dev character's 38 replies). HOLD while the first phrase
+        opens with "say" and may become one."""
+        names = self._actions | {("none",)}
+        for sentence in _SENTENCE.split(text.strip()):
+            said = words(sentence)
+            if said[:1] != ["say"] or len(said) < 2:
+                continue
+            parts = " ".join(said[1:]).split(" or ")
+            if all(tuple(part.split()) in names for part in parts):
+                return Ruling(Call.STOP, "action")
+        said = words(text)
+        if said[:1] == ["say"] and len(said) <= HINT_WORDS and not final:
+            return HOLD
+        return None
 
     def _someone_else(self, text: str) -> bool:
         """Whether the character says it is someone other than itself."""

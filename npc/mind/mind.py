@@ -8,6 +8,7 @@ wait in a queue and are shown to the model with the next turn.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Exchange:
     # The reply said again what an earlier one said: kept out of the prompt too, for the
     # same reason (one "Hello. I'm Elowen." there, and every later reply was that line).
     repeat: bool = False
+    calls: tuple[str, ...] = ()  # the reply's actions, as ``call_key`` writes them
 
     @property
     def shown(self) -> bool:
@@ -117,12 +119,18 @@ class TurnResult:
     prompt_tokens: int = 0  # prompt tokens the model evaluated for this turn (0: unknown)
     timings: dict[str, float] = field(default_factory=dict)
     restart_at: int = 0  # where in ``say`` the reply after a break-off starts (0: none)
+    dropped: list[str] = field(default_factory=list)  # calls not passed on (``call_key``)
 
     @property
     def kept_say(self) -> str:
         """What the dialogue keeps of ``say``: after a break-off, the new reply alone (a model
         that reads "I've been \u2014 ..." back opens its next replies so)."""
         return self.say[self.restart_at :].strip()
+
+
+def call_key(name: str, args: dict[str, Any]) -> str:
+    """One action call as a comparable string: its name and arguments."""
+    return name + json.dumps(args, sort_keys=True)
 
 
 class Mind:
@@ -156,6 +164,7 @@ class Mind:
         self.order = order or LAYOUTS[settings.reply_layout]
         self.history: list[Exchange] = []
         self.pending: list[str] = []  # game events and action results for the next turn
+        self._done: set[str] = set()  # those of ``pending`` that report an action done
         self.calls: dict[str, ActionCall] = {}
         self._ids = itertools.count(1)
         self._clock = clock
@@ -197,10 +206,17 @@ class Mind:
             raise ActionError(f"no action with id {action_id!r} was sent in this session")
         args = ", ".join(f"{k}={v}" for k, v in call.args.items())
         outcome = "done" if ok else "failed"
-        self.pending.append(
-            f"your action {call.name}({args}) {outcome}"
-            + (f": {detail.strip()}" if detail.strip() else "")
-        )
+        report = f"your action {call.name}({args}) {outcome}"
+        report += f": {detail.strip()}" if detail.strip() else ""
+        self.pending.append(report)
+        if ok:
+            self._done.add(report)
+
+    def reacts(self, events: Sequence[str]) -> bool:
+        """Whether ``events`` may call for any action: a game event or a failed action does;
+        an action done does not (it kept every turn after an action off the routing, and
+        the model did the same again: "how long until Titan?" moved the crate again)."""
+        return any(e not in self._done for e in events)
 
     # -- prompts ----------------------------------------------------------------------
 
@@ -244,12 +260,18 @@ class Mind:
         boost = self.format.space.fitting(self._named(player))
         return Hints(named, tuple(self.intents.rank(player, boost=boost)))
 
-    def _user(self, player: str, notes: Sequence[Note], hints: Hints | None = None) -> str:
+    def _user(
+        self,
+        player: str,
+        notes: Sequence[Note],
+        hints: Hints | None = None,
+        events: Sequence[str] | None = None,
+    ) -> str:
         hints = hints or Hints(tuple(mentions(player, self.scene)))
         return user_text(
             player,
             knowledge=[n.text for n in notes],
-            events=self.pending,
+            events=self.pending if events is None else events,
             player_name=self.partner,
             mentioned=hints.named,
             likely=hints.likely,
@@ -261,6 +283,7 @@ class Mind:
         named: Sequence[str],
         banned: frozenset[str],
         must_act: bool = False,
+        reacting: bool = False,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
         the speech's ``banned`` openings.
@@ -268,7 +291,7 @@ class Mind:
         The model decides with what arguments, and whether to act unless ``must_act``; the
         hints only keep it from reaching for an unrelated action.
         """
-        if not likely or self.pending:
+        if not likely or reacting:
             return self._grammar if not banned else self.format.grammar(banned)
         fmt = ReplyFormat(
             self.format.space.only(likely),
@@ -289,19 +312,26 @@ class Mind:
         hints: Hints | None = None,
         narrow: Hints | None = None,
         banned: frozenset[str] | None = None,
+        events: Sequence[str] | None = None,
     ) -> GenerationRequest:
         """The request for ``player``'s line; ``hints`` (default: from the line) go in the
         prompt, ``narrow`` (default: ``hints``) picks the actions the grammar allows, and
-        the speech may not open with ``banned`` (default: the player's own first word)."""
+        the speech may not open with ``banned`` (default: the player's own first word);
+        ``events`` (default: those pending) are what happened since the last turn."""
         self._trim_history()
         hints = hints or self.hints(player)
         narrow = narrow or hints
         banned = self.banned_openings(player) if banned is None else banned
+        events = self.pending if events is None else events
         return GenerationRequest(
-            messages=tuple(self._messages(self._user(player, notes, hints))),
+            messages=tuple(self._messages(self._user(player, notes, hints, events))),
             assistant_prefix=self.format.assistant_prefix,
             grammar=self._grammar_for(
-                narrow.likely, self._named(player), banned, narrow.must_act(player)
+                narrow.likely,
+                self._named(player),
+                banned,
+                narrow.must_act(player),
+                self.reacts(events),
             ),
             json_schema=self.format.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
@@ -432,12 +462,18 @@ class Mind:
         banned = self.banned_openings(player)
         command = narrow.asks_for_action(player)
         user = first.messages[-1].content
-        result.events, self.pending = self.pending, []
+        events, self.pending = self.pending, []
+        result.events = events
+        reacting = self.reacts(events)
+        self._done &= set(events)  # kept while a retracted turn may put them back
 
         def request_for(more: frozenset[str]) -> GenerationRequest:
             if not more - banned:
                 return first
-            return self.request(player, notes, hints=hints, narrow=narrow, banned=banned | more)
+            # The tries after a stop answer the same events (they are no longer pending).
+            return self.request(
+                player, notes, hints=hints, narrow=narrow, banned=banned | more, events=events
+            )
 
         writer = ReplyWriter(
             llm=self.llm,
@@ -452,7 +488,7 @@ class Mind:
                 command=command,
             ),
             request_for=request_for,
-            act=lambda call: self._action(turn_id, call, result),
+            act=lambda call: self._action(turn_id, call, result, asked=command or reacting),
             emotions=tuple(self.sheet.emotions.allowed),
             default_emotion=self.sheet.emotions.default,
             refusal=self.sheet.guardrails.refusal or DEFAULT_REFUSAL,
@@ -477,6 +513,7 @@ class Mind:
                 yield event
         finally:
             exchange.reply = self._reply_text(writer, result)
+            exchange.calls = tuple(call_key(a.name, a.args) for a in result.actions)
             self._judge(exchange, result.kept_say)
         if not writer.emotion_sent:
             yield writer.emotion(None)
@@ -485,13 +522,15 @@ class Mind:
     def _reply_text(self, writer: ReplyWriter, result: TurnResult) -> str:
         """The reply as the dialogue keeps it: as generated (so the model's cache reuses
         it), or rebuilt valid when it was cut short or stopped by the guard."""
-        if writer.parser.complete and not result.timings.get("guard"):
+        if writer.parser.complete and not (result.timings.get("guard") or result.dropped):
             return self.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         return self.format.render(result.kept_say, emotion, 1, actions)
 
-    def _action(self, turn_id: int, call: Any, result: TurnResult) -> Event:
+    def _action(self, turn_id: int, call: Any, result: TurnResult, asked: bool) -> Event | None:
+        """The event for a call the model wrote; None for one the game already carried out
+        (below)."""
         try:
             name, args = validate_call(self.format.space, call)
         except ActionError as exc:  # the grammar should prevent this; never pass it on
@@ -501,16 +540,35 @@ class Mind:
                 f"the model proposed an invalid action: {exc.message}",
                 fatal=False,
             )
+        key = call_key(name, args)
+        if not asked and self._latest_call(name) == key:
+            # A small model copies the actions in its own dialogue: after "put it in the
+            # lift bay", "how long until Titan?" and "do you like this life?" moved the
+            # same crate to the same bay again. Unasked, the same call again is dropped, and
+            # the dialogue keeps the reply without it.
+            result.dropped.append(key)
+            return None
         event = ActionCall(turn_id, f"a{turn_id}.{next(self._ids)}", name, args)
         self.calls[event.action_id] = event
         result.actions.append(event)
         return event
 
+    def _latest_call(self, name: str) -> str | None:
+        """The character's latest call of the action ``name`` in this dialogue."""
+        for exchange in reversed(self.history):
+            for key in reversed(exchange.calls):
+                if key.startswith(name + "{"):
+                    return key
+        return None
+
     def remember(self, player: str, said: str, actions: Sequence[dict[str, Any]]) -> None:
         """Put an earlier exchange (from memory, after a reconnect) into the dialogue."""
         reply = self.format.render(said, self.sheet.emotions.default, 1, list(actions))
         user = self._user(player, [])
-        exchange = Exchange(user, reply, player=player)
+        calls = tuple(
+            call_key(a["name"], {k: v for k, v in a.items() if k != "name"}) for a in actions
+        )
+        exchange = Exchange(user, reply, player=player, calls=calls)
         self._judge(exchange, said)
         self.history.append(exchange)
 
@@ -542,6 +600,7 @@ class Mind:
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         exchange.reply = self.format.render(said.strip(), emotion, 1, actions)
+        exchange.calls = tuple(call_key(a.name, a.args) for a in result.actions)
         self._judge(exchange, said)
         return True
 

@@ -82,7 +82,8 @@ class ReplyWriter:
     format: ReplyFormat
     guard: SpeechGuard
     request_for: Callable[[frozenset[str]], GenerationRequest]  # the banned openings -> request
-    act: Callable[[Any], Event]  # a proposed call -> ActionCall or ErrorEvent
+    # A proposed call -> ActionCall or ErrorEvent, or None for a call not passed on.
+    act: Callable[[Any], Event | None]
     emotions: tuple[str, ...]
     default_emotion: str
     refusal: str
@@ -210,7 +211,8 @@ class ReplyWriter:
             return [self.emotion(self._feeling["emotion"], self._feeling["intensity"])]
         if isinstance(item, ActionItem):
             draft.acted = True
-            return [self.act(item.call)]
+            event = self.act(item.call)
+            return [event] if event is not None else []
         return []
 
     def _end_speech(self, draft: _Draft) -> list[Event]:

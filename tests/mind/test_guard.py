@@ -126,6 +126,27 @@ def test_an_action_name_written_as_speech_is_stopped() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "final", "call"),
+    [
+        ("Say, salute.", False, Call.STOP),  # "Likely action: salute" said back
+        ("Say, none or call crew.", False, Call.STOP),
+        ("Aye. Say, hand over.", False, Call.STOP),
+        ("Say, none", True, Call.STOP),
+        ("Say,", False, Call.HOLD),  # may become one
+        ("Say, call crew", False, Call.STOP),
+        ("Say, call", False, Call.HOLD),
+        ("Say, call", True, Call.RELEASE),
+        ("Say, deckhand, the hold is cold.", False, Call.RELEASE),
+        ("Salute.", False, Call.RELEASE),  # alone, an action's name may be speech
+        ("I'd say none or few.", False, Call.RELEASE),
+    ],
+)
+def test_the_hint_said_back_is_stopped(text: str, final: bool, call: Call) -> None:
+    guard = SpeechGuard("hello there", [], actions=["salute", "call_crew", "hand_over"])
+    assert guard.check(text, final=final).call is call
+
+
+@pytest.mark.parametrize(
     ("text", "call"),
     [
         ("I'm sorry, but I can't serve green tea here.", Call.STOP),

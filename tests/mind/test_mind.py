@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
-from npc.mind.mind import Hints, Mind, TurnResult, echoes
+from npc.mind.mind import Hints, Mind, TurnResult, call_key, echoes
 from npc.mind.recall import Note
+from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.runtime import Runtime
 from tests.simulate.fakes import ScriptedLLM
 
@@ -285,3 +287,75 @@ async def test_a_read_ahead_of_another_line_is_not_kept(runtime: Runtime) -> Non
     m.prefill(partial, m.notes(partial))
     await reply(m, "can you pass the soy sauce")  # opens the same, another line
     assert "Tonkotsu, for 'can you pass the soy sauce'." in llm.requests[-1].messages[-1].content
+
+
+class CopyingLLM(ScriptedLLM):
+    """A test double for a model that copies its dialogue: every reply fetches ``item``."""
+
+    def __init__(self, item: str) -> None:
+        super().__init__()
+        self.item = item
+
+    def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
+        self.requests.append(request)
+        call = f'{{"name": "fetch", "item": "{self.item}"}}'
+        yield f'Sure.", "emotion": "calm", "intensity": 2, "actions": [{call}]}}'
+
+
+async def test_the_same_call_again_unasked_is_dropped(runtime: Runtime) -> None:
+    llm = CopyingLLM("ramen bowl")
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    timeline = [  # (the player's line, the game's report on the last call, item, passed on)
+        ("grab me a bowl of ramen", None, "ramen bowl", True),
+        ("how long have you been open?", True, "ramen bowl", False),  # copied
+        ("what's good tonight?", None, "ramen bowl", False),  # still the latest fetch
+        ("what's good tonight?", None, "green tea", True),  # another call
+        ("what's good tonight?", None, "ramen bowl", True),  # not the latest fetch now
+        ("what's good tonight?", False, "ramen bowl", True),  # it failed: may try again
+        ("grab me another bowl of ramen", None, "ramen bowl", True),  # asked again
+        ("", "event", "ramen bowl", True),  # a game event may call for it
+    ]
+    last = ""
+    for turn, (line, report, item, passed) in enumerate(timeline, 1):
+        llm.item = item
+        if report == "event":
+            m.add_event("a customer knocks over a bowl")
+        elif report is not None:
+            m.add_action_result(last, ok=bool(report))
+        events, result = await reply(m, line, turn=turn)
+        calls = [e for e in events if isinstance(e, ActionCall)]
+        assert [(c.name, c.args) for c in calls] == (
+            [("fetch", {"item": item})] if passed else []
+        ), (turn, line)
+        assert result.dropped == ([] if passed else [call_key("fetch", {"item": item})])
+        # The dialogue shows the reply as it went: a dropped call is not there to copy.
+        assert ('"actions": []' in m.history[-1].reply) is not passed, m.history[-1].reply
+        last = calls[0].action_id if calls else last
+
+
+async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
+    runtime: Runtime,
+) -> None:
+    loaded = runtime.character("jin")
+    m = Mind(loaded, CopyingLLM("ladle"), runtime.settings.llm, intents=runtime.intents(loaded))
+    events, _ = await reply(m, "bring me the ladle")
+    action_id = next(e.action_id for e in events if isinstance(e, ActionCall))
+    line = "could you bring me the soy sauce?"
+    narrow = m.hints(line)
+    routed = m._grammar_for(narrow.likely, m._named(line), m.banned_openings(line), True)
+    assert routed != m.format.grammar(m.banned_openings(line))
+    m.add_action_result(action_id, ok=True)
+    assert m.request(line, []).grammar == routed
+    m.add_action_result(action_id, ok=False, detail="it slipped")
+    assert m.request(line, []).grammar == m.format.grammar(m.banned_openings(line))
+
+
+async def test_the_tries_after_a_stop_answer_the_same_game_events(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["As an AI language model, I cannot help.", "Welcome in."])
+    llm.llm_capabilities = LLMCapabilities(grammar=True)  # so a stop is asked again
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    m.add_event("the door slams")
+    _, result = await reply(m, "")
+    assert result.timings.get("guard") and len(llm.requests) >= 2, result
+    for request in llm.requests:
+        assert "the door slams" in request.messages[-1].content
