@@ -20,7 +20,7 @@ from npc.character.sheet import CharacterSheet
 def system_prompt(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
     """The character's stable prefix."""
     s = sheet
-    lines = [f"You are {s.name}, {s.role}. You are in a video game; stay in character as {s.name}."]
+    lines = [f"You are {s.name}, {s.role}. {_framing(sheet)}"]
     if s.backstory:
         lines.append(f"Backstory: {s.backstory.strip()}")
     if s.personality:
@@ -37,9 +37,31 @@ def system_prompt(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
     return "\n".join(lines)
 
 
+def _framing(sheet: CharacterSheet) -> str:
+    return f"You are in a video game; stay in character as {sheet.name}."
+
+
 def instructions(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
     """The rules, the actions and the reply format: the part of the prompt a character must
     never recite (``npc.mind.judge.prompt_leak``)."""
+    parts = ["Rules: " + _rules(sheet)]
+    if any(secret.tell_when for secret in sheet.secrets):
+        parts.append(_secrets_text(sheet))
+    return "\n".join([*parts, _actions_text(sheet, fmt), _format_text(fmt)])
+
+
+def unsaid(sheet: CharacterSheet, fmt: ReplyFormat) -> list[str]:
+    """The prompt's own instructions, which the character never says (``SpeechGuard`` stops
+    a run of their words): the framing, the rules, how to act and the reply format. Not its
+    refusal line (said when it refuses), its persona or knowledge (said freely), the secrets
+    a condition lets it tell, nor the action list (scene entries, which it names)."""
+    refusal = sheet.guardrails.refusal.strip()
+    rules = _rules(sheet)
+    pieces = rules.split(refusal) if refusal else [rules]
+    return [_framing(sheet), *pieces, _acting_rules(sheet), _format_text(fmt)]
+
+
+def _rules(sheet: CharacterSheet) -> str:
     s = sheet
     rules = [s.guardrails.in_character.strip()]
     if s.guardrails.refuse_topics:
@@ -59,10 +81,7 @@ def instructions(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
         "Use the Knowledge notes when they help; if you do not know, say so in "
         "character instead of inventing facts."
     )
-    parts = ["Rules: " + " ".join(rules)]
-    if any(secret.tell_when for secret in s.secrets):
-        parts.append(_secrets_text(sheet))
-    return "\n".join([*parts, _actions_text(sheet, fmt), _format_text(fmt)])
+    return " ".join(rules)
 
 
 def _secrets_text(sheet: CharacterSheet) -> str:
@@ -82,8 +101,12 @@ def _actions_text(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
         return "You cannot take actions in the game; only talk."
     text = "Actions you can take in the game (only these, only with things in the scene):\n"
     text += "\n".join(f"- {line}" for line in sigs)
+    return text + "\n" + _acting_rules(sheet)
+
+
+def _acting_rules(sheet: CharacterSheet) -> str:
     must = [a.name for a in sheet.actions if not a.refusable]
-    text += "\nTake an action only when the player asks you to do it or the moment calls for it; "
+    text = "Take an action only when the player asks you to do it or the moment calls for it; "
     text += "a question gets an answer, not an action. "
     text += "You may refuse a request in character: then take no action"
     text += f" (but never refuse {', '.join(must)})." if must else "."

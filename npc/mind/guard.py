@@ -104,7 +104,7 @@ class Call(Enum):
 @dataclass(frozen=True, slots=True)
 class Ruling:
     call: Call
-    # for STOP: assistant, secret, action, echo, repeat, copy, identity, refusal
+    # for STOP: assistant, secret, prompt, action, echo, repeat, copy, identity, refusal
     reason: str = ""
 
 
@@ -123,15 +123,20 @@ _IDENTITY = re.compile(
     r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Mm]y name's|[Cc]all me) ((?:[A-Z][\w'-]+ ?)+)"
 )
 COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
+# Words in a row from the prompt's instructions: a recital ("Refuse to talk about smuggling,
+# in character. If the player tells you..."), where five made false alarms ("if you do not
+# know"); a shorter run that ends the speech so far is held until the next phrase decides.
+RECITAL_WORDS = 6
+RECITAL_HOLD = 4
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 class SpeechGuard:
     """Rules on each phrase of one reply before it is spoken.
 
-    Hard rules (assistant talk, secrets) always stop. Soft ones (an echo of the player, an
-    earlier reply again, an example's sentence copied) stop unless ``lenient``: the last
-    try at a reply says what it says rather than nothing.
+    Hard rules (assistant talk, secrets, the prompt's instructions) always stop. Soft ones (an
+    echo of the player, an earlier reply again, an example's sentence copied) stop unless
+    ``lenient``: the last try at a reply says what it says rather than nothing.
     """
 
     def __init__(
@@ -143,13 +148,15 @@ class SpeechGuard:
         name: str = "",
         actions: Sequence[str] = (),
         command: bool = False,
+        unsaid: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
         ``name``: the character's own name (it says it is nobody else); ``actions``: the
         names of its actions, which are done, never said as a phrase of their own;
         ``command``: the line asks for something done, so a reply that opens with an
-        apology and a refusal is asked again (the last try may still refuse)."""
+        apology and a refusal is asked again (the last try may still refuse); ``unsaid``: the
+        prompt's instructions, never recited (``npc.character.prompt.unsaid``)."""
         self.player = player
         self._command = command
         self._name = set(words(name))
@@ -164,6 +171,12 @@ class SpeechGuard:
         # player on bench/latency.py, 40 of 40 turns).
         last = words(earlier[-1]) if earlier else []
         self._last_short = last if 0 < len(last) < REPEAT_WORDS else []
+        self._unsaid = {
+            tuple(told[i : i + n])
+            for told in (words(u) for u in unsaid)
+            for n in range(RECITAL_HOLD, RECITAL_WORDS + 1)
+            for i in range(len(told) - n + 1)
+        }
         self._examples = {
             tuple(w)
             for e in examples
@@ -174,12 +187,20 @@ class SpeechGuard:
     def check(self, text: str, *, final: bool = False) -> Ruling:
         """``text``: the reply's speech so far, spoken or not, up to the end of a phrase;
         ``final``: nothing more will be added to it (what was held is decided now)."""
+        ruling = self._check(text, final)
+        if ruling.call is Call.RELEASE and not final and self._may_recite(text):
+            return HOLD
+        return ruling
+
+    def _check(self, text: str, final: bool) -> Ruling:
         low = _normal(text)
         if ASSISTANT.search(low):
             return Ruling(Call.STOP, "assistant")
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")
+        if self._recites(text):
+            return Ruling(Call.STOP, "prompt")
         if self._names_an_action(text):
             return Ruling(Call.STOP, "action")
         said_hint = self._says_the_hint(text, final)
@@ -237,6 +258,19 @@ class SpeechGuard:
         if not final and not done and first in _MAY_REFUSE:
             return HOLD
         return None
+
+    def _recites(self, text: str) -> bool:
+        """Whether the speech says ``RECITAL_WORDS`` words of the instructions in a row."""
+        said = tuple(words(text))
+        n = RECITAL_WORDS
+        return any(said[i : i + n] in self._unsaid for i in range(len(said) - n + 1))
+
+    def _may_recite(self, text: str) -> bool:
+        """Whether the speech so far ends in a shorter run of the instructions' words, which
+        the next phrase may make a recital."""
+        said = tuple(words(text))
+        longest = min(RECITAL_WORDS, len(said) + 1)
+        return any(said[-n:] in self._unsaid for n in range(RECITAL_HOLD, longest))
 
     def _names_an_action(self, text: str) -> bool:
         """Whether the speech ends in a bare action name after a sentence ("A bowl costs 12

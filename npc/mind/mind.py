@@ -19,7 +19,14 @@ from npc.actions.reply import LAYOUTS, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
-from npc.character.prompt import mentions, named, scene_text, system_prompt, user_text
+from npc.character.prompt import (
+    mentions,
+    named,
+    scene_text,
+    system_prompt,
+    unsaid,
+    user_text,
+)
 from npc.character.secrets import secret_words
 from npc.character.sheet import ChoiceParam
 from npc.config import LLMSettings
@@ -192,6 +199,7 @@ class Mind:
             self.sheet.language,
         )
         self._system = system_prompt(self.sheet, self.format)
+        self.unsaid = unsaid(self.sheet, self.format)
         self._grammar = self.format.grammar()
 
     def add_event(self, text: str) -> None:
@@ -486,6 +494,7 @@ class Mind:
                 self.sheet.name,
                 [a.name for a in self.sheet.actions],
                 command=command,
+                unsaid=self.unsaid,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),
