@@ -1,6 +1,7 @@
 """Action accuracy of the mind on a labelled set, with the real bundled model.
 
-    .venv/bin/python bench/actions.py                       # say-first replies (the default)
+    .venv/bin/python bench/actions.py                       # the default layout, act_on_request
+    .venv/bin/python bench/actions.py --order say_first     # all the speech, then the actions
     .venv/bin/python bench/actions.py --order act_first     # actions before speech
     .venv/bin/python bench/actions.py --order say_act_say   # first words, actions, the rest
     .venv/bin/python bench/actions.py --limit 10 -v
@@ -31,7 +32,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
+from npc.actions.reply import ACT_FIRST, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.events import ActionCall, ErrorEvent  # noqa: E402
 from npc.mind.mind import Mind, TurnResult  # noqa: E402
@@ -48,7 +49,11 @@ def normal(calls: Any) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
 
 
 async def one(
-    runtime: Runtime, case: dict[str, Any], order: tuple[str, ...], i: int
+    runtime: Runtime,
+    case: dict[str, Any],
+    order: tuple[str, ...],
+    i: int,
+    on_request: tuple[str, ...] | None = None,
 ) -> tuple[bool, bool, TurnResult, list[ActionCall], float | None]:
     loaded = runtime.character(case["character"])
     mind = Mind(
@@ -56,6 +61,7 @@ async def one(
         runtime.llm,
         runtime.settings.llm,
         order=order,
+        on_request=on_request,
         cache_key="bench-actions",
         intents=runtime.intents(loaded) if HINTS else None,
     )
@@ -90,7 +96,9 @@ def pct(values: list[float], q: float) -> float:
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
-        "--order", choices=["say_first", "act_first", "say_act_say"], default="say_first"
+        "--order",
+        choices=["say_first", "act_first", "say_act_say", "act_on_request"],
+        default="act_on_request",  # the settings' default (llm.reply_layout)
     )
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--cases", type=Path, default=ROOT / "bench" / "data" / "actions.yaml")
@@ -101,7 +109,13 @@ async def main() -> None:
     global HINTS, AHEAD
     HINTS = not args.no_hints
     AHEAD = args.ahead
-    order = {"say_first": SAY_FIRST, "act_first": ACT_FIRST, "say_act_say": SAY_ACT_SAY}[args.order]
+    order = {
+        "say_first": SAY_FIRST,
+        "act_first": ACT_FIRST,
+        "say_act_say": SAY_ACT_SAY,
+        "act_on_request": SAY_FIRST,
+    }[args.order]
+    on_request = ON_REQUEST.get(args.order)
     cases = load_cases(args.cases)[: args.limit or None]
     runtime = Runtime(load_settings())
     runtime.warm()
@@ -112,13 +126,17 @@ async def main() -> None:
         "action": [],
         "reply_done": [],
     }
+    early = acting = 0  # replies with an action; those whose action came before any speech
     for i, case in enumerate(cases):
-        ok_schema, ok, result, calls, first_action = await one(runtime, case, order, i)
+        ok_schema, ok, result, calls, first_action = await one(runtime, case, order, i, on_request)
         valid += ok_schema
         correct += ok
         for key in ("first_token", "first_phrase", "reply_done"):
             if key in result.timings:
                 timings[key].append(result.timings[key])
+        if first_action is not None:
+            acting += 1
+            early += first_action < result.timings.get("first_phrase", float("inf"))
         timings["action"].append(
             first_action
             if first_action is not None
@@ -132,6 +150,7 @@ async def main() -> None:
     print(f"\norder {args.order}: {n} commands")
     print(f"schema-valid replies:      {valid}/{n} = {valid / n:.1%}")
     print(f"correct action and args:   {correct}/{n} = {correct / n:.1%}")
+    print(f"actions before the first phrase: {early}/{acting} replies that acted")
     for key, values in timings.items():
         print(f"{key:26} p50 {pct(values, 50):6.0f} ms  p95 {pct(values, 95):6.0f} ms")
 

@@ -260,7 +260,7 @@ def main() -> None:
     ap.add_argument(
         "--layout",
         nargs="*",
-        choices=["say_first", "say_act_say"],
+        choices=["say_first", "say_act_say", "act_on_request"],
         default=[],
         help="reply layouts to compare, a server each (default: the settings')",
     )

@@ -96,12 +96,14 @@ class LLMSettings(_Section):
         "without a comma or a full stop, so the character starts speaking sooner; fewer words "
         "start sooner and sound choppier. 0: wait for a mark (docs/benchmarks.md).",
     )
-    reply_layout: Literal["say_first", "say_act_say"] = Field(
-        "say_first",
-        description="How a reply is written: say_first (all the speech, then emotion and "
-        "actions) or say_act_say (the first phrase, the actions, then the rest of the "
-        "speech: the game gets the actions while the first phrase plays, but the 0.5B "
-        "model's speech gets worse; docs/mind.md has the figures).",
+    reply_layout: Literal["act_on_request", "say_first", "say_act_say"] = Field(
+        "act_on_request",
+        description="How a reply is written: act_on_request (speech first, but a plain "
+        "request that the routing ties to actions alone gets its actions before the speech, "
+        "so the game can animate them as the first words play); say_first (all the speech, "
+        "then emotion and actions: the actions reach the game after the first words); "
+        "say_act_say (the first phrase, the actions, then the rest of the speech; the 0.5B "
+        "model's speech gets worse). docs/mind.md has the figures.",
     )
     flash_attention: Literal["off", "on", "auto"] = Field(
         "off",

@@ -27,9 +27,17 @@ ACT_FIRST = ("actions", "emotion", "intensity", "say")
 # The reply's first words, then the actions, then the rest of the speech: the game gets the
 # actions while the first words are playing (docs/mind.md).
 SAY_ACT_SAY = ("say", "actions", "more", "emotion", "intensity")
+# The actions, then the speech: the game gets them before the first word is spoken.
+ACT_SAY = ("actions", "say", "emotion", "intensity")
 SPEECH_FIELDS = ("say", "more")
 # The layouts a server can be set to (``llm.reply_layout``); actions first is only for benches.
-LAYOUTS: dict[str, tuple[str, ...]] = {"say_first": SAY_FIRST, "say_act_say": SAY_ACT_SAY}
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "say_first": SAY_FIRST,
+    "say_act_say": SAY_ACT_SAY,
+    "act_on_request": SAY_FIRST,
+}
+# A layout's replies to a line that must act (a plain request the hints tie to actions).
+ON_REQUEST: dict[str, tuple[str, ...]] = {"act_on_request": ACT_SAY}
 OPENING_CHARS = 48  # "say" before the actions in SAY_ACT_SAY: a few words
 OPENING_WORDS = 8
 # Characters allowed in speech: Latin scripts and typographic punctuation for Latin-script
@@ -93,8 +101,10 @@ class ReplyFormat:
             rules["actions"] = '"[" ' + self._some_actions()
         else:
             rules["actions"] = '"[]"'
+        banned_words = [b.lower() for b in banned if b]
+        say_tail = "first-tail" if self.order[0] == "say" else "say-tail"
         value = {
-            "say": "speech",
+            "say": "speech" if not banned_words else '"\\"" ' + say_tail,
             "more": "speech",
             "emotion": "emotion",
             "intensity": "intensity",
@@ -109,9 +119,11 @@ class ReplyFormat:
                 parts.append(_lit(f', "{name}": ') + f" {value[name]}")
         if self.order[0] == "say":
             limit = OPENING_CHARS if "more" in self.order else None
-            rules.update(_unbanned(self.speech, [b.lower() for b in banned if b], limit))
+            rules.update(_unbanned(self.speech, banned_words, limit))
         else:
             rules["first-tail"] = self._actions_tail(callable_actions)
+            if banned_words:  # the speech comes later: its opening is banned there
+                rules.update(_unbanned(self.speech, banned_words, None, root=say_tail))
         root = " ".join(parts) + ' "}"'
         return "\n".join([f"root ::= {root}"] + [f"{k} ::= {v}" for k, v in rules.items()])
 
@@ -207,8 +219,10 @@ def opening(say: str) -> tuple[str, str]:
     return " ".join(words[:3]), " ".join(words[3:])
 
 
-def _unbanned(speech: str, banned: list[str], limit: int | None) -> dict[str, str]:
-    """Rules for the first speech value's text and closing quote (rule ``first-tail``) such
+def _unbanned(
+    speech: str, banned: list[str], limit: int | None, root: str = "first-tail"
+) -> dict[str, str]:
+    """Rules for the first speech value's text and closing quote (rule ``root``) such
     that its first word is none of ``banned`` (lowercase; ``stem*`` bans every word that
     starts with the stem): a trie of the banned words, which the text may leave at any
     character that makes another word, and then go on freely. ``limit`` caps its length."""
@@ -216,7 +230,7 @@ def _unbanned(speech: str, banned: list[str], limit: int | None) -> dict[str, st
     whole = {b for b in banned if not b.endswith("*")}
     every = stems | whole
     rules: dict[str, str] = {}
-    names: dict[str, str] = {"": "first-tail"}
+    names: dict[str, str] = {"": root}
 
     def rest(depth: int) -> str:
         if limit is None:

@@ -11,11 +11,11 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from npc.actions.intent import NO_ACTION, IntentHints, asks_about, requests
-from npc.actions.reply import LAYOUTS, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
+from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
@@ -156,10 +156,12 @@ class Mind:
         partner: str = "Player",
         intents: IntentHints | None = None,
         whole_replies: bool = False,
+        on_request: tuple[str, ...] | None = None,
     ) -> None:
         """``partner`` names who the character talks to in the dialogue (another character's
         name in a simulation); ``cache_key`` picks the prompt cache slot (one per session);
-        ``order`` (the reply's layout) defaults to the settings' ``reply_layout``;
+        ``order`` (the reply's layout) defaults to the settings' ``reply_layout``, and
+        ``on_request`` (the layout of a reply to a line that must act) with it;
         ``whole_replies``: the guard reads each reply whole before any of it is said (no
         voice waits on a first phrase: simulations)."""
         self.whole_replies = whole_replies
@@ -169,6 +171,7 @@ class Mind:
         self.recall = recall
         self.cache_key = cache_key or self.sheet.id
         self.order = order or LAYOUTS[settings.reply_layout]
+        self.on_request = on_request if order else ON_REQUEST.get(settings.reply_layout)
         self.history: list[Exchange] = []
         self.pending: list[str] = []  # game events and action results for the next turn
         self._done: set[str] = set()  # those of ``pending`` that report an action done
@@ -292,6 +295,7 @@ class Mind:
         banned: frozenset[str],
         must_act: bool = False,
         reacting: bool = False,
+        order: tuple[str, ...] | None = None,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
         the speech's ``banned`` openings.
@@ -299,12 +303,12 @@ class Mind:
         The model decides with what arguments, and whether to act unless ``must_act``; the
         hints only keep it from reaching for an unrelated action.
         """
-        if not likely or reacting:
+        if not likely or reacting:  # (``format_for``: another order only when narrowed)
             return self._grammar if not banned else self.format.grammar(banned)
         fmt = ReplyFormat(
             self.format.space.only(likely),
             self.format.emotions,
-            self.order,
+            order or self.order,
             self.format.language,
             prefer=frozenset(named),
             must_act=must_act,
@@ -331,17 +335,19 @@ class Mind:
         narrow = narrow or hints
         banned = self.banned_openings(player) if banned is None else banned
         events = self.pending if events is None else events
+        fmt = self.format_for(player, narrow, events)
         return GenerationRequest(
             messages=tuple(self._messages(self._user(player, notes, hints, events))),
-            assistant_prefix=self.format.assistant_prefix,
+            assistant_prefix=fmt.assistant_prefix,
             grammar=self._grammar_for(
                 narrow.likely,
                 self._named(player),
                 banned,
                 narrow.must_act(player),
                 self.reacts(events),
+                fmt.order,
             ),
-            json_schema=self.format.json_schema(),
+            json_schema=fmt.json_schema(),
             max_tokens=self.settings.max_reply_tokens,
             temperature=self.settings.temperature,
             cache_key=self.cache_key,
@@ -349,8 +355,16 @@ class Mind:
             open_ended=open_ended,
             # Speech is sampled for variety; emotion and actions are decided greedily (in
             # say_act_say, the speech after the actions too: one switch per reply).
-            greedy_after=GREEDY_AFTER.get(self.order),
+            greedy_after=GREEDY_AFTER.get(fmt.order),
         )
+
+    def format_for(self, player: str, narrow: Hints, events: Sequence[str]) -> ReplyFormat:
+        """The reply's format this turn: in ``on_request``'s layout when the line must act
+        (and no game event asks for a reaction), so the game gets the actions before the
+        first word is spoken; else the character's."""
+        if self.on_request and narrow.must_act(player) and not self.reacts(events):
+            return replace(self.format, order=self.on_request)
+        return self.format
 
     def examples_to_avoid(self, likely: Sequence[str]) -> list[str]:
         """The sheet's example lines a reply may not paste: all but those of the actions the
@@ -473,6 +487,7 @@ class Mind:
         events, self.pending = self.pending, []
         result.events = events
         reacting = self.reacts(events)
+        fmt = self.format_for(player, narrow, events)
         self._done &= set(events)  # kept while a retracted turn may put them back
 
         def request_for(more: frozenset[str]) -> GenerationRequest:
@@ -485,7 +500,7 @@ class Mind:
 
         writer = ReplyWriter(
             llm=self.llm,
-            format=self.format,
+            format=fmt,
             guard=SpeechGuard(
                 player,
                 self.secrets,
@@ -505,7 +520,7 @@ class Mind:
             result=result,
             control=control,
             # In say_act_say the opening is the first phrase, said whole (``opening``).
-            first_phrase_words=0 if "more" in self.order else self.settings.first_phrase_words,
+            first_phrase_words=0 if "more" in fmt.order else self.settings.first_phrase_words,
             hurry=hurry,
             clock=self._clock,
             start=start,
@@ -532,7 +547,7 @@ class Mind:
         """The reply as the dialogue keeps it: as generated (so the model's cache reuses
         it), or rebuilt valid when it was cut short or stopped by the guard."""
         if writer.parser.complete and not (result.timings.get("guard") or result.dropped):
-            return self.format.assistant_prefix + result.reply_text
+            return writer.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
         return self.format.render(result.kept_say, emotion, 1, actions)

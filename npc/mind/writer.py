@@ -14,10 +14,11 @@ is stopped.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from npc.actions.reply import ReplyFormat
@@ -72,6 +73,7 @@ class _Draft:
     stopped: str = ""  # why the guard stopped it
     acted: bool = False  # an action or the emotion went out
     rest: Restart | None = None  # in say_act_say's "more": its repeat of the opening left out
+    calls: list[Any] = field(default_factory=list)  # the actions it wrote, as written
 
 
 @dataclass
@@ -106,6 +108,9 @@ class ReplyWriter:
     emotion_sent: bool = False
     _feeling: dict[str, Any] = field(default_factory=dict)
     _phrases: itertools.count[int] = field(default_factory=itertools.count)
+    # An actions-first reply whose speech was stopped before a word: its actions went out,
+    # and the next tries write only the speech after them (this text, given as fixed).
+    _acted: str = ""
 
     async def events(self) -> AsyncIterator[Event]:
         # Without a grammar the ban cannot be applied: the same reply would come back.
@@ -124,7 +129,12 @@ class ReplyWriter:
             self.result.timings.setdefault("guard", 0)
             self.result.timings["guard"] += 1
             opening = first_word(draft.speech)
-            if draft.acted or attempt == tries - 1 or not opening:
+            if draft.acted and self.format.order[0] == "actions":
+                # Its actions went out before the speech: the next tries write the speech alone.
+                self._acted = self._acted or self._actions_text(draft.calls)
+            elif draft.acted:
+                break
+            if attempt == tries - 1 or not opening:
                 break
             if self.result.say != said_before:  # this try said words before its stop
                 if self.result.restart_at or self.whole or ends_sentence(self.result.say):
@@ -146,13 +156,28 @@ class ReplyWriter:
                 for event in self._say(phrase) if phrase else []:
                     yield event
 
+    def _actions_text(self, calls: list[Any]) -> str:
+        """An actions-first reply up to its speech, with ``calls`` as its actions."""
+        written = ", ".join(json.dumps(c, ensure_ascii=False) for c in calls)
+        return f'{self.format.assistant_prefix}{written}], "say": "'
+
+    def _request(self) -> GenerationRequest:
+        request = self.request_for(frozenset(self.banned))
+        if not self._acted:
+            return request
+        # Speech, emotion and intensity after the actions already written: "Sure, picture
+        # thousands of tiny workers." (an example pasted) after hand_over(USB key) had left
+        # only the refusal line to say, since the actions could not be written twice.
+        speech = replace(self.format, order=tuple(f for f in self.format.order if f != "actions"))
+        return replace(request, assistant_prefix=self._acted, grammar=speech.grammar(self.banned))
+
     def _splitter(self) -> PhraseSplitter:
         return PhraseSplitter(first_max_words=self.first_phrase_words, hurry=self.hurry)
 
     async def _write(self, draft: _Draft) -> AsyncIterator[Event]:
-        request = self.request_for(frozenset(self.banned))
+        request = self._request()
         control = _Attempt(self.control)
-        draft.parser.feed(self.format.assistant_prefix)
+        draft.parser.feed(request.assistant_prefix)  # what it holds was handled already
         self.result.reply_text = ""
         try:
             stream = iterate_in_thread(lambda: self.llm.stream(request, control))
@@ -211,6 +236,7 @@ class ReplyWriter:
             return [self.emotion(self._feeling["emotion"], self._feeling["intensity"])]
         if isinstance(item, ActionItem):
             draft.acted = True
+            draft.calls.append(item.call)
             event = self.act(item.call)
             return [event] if event is not None else []
         return []

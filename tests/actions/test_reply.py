@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, ReplyFormat, opening
+from npc.actions.reply import ACT_FIRST, ACT_SAY, SAY_ACT_SAY, ReplyFormat, opening
 from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from tests.conftest import CHARACTERS
@@ -110,3 +110,17 @@ def test_must_act_drops_the_empty_action_list() -> None:
         if ln.startswith("first-tail")
     )
     assert tail == 'first-tail ::= action ( ", " action ){0,2} "]"'
+
+
+def test_actions_then_speech_keeps_the_speechs_banned_openings() -> None:
+    fmt = jin_format(order=ACT_SAY, must_act=True)
+    assert fmt.assistant_prefix == '{"actions": ['
+    plain = fmt.grammar().splitlines()
+    assert (
+        plain[0] == 'root ::= first-tail ", \\"say\\": " speech ", \\"emotion\\": " emotion '
+        '", \\"intensity\\": " intensity "}"'
+    )
+    banned = fmt.grammar(["bring"]).splitlines()
+    assert banned[0].startswith('root ::= first-tail ", \\"say\\": " "\\"" say-tail ')
+    tail = next(ln for ln in banned if ln.startswith("say-tail ::="))
+    assert "[Bb]" in tail  # the trie of the banned word starts there

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from npc.actions.reply import ACT_SAY, SAY_FIRST
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
@@ -44,8 +45,10 @@ async def test_a_request_gives_speech_emotion_and_a_valid_action(runtime: Runtim
     calls = [e for e in events if isinstance(e, ActionCall)]
     assert [(c.name, c.args) for c in calls] == [("fetch", {"item": "ramen bowl"})]
     assert set(result.timings) >= {"first_token", "first_phrase", "reply_done"}
-    # The exchange is in the dialogue, as the model wrote it.
-    assert m.history[-1].reply.startswith('{"say": ')
+    # A plain request the routing ties to fetch: its action comes before the speech
+    # (act_on_request), and the exchange is in the dialogue as the model wrote it.
+    assert events.index(calls[0]) < events.index(phrases[0])
+    assert m.history[-1].reply.startswith('{"actions": [{"name": "fetch"')
 
 
 async def test_prompt_injection_changes_no_rule(runtime: Runtime) -> None:
@@ -204,8 +207,8 @@ async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Ru
     prompt = llm.requests[-1].messages[-1].content
     assert "In the scene: ladle (object)\nLikely action: fetch or none\n" in prompt
     assert llm.requests[-1].grammar == m._grammar_for(
-        ["fetch"], ["ladle"], m.banned_openings("bring me the ladle now"), must_act=True
-    )  # the final's, which asks for the one likely action
+        ["fetch"], ["ladle"], m.banned_openings("bring me the ladle now"), True, order=ACT_SAY
+    )  # the final's, which asks for the one likely action (actions first: it must act)
 
     m.prefill("make me a", [])
     await reply(m, "make me a miso ramen", turn=2)
@@ -342,7 +345,8 @@ async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     action_id = next(e.action_id for e in events if isinstance(e, ActionCall))
     line = "could you bring me the soy sauce?"
     narrow = m.hints(line)
-    routed = m._grammar_for(narrow.likely, m._named(line), m.banned_openings(line), True)
+    banned = m.banned_openings(line)
+    routed = m._grammar_for(narrow.likely, m._named(line), banned, True, order=ACT_SAY)
     assert routed != m.format.grammar(m.banned_openings(line))
     m.add_action_result(action_id, ok=True)
     assert m.request(line, []).grammar == routed
@@ -359,3 +363,28 @@ async def test_the_tries_after_a_stop_answer_the_same_game_events(runtime: Runti
     assert result.timings.get("guard") and len(llm.requests) >= 2, result
     for request in llm.requests:
         assert "the door slams" in request.messages[-1].content
+
+
+async def test_a_line_that_must_act_gets_its_actions_before_any_speech(runtime: Runtime) -> None:
+    loaded = runtime.character("jin")
+    m = Mind(
+        loaded,
+        runtime.llm,
+        runtime.settings.llm,
+        order=SAY_FIRST,
+        on_request=ACT_SAY,
+        cache_key="test-mind-on-request",
+        intents=ScriptedIntents({"bring me the ladle": ["fetch"]}),  # type: ignore[arg-type]
+    )
+    line = "bring me the ladle"
+    assert m.request(line, []).assistant_prefix == '{"actions": ['
+    events, result = await reply(m, line)
+    kinds = [type(e).__name__ for e in events if isinstance(e, ActionCall | Phrase)]
+    assert kinds[0] == "ActionCall" and "Phrase" in kinds, (kinds, result.say)
+    assert [(a.name, a.args) for a in result.actions] == [("fetch", {"item": "ladle"})]
+    assert m.history[-1].reply.startswith('{"actions": [{"name": "fetch"')
+    # A question, or a line whose hints allow no action, is answered speech first.
+    for turn, question in enumerate(["what's good tonight?", "the ladle is nice"], 2):
+        assert m.request(question, []).assistant_prefix == '{"say": "'
+        events, result = await reply(m, question, turn)
+        assert result.say and not result.actions, result

@@ -6,7 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from npc.actions.reply import SAY_ACT_SAY, SAY_FIRST
+from npc.actions.reply import ACT_SAY, SAY_ACT_SAY, SAY_FIRST
 from npc.character.loader import LoadedSheet, load_sheet
 from npc.config import LLMSettings
 from npc.events import ActionCall, Emotion, Phrase, ReplyText
@@ -204,7 +204,9 @@ async def test_the_rest_of_a_say_act_say_reply_does_not_say_its_opening_again(
 
 def test_the_settings_reply_layout_shapes_the_request(tmp_path: Path) -> None:
     first = Mind(smith(tmp_path), ScriptedModel(), LLMSettings())
-    assert first.order == SAY_FIRST
+    assert (first.order, first.on_request) == (SAY_FIRST, ACT_SAY)  # act_on_request
+    plain = Mind(smith(tmp_path), ScriptedModel(), LLMSettings(reply_layout="say_first"))
+    assert (plain.order, plain.on_request) == (SAY_FIRST, None)
     assert first.request("the tongs please", []).greedy_after == '", "emotion": '
     later = Mind(smith(tmp_path), ScriptedModel(), LLMSettings(reply_layout="say_act_say"))
     request = later.request("the tongs please", [])
@@ -214,7 +216,7 @@ def test_the_settings_reply_layout_shapes_the_request(tmp_path: Path) -> None:
     explicit = Mind(
         smith(tmp_path), ScriptedModel(), LLMSettings(reply_layout="say_act_say"), order=SAY_FIRST
     )
-    assert explicit.order == SAY_FIRST
+    assert (explicit.order, explicit.on_request) == (SAY_FIRST, None)
 
 
 async def test_without_a_grammar_the_model_is_not_asked_again(tmp_path: Path) -> None:
@@ -333,3 +335,64 @@ async def test_a_dash_the_model_writes_is_not_a_break_off(tmp_path: Path) -> Non
     assert result.say == spoken(events) == "The axe \u2014 my best work."
     assert json.loads(mind.history[-1].reply)["say"] == result.say
     assert len(model.requests) == 1
+
+
+class OneAction:
+    """Test double for IntentHints: every line likely asks for ``hand_over`` alone."""
+
+    def rank(self, line: str, boost: object = ()) -> list[str]:
+        return ["hand_over"]
+
+
+async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_actions(
+    tmp_path: Path,
+) -> None:
+    axe = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'
+    end = '", "emotion": "neutral", "intensity": 1}'
+    model = scripted(
+        axe + "I'm sorry, but I can't assist with that." + end, axe + "Here, take it." + end
+    )
+    mind = Mind(
+        smith(tmp_path),
+        model,
+        LLMSettings(),
+        order=SAY_FIRST,
+        on_request=ACT_SAY,
+        intents=OneAction(),  # type: ignore[arg-type]
+    )
+    events, result = await run(mind, "give me the axe")
+    calls = [e for e in events if isinstance(e, ActionCall)]
+    assert [(c.name, c.args) for c in calls] == [("hand_over", {"item": "axe"})]  # once
+    first_call = events.index(calls[0])
+    assert all(not isinstance(e, Phrase) for e in events[:first_call])  # before any speech
+    assert spoken(events) == "Here, take it." == result.say
+    first, again = model.requests
+    assert first.assistant_prefix == '{"actions": ['
+    assert again.assistant_prefix == axe  # the actions written, given as fixed
+    root = (again.grammar or "").splitlines()[0]
+    assert root.startswith("root ::= first-tail") and "actions" not in root  # speech is left
+    assert "[Ii]" in again.grammar  # with the stopped opening banned
+    assert result.actions == calls
+
+
+async def test_actions_first_words_cut_short_break_off_and_the_speech_alone_follows(
+    tmp_path: Path,
+) -> None:
+    axe = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'
+    model = scripted(
+        axe + """You can't give me the axe.", "emotion": "neutral", "intensity": 1}""",
+        axe + """Here, take it.", "emotion": "neutral", "intensity": 1}""",
+    )
+    mind = Mind(
+        smith(tmp_path),
+        model,
+        LLMSettings(),
+        order=SAY_FIRST,
+        on_request=ACT_SAY,
+        intents=OneAction(),  # type: ignore[arg-type]
+    )
+    events, result = await run(mind, "give me the axe")
+    assert [(c.name, c.args) for c in result.actions] == [("hand_over", {"item": "axe"})]
+    assert spoken(events) == "You can't Here, take it."  # the echo never reached the voice
+    assert result.say.startswith("You can't") and result.kept_say == "Here, take it."
+    assert model.requests[1].assistant_prefix == axe
