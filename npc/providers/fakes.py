@@ -47,6 +47,22 @@ def say(text: str, emotion: str = "neutral", actions: Sequence[dict[str, object]
     return json.dumps(reply, ensure_ascii=False)
 
 
+def in_layout(text: str, prefix: str) -> str:
+    """A scripted reply (``say``) in the layout ``prefix`` opens: its field moved first, as
+    a reply to a line that must act is written (``npc.actions.reply.ACT_SAY``)."""
+    first = re.match(r'\{"(\w+)": ', prefix)
+    if text.startswith(prefix) or first is None:
+        return text
+    try:
+        reply = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(reply, dict) or first.group(1) not in reply:
+        return text
+    field_ = first.group(1)
+    return json.dumps({field_: reply[field_], **reply}, ensure_ascii=False)
+
+
 @dataclass
 class ScriptedModel:
     """A language model whose replies are scripted (``reply(request) -> JSON text``)."""
@@ -79,8 +95,8 @@ class ScriptedModel:
         self.requests.append(request)
         if control is not None:
             self.urgencies.append(control.urgency)
-        text = self.reply(request)
         prefix = request.assistant_prefix
+        text = in_layout(self.reply(request), prefix)
         if not text.startswith(prefix):
             raise ValueError(f"a scripted reply must start with {prefix!r}: {text!r}")
         rest = text[len(prefix) :]
