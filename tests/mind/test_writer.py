@@ -344,14 +344,16 @@ class OneAction:
         return ["hand_over"]
 
 
-async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_actions(
-    tmp_path: Path,
-) -> None:
-    axe = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'
+AXE = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'  # an actions-first reply
+
+
+async def acting_first(
+    tmp_path: Path, *speech: str
+) -> tuple[ScriptedModel, list[object], TurnResult]:
+    """``give me the axe`` answered actions first, with ``hand_over(axe)`` and then each of
+    ``speech`` in turn."""
     end = '", "emotion": "neutral", "intensity": 1}'
-    model = scripted(
-        axe + "I'm sorry, but I can't assist with that." + end, axe + "Here, take it." + end
-    )
+    model = scripted(*(AXE + said + end for said in speech))
     mind = Mind(
         smith(tmp_path),
         model,
@@ -361,6 +363,15 @@ async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_ac
         intents=OneAction(),  # type: ignore[arg-type]
     )
     events, result = await run(mind, "give me the axe")
+    return model, events, result
+
+
+async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_actions(
+    tmp_path: Path,
+) -> None:
+    model, events, result = await acting_first(
+        tmp_path, "I'm sorry, but I can't assist with that.", "Here, take it."
+    )
     calls = [e for e in events if isinstance(e, ActionCall)]
     assert [(c.name, c.args) for c in calls] == [("hand_over", {"item": "axe"})]  # once
     first_call = events.index(calls[0])
@@ -368,7 +379,7 @@ async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_ac
     assert spoken(events) == "Here, take it." == result.say
     first, again = model.requests
     assert first.assistant_prefix == '{"actions": ['
-    assert again.assistant_prefix == axe  # the actions written, given as fixed
+    assert again.assistant_prefix == AXE  # the actions written, given as fixed
     root = (again.grammar or "").splitlines()[0]
     assert root.startswith("root ::= first-tail") and "actions" not in root  # speech is left
     assert "[Ii]" in again.grammar  # with the stopped opening banned
@@ -378,21 +389,10 @@ async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_ac
 async def test_actions_first_words_cut_short_break_off_and_the_speech_alone_follows(
     tmp_path: Path,
 ) -> None:
-    axe = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'
-    model = scripted(
-        axe + """You can't give me the axe.", "emotion": "neutral", "intensity": 1}""",
-        axe + """Here, take it.", "emotion": "neutral", "intensity": 1}""",
+    model, events, result = await acting_first(
+        tmp_path, "You can't give me the axe.", "Here, take it."
     )
-    mind = Mind(
-        smith(tmp_path),
-        model,
-        LLMSettings(),
-        order=SAY_FIRST,
-        on_request=ACT_SAY,
-        intents=OneAction(),  # type: ignore[arg-type]
-    )
-    events, result = await run(mind, "give me the axe")
     assert [(c.name, c.args) for c in result.actions] == [("hand_over", {"item": "axe"})]
     assert spoken(events) == "You can't Here, take it."  # the echo never reached the voice
     assert result.say.startswith("You can't") and result.kept_say == "Here, take it."
-    assert model.requests[1].assistant_prefix == axe
+    assert model.requests[1].assistant_prefix == AXE
