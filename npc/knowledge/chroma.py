@@ -37,6 +37,11 @@ def pack_collection(pack: str) -> str:
 LOCKED_WAIT_S = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # ~6 s in all
 
 
+def _locked(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked": another process is writing."""
+    return "database is locked" in str(exc)
+
+
 def _open_local(chromadb: Any, path: Path, settings: Any) -> Any:
     """A local store, waiting while another process holds its database: two simulation
     workers opening one store at once got SQLite's "database is locked" (a Ray batch lost a
@@ -47,7 +52,7 @@ def _open_local(chromadb: Any, path: Path, settings: Any) -> Any:
             client.list_collections(limit=1)  # a corrupt or locked store fails here, not later
             return client
         except Exception as exc:
-            if wait is None or "database is locked" not in str(exc):
+            if wait is None or not _locked(exc):
                 raise
             time.sleep(wait)
     raise AssertionError("unreachable")
@@ -100,10 +105,13 @@ class ChromaCollections:
                 if self.where.startswith(("http://", "https://"))
                 else "if the store is corrupt, move the folder aside and run `npc ingest` again"
             )
+            # A server may come back, and a local store locked by another process (a
+            # simulation worker writing the same folder) frees up: both are worth a retry.
+            remote = self.where.startswith(("http://", "https://"))
             raise KnowledgeError(
                 f"knowledge store {self.where}: {what} failed: {type(exc).__name__}: {exc}; "
                 + advice,
-                retryable=self.where.startswith(("http://", "https://")),
+                retryable=remote or _locked(exc),
             ) from exc
 
     def _collection(self, name: str, *, create: bool) -> Any:

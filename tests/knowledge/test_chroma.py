@@ -1,4 +1,4 @@
-"""Opening a local store while another process holds its database."""
+"""A local store that another process holds: waited for, or a retryable error."""
 
 from pathlib import Path
 from typing import Any
@@ -40,13 +40,27 @@ def test_a_lock_that_stays_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls = flaky_client(monkeypatch, 10, "Database error: (code: 5) database is locked")
-    with pytest.raises(KnowledgeError, match="open failed.*database is locked"):
+    with pytest.raises(KnowledgeError, match="open failed.*database is locked") as caught:
         ChromaCollections(tmp_path / "chroma")
     assert len(calls) == 4  # the first try and one after each wait
+    assert caught.value.retryable  # a simulation batch runs the plan again
+
+
+def test_a_write_to_a_locked_store_can_be_retried(tmp_path: Path) -> None:
+    store = ChromaCollections(tmp_path / "chroma")
+
+    def locked(**_: Any) -> Any:
+        raise RuntimeError("Database error: (code: 5) database is locked")
+
+    store._client.list_collections = locked  # another process holds the write lock
+    with pytest.raises(KnowledgeError, match="listing collections failed.*locked") as caught:
+        store.exists("npc-char-jin")
+    assert caught.value.retryable
 
 
 def test_other_failures_are_not_waited_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls = flaky_client(monkeypatch, 10, "file is not a database")
-    with pytest.raises(KnowledgeError, match="file is not a database"):
+    with pytest.raises(KnowledgeError, match="file is not a database") as caught:
         ChromaCollections(tmp_path / "chroma")
     assert len(calls) == 1
+    assert not caught.value.retryable  # a corrupt store stays broken

@@ -46,11 +46,16 @@ def run_batch(
     return batch, batch.run().ran
 
 
+def _failures(out: Path) -> str:
+    """Why runs failed, from the manifest, for an assertion's message."""
+    return json.dumps(json.loads((out / "manifest.json").read_text())["failed"])
+
+
 def test_a_batch_on_two_workers_writes_the_same_files_and_resumes(
     cluster: None, short_scenario: Path, tmp_path: Path, sim_settings: Settings
 ) -> None:
     batch, ran = run_batch(short_scenario, tmp_path, sim_settings, 2)
-    assert sorted(ran) == ["0001", "0002"]
+    assert sorted(ran) == ["0001", "0002"], _failures(tmp_path)
     workers = {r.worker for r in batch.store.records()}
     assert len(workers) == 2  # the two runs ran side by side, one in each actor
     run = tmp_path / "runs/0001"
@@ -86,7 +91,7 @@ def test_a_worker_killed_mid_run_loses_only_that_run(
         short_scenario, tmp_path, sim_settings, 2, workers=1, on_submit=kill_second_run
     )
     assert kills == ["0002"]
-    assert sorted(ran) == ["0001", "0002"]
+    assert sorted(ran) == ["0001", "0002"], _failures(tmp_path)
     attempts = {r.plan.run_id: r.attempt for r in batch.store.records()}
     assert attempts == {"0001": 1, "0002": 2}
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["0001", "0002"]
