@@ -70,8 +70,16 @@ _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b
 _REQUEST = re.compile(
     r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
     r"try|use|buy)\b|\bplease\b|\bi('d| would) like\b|\bi need\b|\bi want\b|"
-    r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)"  # "bring me...", "give us...": an imperative
+    r"\bi'll (take|have)\b|"  # "I'll take one."
+    r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
+    # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the
+    # alarm!" (a short list: "Wait, what?" and "Come on..." are talk).
+    r"(?:^|[.!?]\s+)(?:\w+, )?(give|hand|pass|bring|fetch|get|take|show|open|close|shut|lock|"
+    r"unlock|call|sound|ring|set|put|move|drop|raise|lower|turn|switch|scan|make|forge|pour|"
+    r"go|follow|lead|point|wave|nod|bow|sit|pick|carry|grab|send|light|fix|mend|load|unload)\b"
 )
+# Asks for something to be said rather than done: "could you tell me about the pen?".
+_SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")
 
 
 def _low(line: str) -> str:
@@ -143,6 +151,16 @@ class IntentHints:
             # Asked to do something no example resembles ("take me there, please"): the
             # likeliest action stays possible; the model decides.
             out.append(ranked[1][0])
+        if (
+            NO_ACTION in out
+            and any(label in boost for label in out)
+            and requests(line)
+            and not _SAY_SO.search(_low(line))
+        ):
+            # A request for something in the scene that an offered action takes ("can I
+            # have a pen?" with a pen to give): the model left free to answer instead said
+            # "Yes, I can have a pen." and did nothing (issue 18, dev split).
+            out.remove(NO_ACTION)
         if question and NO_ACTION not in out:
             # A question about something is answered, whatever action its words resemble:
             # "how quickly is a very urgent patient seen?" is close to "Give the patient an

@@ -49,6 +49,12 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Ada, where is the cafe?", False, True),
         ("is the doctor in today?", False, True),
         ("the wait is long", False, False),
+        ("Lock the hold doors.", True, False),
+        ("Fire in the galley! Sound the alarm!", True, False),
+        ("Ada, hand over the cup.", True, False),
+        ("I'll take one.", True, False),
+        ("Wait, what was that?", False, True),
+        ("the alarm will sound soon", False, False),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
@@ -68,6 +74,18 @@ def test_a_question_about_something_always_keeps_no_action(hints: IntentHints) -
     assert hints.rank(line)[0] == "give"
     assert NO_ACTION in hints.rank(line)
     assert NO_ACTION in hints.rank("who is the doctor?")
+
+
+def test_a_request_for_something_in_the_scene_is_not_offered_to_talk(
+    hints: IntentHints,
+) -> None:
+    # The line names the wheelchair, which "give" takes: asked for it, the model must act.
+    line = "I can't walk, can I get a wheelchair?"
+    assert "give" in hints.rank(line, boost=["give"])
+    assert NO_ACTION not in hints.rank(line, boost=["give"])
+    # Without a scene entry the action takes, or asked to tell about it, talk stays open.
+    assert NO_ACTION in hints.rank("I can't walk, can I get a rest?")
+    assert NO_ACTION in hints.rank("could you tell me about the wheelchair?", boost=["give"])
 
 
 def test_nothing_to_rank() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
 from npc.mind.mind import Hints, Mind, TurnResult, call_key, echoes
 from npc.mind.recall import Note
 from npc.providers.base import GenerationRequest, LLMCapabilities
+from npc.providers.fakes import in_layout
 from npc.runtime import Runtime
 from tests.simulate.fakes import ScriptedLLM
 
@@ -301,8 +303,11 @@ class CopyingLLM(ScriptedLLM):
 
     def stream(self, request: GenerationRequest, control: Any = None) -> Iterator[str]:
         self.requests.append(request)
-        call = f'{{"name": "fetch", "item": "{self.item}"}}'
-        yield f'Sure.", "emotion": "calm", "intensity": 2, "actions": [{call}]}}'
+        call = {"name": "fetch", "item": self.item}
+        reply = {"say": "Sure.", "emotion": "calm", "intensity": 2, "actions": [call]}
+        # In the layout the request opens (actions first for a line that must act).
+        prefix = request.assistant_prefix
+        yield in_layout(json.dumps(reply), prefix)[len(prefix) :]
 
 
 async def test_the_same_call_again_unasked_is_dropped(runtime: Runtime) -> None:
