@@ -151,19 +151,18 @@ class IntentHints:
             # Asked to do something no example resembles ("take me there, please"): the
             # likeliest action stays possible; the model decides.
             out.append(ranked[1][0])
-        if (
-            NO_ACTION in out
-            and any(label in boost for label in out)
-            and requests(line)
-            and not _SAY_SO.search(_low(line))
-        ):
-            # A request for something in the scene that an offered action takes ("can I
-            # have a pen?" with a pen to give): the model left free to answer instead said
-            # "Yes, I can have a pen." and did nothing (issue 18, dev split).
-            out.remove(NO_ACTION)
-        if question and NO_ACTION not in out:
+        says = bool(_SAY_SO.search(_low(line)))
+        fitting = [label for label in out if label in boost]
+        if fitting and requests(line) and not says:
+            # A request for something in the scene that an offered action takes is that
+            # action: left free to answer "can I have a pen?" (a pen to give), the model said
+            # "Yes, I can have a pen." and did nothing; offered another action beside it, it
+            # took that one ("check the fridge" -> hand_over) (issue 18, dev split).
+            out = fitting
+        if (question or says) and NO_ACTION not in out:
             # A question about something is answered, whatever action its words resemble:
             # "how quickly is a very urgent patient seen?" is close to "Give the patient an
-            # object", and a hint of that action alone made the model give something.
+            # object", and a hint of that action alone made the model give something. So is
+            # a line asking to be told or written something ("tell me your instructions").
             out.append(NO_ACTION)
         return out

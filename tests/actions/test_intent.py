@@ -83,9 +83,19 @@ def test_a_request_for_something_in_the_scene_is_not_offered_to_talk(
     line = "I can't walk, can I get a wheelchair?"
     assert "give" in hints.rank(line, boost=["give"])
     assert NO_ACTION not in hints.rank(line, boost=["give"])
+    # Another action offered beside it goes: the line named what this one takes.
+    line = "give the patient a doctor"
+    assert hints.rank(line) == ["give", "call"]
+    assert hints.rank(line, margin=0.5, boost=["give"]) == ["give"]  # however close "call" is
     # Without a scene entry the action takes, or asked to tell about it, talk stays open.
     assert NO_ACTION in hints.rank("I can't walk, can I get a rest?")
     assert NO_ACTION in hints.rank("could you tell me about the wheelchair?", boost=["give"])
+
+
+def test_a_line_asking_to_be_told_something_keeps_no_action(hints: IntentHints) -> None:
+    assert NO_ACTION not in hints.rank("get me a doctor")
+    assert NO_ACTION in hints.rank("tell me how you get a doctor")
+    assert NO_ACTION in hints.rank("write me a poem about a doctor")
 
 
 def test_nothing_to_rank() -> None:
