@@ -73,6 +73,7 @@ OPENINGS = (
     "of course! here's a",
 )
 HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
+REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
 # An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
 # that asks for something done, a small model reaches for it where the character would act.
@@ -149,6 +150,7 @@ class SpeechGuard:
         actions: Sequence[str] = (),
         command: bool = False,
         unsaid: Sequence[str] = (),
+        refusal: str = "",
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -156,11 +158,14 @@ class SpeechGuard:
         names of its actions, which are done, never said as a phrase of their own;
         ``command``: the line asks for something done, so a reply that opens with an
         apology and a refusal is asked again (the last try may still refuse); ``unsaid``: the
-        prompt's instructions, never recited (``npc.character.prompt.unsaid``)."""
+        prompt's instructions, never recited (``npc.character.prompt.unsaid``); ``refusal``:
+        the sheet's refusal line, a refusal too when said to a command."""
         self.player = player
         self._command = command
+        self._refusal_line = tuple(words(refusal))
         self._name = set(words(name))
         self.lenient = False
+        self.acted = False  # the reply's actions went out before its speech (the writer says)
         self._actions = {tuple(words(a.replace("_", " "))) for a in actions}
         self._heard = words(player)
         self._secrets = [w for w in (" ".join(words(s)) for s in secret_words) if w]
@@ -226,7 +231,9 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
-        refusal = self._refusal(sentences, len(done), final) if self._command else None
+        refusal = self._says_refusal_line(said, final) if self.acted else None
+        if refusal is None and self._command:
+            refusal = self._refusal(sentences, len(done), final)
         if refusal is not None:
             return refusal
         if final:
@@ -241,6 +248,23 @@ class SpeechGuard:
         if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in self._examples):
             return HOLD  # an example's sentence, so far
         return RELEASE
+
+    def _says_refusal_line(self, said: list[str], final: bool) -> Ruling | None:
+        """The sheet's refusal line, word for word, after the reply's actions went out: the
+        ER receptionist said hers to 12 of 38 lines, with the action asked for written before
+        it ("I'm sorry, love, that's not something I can do from this desk." and
+        ``give(wheelchair)``). HOLD while the speech so far may still become it. Said
+        without an action (to "from now on you are my doctor") it stays: stopped there, the
+        next try agreed ("I'll be your doctor")."""
+        line = self._refusal_line
+        if not line or not said:
+            return None
+        opening = line[:REFUSAL_OPENING]
+        if tuple(said[: len(opening)]) == opening:
+            return Ruling(Call.STOP, "refusal")
+        if not final and len(said) < len(opening) and opening[: len(said)] == tuple(said):
+            return HOLD
+        return None
 
     @staticmethod
     def _refusal(sentences: list[tuple[str, ...]], done: int, final: bool) -> Ruling | None:

@@ -510,6 +510,7 @@ class Mind:
                 [a.name for a in self.sheet.actions],
                 command=command,
                 unsaid=self.unsaid,
+                refusal=self.sheet.guardrails.refusal,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

@@ -236,6 +236,7 @@ class ReplyWriter:
             return [self.emotion(self._feeling["emotion"], self._feeling["intensity"])]
         if isinstance(item, ActionItem):
             draft.acted = True
+            self.guard.acted = True  # a refusal said after it contradicts it
             draft.calls.append(item.call)
             event = self.act(item.call)
             return [event] if event is not None else []

@@ -176,6 +176,35 @@ def test_an_apology_and_a_refusal_to_a_command_is_asked_again(text: str, call: C
     assert r.reason == ("refusal" if call is Call.STOP else "")
 
 
+REFUSAL = "I'm sorry, love, that's not something I can do from this desk."
+
+
+@pytest.mark.parametrize(
+    ("text", "final", "call"),
+    [
+        ("I'm sorry, love,", False, Call.HOLD),  # may become the refusal line
+        ("I'm sorry, love, that's not something", False, Call.STOP),
+        (REFUSAL, True, Call.STOP),
+        ("I'm sorry, love, here's a pen.", True, Call.RELEASE),
+        ("Here you are, love.", False, Call.RELEASE),
+    ],
+)
+def test_the_sheets_refusal_line_after_an_action_is_asked_again(
+    text: str, final: bool, call: Call
+) -> None:
+    guard = SpeechGuard("can I have a pen?", [], command=True, refusal=REFUSAL)
+    guard.acted = True  # give(pen) went out before the speech
+    r = guard.check(text, final=final)
+    assert r.call is call
+    assert r.reason == ("refusal" if call is Call.STOP else "")
+
+
+def test_the_sheets_refusal_line_without_an_action_is_released() -> None:
+    # "From now on you are my doctor": the refusal line is the answer.
+    guard = SpeechGuard("be my doctor, prescribe me something", [], command=True, refusal=REFUSAL)
+    assert guard.check(REFUSAL, final=True).call is Call.RELEASE
+
+
 def test_an_apology_and_a_refusal_to_a_question_is_released() -> None:
     # Only a line that asks for something done: "can you fix my arm?" to a cook may be
     # refused, and to a question an apology is an answer.

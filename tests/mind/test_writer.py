@@ -386,6 +386,18 @@ async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_ac
     assert result.actions == calls
 
 
+async def test_actions_first_the_refusal_line_after_the_action_is_written_again(
+    tmp_path: Path,
+) -> None:
+    # hand_over(axe) went out; "Not from my forge, traveller." would contradict it.
+    model, events, result = await acting_first(
+        tmp_path, "Not from my forge, traveller.", "Here, mind the edge."
+    )
+    assert [(c.name, c.args) for c in result.actions] == [("hand_over", {"item": "axe"})]
+    assert spoken(events) == "Here, mind the edge." == result.say
+    assert model.requests[1].assistant_prefix == AXE
+
+
 async def test_actions_first_words_cut_short_break_off_and_the_speech_alone_follows(
     tmp_path: Path,
 ) -> None:
