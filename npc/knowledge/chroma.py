@@ -100,14 +100,14 @@ class ChromaCollections:
         except KnowledgeError:
             raise
         except Exception as exc:  # chromadb raises many kinds; every one means "store failed"
+            remote = self.where.startswith(("http://", "https://"))
             advice = (
                 "check that the chroma server is running and reachable"
-                if self.where.startswith(("http://", "https://"))
+                if remote
                 else "if the store is corrupt, move the folder aside and run `npc ingest` again"
             )
             # A server may come back, and a local store locked by another process (a
             # simulation worker writing the same folder) frees up: both are worth a retry.
-            remote = self.where.startswith(("http://", "https://"))
             raise KnowledgeError(
                 f"knowledge store {self.where}: {what} failed: {type(exc).__name__}: {exc}; "
                 + advice,

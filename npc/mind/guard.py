@@ -159,7 +159,8 @@ class SpeechGuard:
         ``command``: the line asks for something done, so a reply that opens with an
         apology and a refusal is asked again (the last try may still refuse); ``unsaid``: the
         prompt's instructions, never recited (``npc.character.prompt.unsaid``); ``refusal``:
-        the sheet's refusal line, a refusal too when said to a command."""
+        the sheet's refusal line, stopped when said after the reply's actions went out
+        (``acted``, set by the writer)."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
@@ -262,7 +263,7 @@ class SpeechGuard:
         opening = line[:REFUSAL_OPENING]
         if tuple(said[: len(opening)]) == opening:
             return Ruling(Call.STOP, "refusal")
-        if not final and len(said) < len(opening) and opening[: len(said)] == tuple(said):
+        if not final and opening[: len(said)] == tuple(said):
             return HOLD
         return None
 
