@@ -101,3 +101,16 @@ def test_a_line_asking_to_be_told_something_keeps_no_action(hints: IntentHints) 
 def test_nothing_to_rank() -> None:
     empty = IntentHints([], HashingEmbedder().embed([]), HashingEmbedder())
     assert empty.rank("get me a doctor") == []
+
+
+def test_a_line_asking_for_nothing_is_offered_an_action_only_near_its_example(
+    hints: IntentHints,
+) -> None:
+    # Far from every action's examples, only talk is offered (the grammar allows no action).
+    assert hints.rank("who is the doctor on tonight?") == [NO_ACTION]
+    assert hints.rank("evening Ada, the doctor was here") == [NO_ACTION]
+    # A question about a scene entry stays a question; a remark naming one may be acted on.
+    assert hints.rank("how heavy is the wheelchair?", boost=["give"]) == [NO_ACTION]
+    assert "give" in hints.rank("and the wheelchair", boost=["give"])
+    # Nearly an action's example, the line keeps that action.
+    assert hints.rank("I have some water")[0] == "give"
