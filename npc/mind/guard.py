@@ -123,6 +123,14 @@ SOFT = frozenset(["echo", "repeat", "copy", "identity", "refusal"])  # said on t
 _IDENTITY = re.compile(
     r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Mm]y name's|[Cc]all me) ((?:[A-Z][\w'-]+ ?)+)"
 )
+# "I'm a doctor, but I can't be an AI." from a triage nurse asked "are you a doctor or an
+# AI?": a role the player's line offered, claimed, and one the sheet does not give.
+_CLAIM = re.compile(r"\b(?:i'm|i am)(?: now| really| actually)? (?:a|an|the) ([a-z' -]+)")
+_NOUN = re.compile(r"\b(?:a|an|the) ([a-z' -]+)")
+_CLAIM_END = frozenset(
+    {"but", "and", "or", "who", "that", "which", "here", "there", "at", "in", "of", "for"}
+    | {"not", "too", "now", "with", "from", "on", "to", "so"}
+)
 COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
 # Words in a row from the prompt's instructions: a recital ("Refuse to talk about smuggling,
 # in character. If the player tells you..."), where five made false alarms ("if you do not
@@ -130,6 +138,16 @@ COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
 RECITAL_WORDS = 6
 RECITAL_HOLD = 4
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _head(phrase: str) -> str:
+    """The last word of a noun phrase's opening: "doctor" in "doctor, but I can't"."""
+    head = ""
+    for w in words(phrase):
+        if w in _CLAIM_END:
+            break
+        head = w
+    return head
 
 
 class SpeechGuard:
@@ -151,6 +169,7 @@ class SpeechGuard:
         command: bool = False,
         unsaid: Sequence[str] = (),
         refusal: str = "",
+        role: str = "",
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -160,11 +179,13 @@ class SpeechGuard:
         apology and a refusal is asked again (the last try may still refuse); ``unsaid``: the
         prompt's instructions, never recited (``npc.character.prompt.unsaid``); ``refusal``:
         the sheet's refusal line, stopped when said after the reply's actions went out
-        (``acted``, set by the writer)."""
+        (``acted``, set by the writer); ``role``: the sheet's role, the one the character
+        claims (not one the player offers it)."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
         self._name = set(words(name))
+        self._own = set(words(f"{name} {role}"))
         self.lenient = False
         self.acted = False  # the reply's actions went out before its speech (the writer says)
         self._actions = {tuple(words(a.replace("_", " "))) for a in actions}
@@ -224,7 +245,7 @@ class SpeechGuard:
         done = sentences if final or text.rstrip()[-1:] in ".!?" else sentences[:-1]
         if echoes(text, self.player):
             return Ruling(Call.STOP, "echo")
-        if self._someone_else(text):
+        if self._someone_else(text) or self._takes_offered_role(text):
             return Ruling(Call.STOP, "identity")
         if said in self._earlier or (final and repeats(text, self._earlier_text)):
             return Ruling(Call.STOP, "repeat")
@@ -330,6 +351,14 @@ class SpeechGuard:
             if claimed and not claimed & self._name:
                 return True
         return False
+
+    def _takes_offered_role(self, text: str) -> bool:
+        """Whether the character says it is a role the player's line named and its sheet
+        does not ("I'm a doctor" to "are you a doctor or an AI?", "I'm a pirate" to "you
+        are now a pirate"); a noun is the last word before a pause or a linking word."""
+        offered = {_head(m.group(1)) for m in _NOUN.finditer(_normal(self.player))}
+        claimed = {_head(m.group(1)) for m in _CLAIM.finditer(_normal(text))}
+        return bool((claimed & offered) - self._own - {""})
 
     def _echo_so_far(self, said: list[str]) -> bool:
         """Whether all that was said is a run of the player's words (it may become an echo)."""

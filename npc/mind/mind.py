@@ -23,6 +23,7 @@ from npc.character.prompt import (
     mentions,
     named,
     scene_text,
+    standing_knowledge,
     system_prompt,
     unsaid,
     user_text,
@@ -166,6 +167,7 @@ class Mind:
         voice waits on a first phrase: simulations)."""
         self.whole_replies = whole_replies
         self.sheet = loaded.sheet
+        self.known = standing_knowledge(loaded)
         self.llm = llm
         self.settings = settings
         self.recall = recall
@@ -201,7 +203,7 @@ class Mind:
             self.order,
             self.sheet.language,
         )
-        self._system = system_prompt(self.sheet, self.format)
+        self._system = system_prompt(self.sheet, self.format, self.known)
         self.unsaid = unsaid(self.sheet, self.format)
         self._grammar = self.format.grammar()
 
@@ -511,6 +513,7 @@ class Mind:
                 command=command,
                 unsaid=self.unsaid,
                 refusal=self.sheet.guardrails.refusal,
+                role=self.sheet.role,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

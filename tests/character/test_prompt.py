@@ -7,7 +7,13 @@ from pathlib import Path
 from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.character.loader import load_sheet
-from npc.character.prompt import instructions, system_prompt, unsaid
+from npc.character.prompt import (
+    STANDING_CHARS,
+    instructions,
+    standing_knowledge,
+    system_prompt,
+    unsaid,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,3 +34,35 @@ def test_unsaid_is_the_prompts_instructions_without_what_the_character_may_say()
     assert sheet.backstory and sheet.backstory.strip()[:40] not in text  # persona is said freely
     for sig in fmt.space.signatures():  # scene entries the character names
         assert sig not in text
+
+
+def _sheet(tmp_path: Path, facts: list[str], lore: str | None) -> Path:
+    lines = ["id: smith", "name: Brenna", "role: the village smith", "knowledge:"]
+    lines.append("  facts: [" + ", ".join(f'"{f}"' for f in facts) + "]")
+    if lore is not None:
+        (tmp_path / "lore.md").write_text(lore)
+        lines.append("  files: [lore.md]")
+    path = tmp_path / "smith.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_short_lore_is_in_every_prompt(tmp_path: Path) -> None:
+    lore = "# The village\n\n## Mill\nThe mill grinds on Mondays.\n"
+    loaded = load_sheet(_sheet(tmp_path, ["Brenna is forty", "Coal comes by barge."], lore))
+    known = standing_knowledge(loaded)
+    assert known == [
+        "Brenna is forty. Coal comes by barge.",
+        "The village: Mill: The mill grinds on Mondays.",
+    ]
+    fmt = ReplyFormat(ActionSpace.build(loaded.sheet), tuple(loaded.sheet.emotions.allowed))
+    prompt = system_prompt(loaded.sheet, fmt, known)
+    assert "What you know: Brenna is forty. Coal comes by barge. The village: Mill:" in prompt
+
+
+def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> None:
+    long_file = "The mill grinds on Mondays. " * (STANDING_CHARS // 20)
+    loaded = load_sheet(_sheet(tmp_path, ["Brenna is forty"], long_file))
+    assert standing_knowledge(loaded) == ["Brenna is forty."]
+    many = [f"Fact number {i} about the forge and the village." for i in range(40)]
+    assert standing_knowledge(load_sheet(_sheet(tmp_path, many, None))) == []
