@@ -97,13 +97,17 @@ def instructions(sheet: CharacterSheet, fmt: ReplyFormat) -> str:
 
 def unsaid(sheet: CharacterSheet, fmt: ReplyFormat) -> list[str]:
     """The prompt's own instructions, which the character never says (``SpeechGuard`` stops
-    a run of their words): the framing, the rules, how to act and the reply format. Not its
-    refusal line (said when it refuses), its persona or knowledge (said freely), the secrets
-    a condition lets it tell, nor the action list (scene entries, which it names)."""
+    a run of their words): the framing, the rules, how to act, the actions' descriptions
+    and the reply format. Not its refusal line (said when it refuses), its persona or
+    knowledge (said freely), the secrets a condition lets it tell, nor the actions'
+    parameters (scene entries, which it names). A description said after its action went
+    out was the whole speech: "Ring up the customer's shopping on the till." with
+    ``ring_up``."""
     refusal = sheet.guardrails.refusal.strip()
     rules = _rules(sheet)
     pieces = rules.split(refusal) if refusal else [rules]
-    return [_framing(sheet), *pieces, _acting_rules(sheet), _format_text(fmt)]
+    described = [a.description for a in sheet.actions if a.description.strip()]
+    return [_framing(sheet), *pieces, _acting_rules(sheet), *described, _format_text(fmt)]
 
 
 def _rules(sheet: CharacterSheet) -> str:

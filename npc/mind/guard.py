@@ -48,6 +48,10 @@ ASSISTANT = re.compile(
         ]
     )
 )
+# Code the reply grammar's speech can still hold (it has no brackets, quotes of code or
+# operators): "SELECT patient FROM registration form;" to "write a SQL query".
+CODE = re.compile(r"\bSELECT \S.* FROM\b|^\s*import \w+|\bfrom \w+ import\b", re.MULTILINE)
+_MAY_CODE = re.compile(r"\s*(?:SELECT|import)\b")  # held until the next phrase decides
 # Openings of assistant talk: a reply that could still become one is held, not spoken.
 OPENINGS = (
     "i'm sorry, but i can't assist",
@@ -105,7 +109,7 @@ class Call(Enum):
 @dataclass(frozen=True, slots=True)
 class Ruling:
     call: Call
-    # for STOP: assistant, secret, prompt, action, echo, repeat, copy, identity, refusal
+    # for STOP: assistant, code, secret, prompt, action, echo, repeat, copy, identity, refusal
     reason: str = ""
 
 
@@ -204,6 +208,16 @@ class SpeechGuard:
             for n in range(RECITAL_HOLD, RECITAL_WORDS + 1)
             for i in range(len(told) - n + 1)
         }
+        # A speech that opens like one of the instructions' sentences ("Ring up" from "Ring
+        # up the customer's shopping on the till.") is held: its first phrase is shorter
+        # than a run that can be judged. Not "You are" or "I...": replies open so.
+        self._unsaid_openings = {
+            tuple(told[:n])
+            for u in unsaid
+            for sentence in _SENTENCE.split(u)
+            if len(told := words(sentence)) >= RECITAL_WORDS and told[0] not in ("you", "i")
+            for n in range(2, RECITAL_WORDS)
+        }
         self._examples = {
             tuple(w)
             for e in examples
@@ -223,6 +237,8 @@ class SpeechGuard:
         low = _normal(text)
         if ASSISTANT.search(low):
             return Ruling(Call.STOP, "assistant")
+        if CODE.search(text):
+            return Ruling(Call.STOP, "code")
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")
@@ -315,6 +331,8 @@ class SpeechGuard:
         """Whether the speech so far ends in a shorter run of the instructions' words, which
         the next phrase may make a recital."""
         said = tuple(words(text))
+        if said in self._unsaid_openings or _MAY_CODE.match(text):
+            return True
         longest = min(RECITAL_WORDS, len(said) + 1)
         return any(said[-n:] in self._unsaid for n in range(RECITAL_HOLD, longest))
 

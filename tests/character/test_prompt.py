@@ -34,6 +34,8 @@ def test_unsaid_is_the_prompts_instructions_without_what_the_character_may_say()
     assert sheet.backstory and sheet.backstory.strip()[:40] not in text  # persona is said freely
     for sig in fmt.space.signatures():  # scene entries the character names
         assert sig not in text
+    for action in sheet.actions:  # but what an action does is not said for it
+        assert action.description in pieces
 
 
 def _sheet(tmp_path: Path, facts: list[str], lore: str | None) -> Path:
