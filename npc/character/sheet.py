@@ -34,7 +34,10 @@ class Voice(Strict):
 class Knowledge(Strict):
     """What the character knows, beyond its backstory."""
 
-    facts: list[str] = Field(default_factory=list, description="Short facts, one per item.")
+    facts: list[str] = Field(
+        default_factory=list,
+        description="Short facts, one per item; in every prompt when they fit in 1200 characters.",
+    )
     files: list[str] = Field(
         default_factory=list,
         description="Markdown or text files and folders of them, relative to the sheet.",
