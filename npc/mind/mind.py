@@ -225,10 +225,15 @@ class Mind:
         if ok:
             self._done.add(report)
 
-    def reacts(self, events: Sequence[str]) -> bool:
+    def reacts(self, events: Sequence[str], player: str = "") -> bool:
         """Whether ``events`` may call for any action: a game event or a failed action does;
         an action done does not (it kept every turn after an action off the routing, and
-        the model did the same again: "how long until Titan?" moved the crate again)."""
+        the model did the same again: "how long until Titan?" moved the crate again). Nor
+        does an event the player's line asks nothing done about: "[Engineer Pim arrives]
+        He's here." had Ines walk to the hold, "[a soldier stares at Tobin] What does he
+        want?" had Brenna point at Tobin; that line is routed as any other."""
+        if player.strip() and not requests(player):
+            return False
         return any(e not in self._done for e in events)
 
     # -- prompts ----------------------------------------------------------------------
@@ -346,7 +351,7 @@ class Mind:
                 self._named(player),
                 banned,
                 narrow.must_act(player),
-                self.reacts(events),
+                self.reacts(events, player),
                 fmt.order,
             ),
             json_schema=fmt.json_schema(),
@@ -488,7 +493,7 @@ class Mind:
         user = first.messages[-1].content
         events, self.pending = self.pending, []
         result.events = events
-        reacting = self.reacts(events)
+        reacting = self.reacts(events, player)
         fmt = self.format_for(player, narrow, events)
         self._done &= set(events)  # kept while a retracted turn may put them back
 

@@ -359,6 +359,19 @@ async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     assert m.request(line, []).grammar == m.format.grammar(m.banned_openings(line))
 
 
+async def test_a_game_event_opens_the_routing_unless_the_line_asks_for_nothing(
+    runtime: Runtime,
+) -> None:
+    loaded = runtime.character("jin")
+    m = Mind(loaded, CopyingLLM("ladle"), runtime.settings.llm, intents=runtime.intents(loaded))
+    full = m.format.grammar(m.banned_openings("who is that?"))
+    m.add_event("a man in a grey suit walks up to the counter")
+    assert m.reacts(m.pending) and m.reacts(m.pending, "bring me the ladle")
+    assert not m.reacts(m.pending, "who is that?")  # a question about it is routed
+    assert m.request("who is that?", []).grammar != full  # no action allowed
+    assert m.request("", []).grammar == m.format.grammar(m.banned_openings(""))
+
+
 async def test_the_tries_after_a_stop_answer_the_same_game_events(runtime: Runtime) -> None:
     llm = ScriptedLLM(["As an AI language model, I cannot help.", "Welcome in."])
     llm.llm_capabilities = LLMCapabilities(grammar=True)  # so a stop is asked again
