@@ -13,6 +13,7 @@ Code cannot be written at all: the reply grammar leaves its marks out of speech
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,6 +155,31 @@ def _head(phrase: str) -> str:
     return head
 
 
+@functools.lru_cache(maxsize=64)
+def _recital_runs(
+    unsaid: tuple[str, ...],
+) -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """The runs of the instructions' words that make a recital, and the openings of their
+    sentences that are held (the same for every turn of a character: built once)."""
+    runs = frozenset(
+        tuple(told[i : i + n])
+        for told in (words(u) for u in unsaid)
+        for n in range(RECITAL_HOLD, RECITAL_WORDS + 1)
+        for i in range(len(told) - n + 1)
+    )
+    # A speech that opens like one of the instructions' sentences ("Ring up" from "Ring up
+    # the customer's shopping on the till.") is held: its first phrase is shorter than a
+    # run that can be judged. Not "You are" or "I...": replies open so.
+    openings = frozenset(
+        tuple(told[:n])
+        for u in unsaid
+        for sentence in _SENTENCE.split(u)
+        if len(told := words(sentence)) >= RECITAL_WORDS and told[0] not in ("you", "i")
+        for n in range(2, RECITAL_WORDS)
+    )
+    return runs, openings
+
+
 class SpeechGuard:
     """Rules on each phrase of one reply before it is spoken.
 
@@ -202,22 +228,7 @@ class SpeechGuard:
         # player on bench/latency.py, 40 of 40 turns).
         last = words(earlier[-1]) if earlier else []
         self._last_short = last if 0 < len(last) < REPEAT_WORDS else []
-        self._unsaid = {
-            tuple(told[i : i + n])
-            for told in (words(u) for u in unsaid)
-            for n in range(RECITAL_HOLD, RECITAL_WORDS + 1)
-            for i in range(len(told) - n + 1)
-        }
-        # A speech that opens like one of the instructions' sentences ("Ring up" from "Ring
-        # up the customer's shopping on the till.") is held: its first phrase is shorter
-        # than a run that can be judged. Not "You are" or "I...": replies open so.
-        self._unsaid_openings = {
-            tuple(told[:n])
-            for u in unsaid
-            for sentence in _SENTENCE.split(u)
-            if len(told := words(sentence)) >= RECITAL_WORDS and told[0] not in ("you", "i")
-            for n in range(2, RECITAL_WORDS)
-        }
+        self._unsaid, self._unsaid_openings = _recital_runs(tuple(unsaid))
         self._examples = {
             tuple(w)
             for e in examples
