@@ -177,6 +177,7 @@ class Mind:
         self.history: list[Exchange] = []
         self.pending: list[str] = []  # game events and action results for the next turn
         self._done: set[str] = set()  # those of ``pending`` that report an action done
+        self._failed: set[str] = set()  # ... and those that report one failed
         self.calls: dict[str, ActionCall] = {}
         self._ids = itertools.count(1)
         self._clock = clock
@@ -222,16 +223,17 @@ class Mind:
         report = f"your action {call.name}({args}) {outcome}"
         report += f": {detail.strip()}" if detail.strip() else ""
         self.pending.append(report)
-        if ok:
-            self._done.add(report)
+        (self._done if ok else self._failed).add(report)
 
     def reacts(self, events: Sequence[str], player: str = "") -> bool:
-        """Whether ``events`` may call for any action: a game event or a failed action does;
-        an action done does not (it kept every turn after an action off the routing, and
-        the model did the same again: "how long until Titan?" moved the crate again). Nor
-        does an event the player's line asks nothing done about: "[Engineer Pim arrives]
-        He's here." had Ines walk to the hold, "[a soldier stares at Tobin] What does he
-        want?" had Brenna point at Tobin; that line is routed as any other."""
+        """Whether ``events`` may call for any action: a failed action does (it may be tried
+        again); an action done does not (it kept every turn after an action off the routing,
+        and the model did the same again: "how long until Titan?" moved the crate again). A
+        game event does, unless the player's line asks for nothing done about it: "[Engineer
+        Pim arrives] He's here." had Ines walk to the hold, "[a soldier stares at Tobin]
+        What does he want?" had Brenna point at Tobin; that line is routed as any other."""
+        if any(e in self._failed for e in events):
+            return True
         if player.strip() and not requests(player):
             return False
         return any(e not in self._done for e in events)
@@ -496,6 +498,7 @@ class Mind:
         reacting = self.reacts(events, player)
         fmt = self.format_for(player, narrow, events)
         self._done &= set(events)  # kept while a retracted turn may put them back
+        self._failed &= set(events)
 
         def request_for(more: frozenset[str]) -> GenerationRequest:
             if not more - banned:

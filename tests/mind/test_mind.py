@@ -370,6 +370,9 @@ async def test_a_game_event_opens_the_routing_unless_the_line_asks_for_nothing(
     assert not m.reacts(m.pending, "who is that?")  # a question about it is routed
     assert m.request("who is that?", []).grammar != full  # no action allowed
     assert m.request("", []).grammar == m.format.grammar(m.banned_openings(""))
+    events, _ = await reply(m, "bring me the ladle")
+    m.add_action_result(next(e for e in events if isinstance(e, ActionCall)).action_id, False)
+    assert m.reacts(m.pending, "who is that?")  # a failed action may be tried again
 
 
 async def test_the_tries_after_a_stop_answer_the_same_game_events(runtime: Runtime) -> None:
