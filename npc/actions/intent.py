@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from npc.character.sheet import CharacterSheet
+from npc.character.sheet import Action, CharacterSheet, ChoiceParam
 from npc.providers.base import Embedder
 
 NO_ACTION = "none"
@@ -74,7 +74,7 @@ _WH = re.compile(r"^(?:\w+, )?(who|what|when|where|why|how|which|whose)\b")
 _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b|\?\s*$")
 _REQUEST = re.compile(
     r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
-    r"try|use|buy)\b|\bplease\b|\bi('d| would) like\b|\bi need\b|\bi want\b|"
+    r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
     r"\bi'll (take|have)\b|"  # "I'll take one."
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
     # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the
@@ -91,9 +91,33 @@ def _low(line: str) -> str:
     return line.lower().replace("\u2019", "'").strip()
 
 
-def requests(line: str) -> bool:
-    """Whether ``line`` asks for something to be done ("could you...", "please")."""
-    return bool(_REQUEST.search(_low(line)))
+# Words that open a sentence without being a verb, in case an action's description opens so.
+_NOT_VERBS = frozenset(["a", "an", "the", "this", "that", "it", "to", "if", "when", "some"])
+
+
+def sheet_verbs(sheet: CharacterSheet) -> frozenset[str]:
+    """Verbs the sheet's own actions name, which open a request in a sentence of their own:
+    "Brew me a potion", "Shoo that bird away!" (a choice value), beside the common ones."""
+    out: set[str] = set()
+    for action in sheet.actions:
+        out.add(action.name.split("_")[0].lower())
+        out.update(_low(action.description).split()[:1])
+        for param in action.parameters.values():
+            if isinstance(param, ChoiceParam):
+                out.update(v.replace("_", " ").lower().split()[0] for v in param.values)
+    return frozenset(w for w in out if w.isalpha() and w not in _NOT_VERBS)
+
+
+def requests(line: str, verbs: frozenset[str] = frozenset()) -> bool:
+    """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
+    sentence with one of ``verbs`` (the sheet's own, ``sheet_verbs``)."""
+    low = _low(line)
+    if _REQUEST.search(low):
+        return True
+    return any(s.split()[:1][0].strip(",!") in verbs for s in _SENTENCES.split(low) if s.split())
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def asks_about(line: str, names_something: bool = False) -> bool:
@@ -105,6 +129,27 @@ def asks_about(line: str, names_something: bool = False) -> bool:
     return bool(_WH.search(low)) or (not names_something and bool(_YES_NO.search(low)))
 
 
+def _words(name: str) -> str:
+    return name.replace("_", " ").lower()
+
+
+def spoken_forms(action: Action) -> list[str]:
+    """Requests made of an action's own name, and of each choice it takes: "walk to",
+    "gesture shoo". An action without examples is otherwise known to the ranking by its
+    description alone, which the small embedder matches poorly: "Shoo that bird away!" was
+    nearer talk than "Make a gesture.", "Pass me that jar of honey" went to point_at. Forms
+    with each scene entry ("walk to the galley") were tried and dropped: the many entries
+    pulled lines that name a place to the action that takes it ("Fire in the galley! Sound
+    the alarm!" -> walk_to) and questions about them too.
+    """
+    verb = _words(action.name)
+    out = [verb]
+    for param in action.parameters.values():
+        if isinstance(param, ChoiceParam):
+            out += [f"{verb} {_words(v)}" for v in param.values]
+    return out
+
+
 @dataclass
 class IntentHints:
     """Nearest-example action hints for one character."""
@@ -112,19 +157,28 @@ class IntentHints:
     labels: list[str]
     vectors: NDArray[np.float32]
     embedder: Embedder
+    authored: list[bool] | None = None  # written in the sheet (else made by spoken_forms)
+    verbs: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, sheet: CharacterSheet, embedder: Embedder) -> IntentHints:
         labels: list[str] = []
         texts: list[str] = []
+        authored: list[bool] = []
         for action in sheet.actions:
-            for text in [action.description] + [e.player for e in action.examples]:
-                labels.append(action.name)
-                texts.append(text)
+            own = [action.description] + [e.player for e in action.examples]
+            made = spoken_forms(action)
+            labels += [action.name] * (len(own) + len(made))
+            texts += own + made
+            authored += [True] * len(own) + [False] * len(made)
         for text in [*TALK, *(e.player for e in sheet.examples)]:
             labels.append(NO_ACTION)
             texts.append(text)
-        return cls(labels, embedder.embed(texts), embedder)
+            authored.append(True)
+        return cls(labels, embedder.embed(texts), embedder, authored, sheet_verbs(sheet))
+
+    def requests(self, line: str) -> bool:
+        return requests(line, self.verbs)
 
     def rank(
         self, line: str, top: int = 2, margin: float = 0.08, boost: Iterable[str] = ()
@@ -138,9 +192,15 @@ class IntentHints:
             return []
         scores = self.vectors @ self.embedder.embed([line])[0]
         best: dict[str, float] = {}
-        for label, score in zip(self.labels, scores.tolist(), strict=True):
+        raw: dict[str, float] = {}  # authored examples only: KEEP was read off those
+        authored = self.authored or [True] * len(self.labels)
+        for label, score, own in zip(self.labels, scores.tolist(), authored, strict=True):
             best[label] = max(best.get(label, -1.0), score)
-        raw = dict(best)
+            if own:
+                raw[label] = max(raw.get(label, -1.0), score)
+        asked = self.requests(line)
+        if not asked:
+            best = dict(raw)
         boost = list(boost)
         for label in boost:
             if label in best:
@@ -153,7 +213,7 @@ class IntentHints:
         if ranked[0][0] == NO_ACTION:
             margin = min(margin, NONE_MARGIN)
         out = [label for label, score in ranked[:top] if score >= first - margin]
-        if not requests(line):
+        if not asked:
             # An action left beside a line that asks for nothing was often taken: "how
             # quickly is a very urgent patient seen?" -> give(pain chart), "which floor is
             # the lab on?" -> move_to, "evening Jin" -> cook. It stays when the line is
@@ -162,15 +222,22 @@ class IntentHints:
             out = [
                 label
                 for label in out
-                if label == NO_ACTION or raw[label] >= KEEP or (label in boost and not question)
+                if label == NO_ACTION
+                or raw.get(label, -1.0) >= KEEP
+                or (label in boost and not question)
             ] or [NO_ACTION]
-        if out == [NO_ACTION] and len(ranked) > 1 and requests(line):
+        named = [label for label, _ in ranked if label in boost]
+        if asked and out[0] == NO_ACTION and named and not set(out) & set(named):
+            # Asked for something in the scene that an action takes, while the words are
+            # nearest talk: that action stays possible ("I'd love some of that coffee").
+            out = [NO_ACTION, named[0]]
+        elif out == [NO_ACTION] and len(ranked) > 1 and asked:
             # Asked to do something no example resembles ("take me there, please"): the
             # likeliest action stays possible; the model decides.
             out.append(ranked[1][0])
         says = bool(_SAY_SO.search(_low(line)))
         fitting = [label for label in out if label in boost]
-        if fitting and requests(line) and not says:
+        if fitting and asked and not says:
             # A request for something in the scene that an offered action takes is that
             # action: left free to answer "can I have a pen?" (a pen to give), the model said
             # "Yes, I can have a pen." and did nothing; offered another action beside it, it

@@ -77,13 +77,14 @@ class ActionSpace:
         return ActionSpace(tuple(a for a in self.actions if a.name in keep), self.scene)
 
     def fitting(self, mentioned: Iterable[str]) -> list[str]:
-        """Actions with a parameter that can take one of the ``mentioned`` scene entries."""
+        """Actions with a parameter that can take one of the ``mentioned`` scene entries or
+        choice values ("give me a shrug": gesture)."""
         names = set(mentioned)
         out = []
         for action in self.actions:
             for param in action.parameters.values():
                 values = self.values(param)
-                if isinstance(param, SceneParam) and values and names & set(values):
+                if isinstance(param, SceneParam | ChoiceParam) and values and names & set(values):
                     out.append(action.name)
                     break
         return out

@@ -223,6 +223,13 @@ def scene_text(scene: Scene, memories: Sequence[str] = ()) -> str:
 KINDS = (("object", "objects"), ("place", "locations"), ("person", "characters"))
 
 
+# Words too common to name an entry alone: "some of that coffee of yours" is not "your
+# compartment".
+_FUNCTION = frozenset(
+    ["your", "yours", "with", "that", "this", "from", "their", "there", "here", "some"]
+)
+
+
 def named(text: str, name: str) -> bool:
     """Whether ``text`` names ``name``: all of it, or one of its longer words ("a bowl of
     ramen" names the "ramen bowl"; "some water" names the "water cup")."""
@@ -231,7 +238,7 @@ def named(text: str, name: str) -> bool:
     words = re.findall(r"[a-z0-9]+", name.lower())
     if words and all(w in said for w in words):
         return True
-    return any(len(w) >= 4 and w in said for w in words)
+    return any(len(w) >= 4 and w in said and w not in _FUNCTION for w in words)
 
 
 def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:

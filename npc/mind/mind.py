@@ -57,6 +57,7 @@ class Hints:
 
     named: tuple[tuple[str, str], ...] = ()  # (scene entry, its kind)
     likely: tuple[str, ...] = ()  # likely actions, best first
+    verbs: frozenset[str] = frozenset()  # the sheet's own request verbs (sheet_verbs)
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -71,7 +72,7 @@ class Hints:
     def must_act(self, player: str) -> bool:
         """Whether the reply must take an action: the line plainly asks for something
         ("could you...", "give me...") and every likely action is one (no "none")."""
-        return bool(self.likely) and NO_ACTION not in self.likely and requests(player)
+        return bool(self.likely) and NO_ACTION not in self.likely and requests(player, self.verbs)
 
 
 @dataclass
@@ -234,7 +235,8 @@ class Mind:
         What does he want?" had Brenna point at Tobin; that line is routed as any other."""
         if any(e in self._failed for e in events):
             return True
-        if player.strip() and not requests(player):
+        verbs = self.intents.verbs if self.intents is not None else frozenset()
+        if player.strip() and not requests(player, verbs):
             return False
         return any(e not in self._done for e in events)
 
@@ -278,7 +280,8 @@ class Mind:
         if self.intents is None or not player.strip():
             return Hints(named)
         boost = self.format.space.fitting(self._named(player))
-        return Hints(named, tuple(self.intents.rank(player, boost=boost)))
+        likely = tuple(self.intents.rank(player, boost=boost))
+        return Hints(named, likely, self.intents.verbs)
 
     def _user(
         self,
