@@ -32,8 +32,12 @@ ASSISTANT = re.compile(
             r"\b(?:openai|chatgpt|alibaba cloud|qwen)\b",
             r"\b(?:can't|cannot|can not|unable to|won't be able to) assist\b",
             # "I'm sorry, but I can't help with that.": the same boilerplate, reworded.
-            r"\b(?:can't|cannot|can not|unable to|won't be able to) help (?:you )?with "
+            r"\b(?:can't|cannot|can not|unable to|won't be able to) (?:help|support) (?:you )?with "
             r"(?:that|this|your request|the request)\b",
+            # Jin, asked who wants his stall: "I'd love to help you with that." (and the
+            # sales rep: "we can't support you with that")
+            r"\b(?:i'd|i would|we'd|we would) (?:love|be happy|be glad) to (?:help|assist) "
+            r"(?:you )?with (?:that|this|your request)\b",
             r"\bsorry, but i (?:can't|cannot) (?:provide|fulfill|comply with) (?:that|this|"
             r"your request)\b",
             # "I'm sorry, but I don't have any information about the amount you pay." (a
@@ -62,6 +66,8 @@ OPENINGS = (
     "i'm sorry, but i cannot help",
     "i'm sorry, but i don't have",
     "i'm sorry, i can't help",
+    "i'd love to help you with",
+    "i'd be happy to help you with",
     "i am sorry, but i cannot assist",
     "sorry, but i can't assist",
     "as an ai",
@@ -79,6 +85,7 @@ OPENINGS = (
 )
 HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
 REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said
+TRAITS = 3  # personality traits in one sentence that make a list of them (prompt)
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
 # An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
 # that asks for something done, a small model reaches for it where the character would act.
@@ -200,6 +207,7 @@ class SpeechGuard:
         unsaid: Sequence[str] = (),
         refusal: str = "",
         role: str = "",
+        personality: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -210,7 +218,8 @@ class SpeechGuard:
         prompt's instructions, never recited (``npc.character.prompt.unsaid``); ``refusal``:
         the sheet's refusal line, stopped when said after the reply's actions went out
         (``acted``, set by the writer); ``role``: the sheet's role, the one the character
-        claims (not one the player offers it)."""
+        claims (not one the player offers it); ``personality``: the sheet's traits, never
+        listed (``TRAITS`` of them in one sentence)."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
@@ -229,6 +238,7 @@ class SpeechGuard:
         last = words(earlier[-1]) if earlier else []
         self._last_short = last if 0 < len(last) < REPEAT_WORDS else []
         self._unsaid, self._unsaid_openings = _recital_runs(tuple(unsaid))
+        self._traits = [t for t in (" ".join(words(p)) for p in personality) if t]
         self._examples = {
             tuple(w)
             for e in examples
@@ -240,7 +250,8 @@ class SpeechGuard:
         """``text``: the reply's speech so far, spoken or not, up to the end of a phrase;
         ``final``: nothing more will be added to it (what was held is decided now)."""
         ruling = self._check(text, final)
-        if ruling.call is Call.RELEASE and not final and self._may_recite(text):
+        held = self._may_recite(text) or self._lists_traits(text, last=True) >= TRAITS - 1
+        if ruling.call is Call.RELEASE and not final and held:
             return HOLD
         return ruling
 
@@ -253,7 +264,7 @@ class SpeechGuard:
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")
-        if self._recites(text):
+        if self._recites(text) or self._lists_traits(text) >= TRAITS:
             return Ruling(Call.STOP, "prompt")
         if self._names_an_action(text):
             return Ruling(Call.STOP, "action")
@@ -331,6 +342,21 @@ class SpeechGuard:
         if not final and not done and first in _MAY_REFUSE:
             return HOLD
         return None
+
+    def _lists_traits(self, text: str, last: bool = False) -> int:
+        """The most of the sheet's personality traits one sentence names (``last``: only
+        the sentence being written). "Sly, cackling, sharp-tongued, secretly tender." was a
+        whole reply of the herbalist, twice in 40 lines: the persona recited, not spoken."""
+        if len(self._traits) < TRAITS:
+            return 0
+        sentences = [x for x in _SENTENCE.split(text.strip()) if x]
+        if last:
+            sentences = sentences[-1:] if text.rstrip()[-1:] not in ".!?" else []
+        counts = [0]
+        for sentence in sentences:
+            said = f" {' '.join(words(sentence))} "
+            counts.append(sum(f" {t} " in said for t in self._traits))
+        return max(counts)
 
     def _recites(self, text: str) -> bool:
         """Whether the speech says ``RECITAL_WORDS`` words of the instructions in a row."""

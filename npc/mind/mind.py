@@ -525,6 +525,7 @@ class Mind:
                 unsaid=self.unsaid,
                 refusal=self.sheet.guardrails.refusal,
                 role=self.sheet.role,
+                personality=self.sheet.personality,
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

@@ -114,3 +114,64 @@ def test_a_line_asking_for_nothing_is_offered_an_action_only_near_its_example(
     assert "give" in hints.rank("and the wheelchair", boost=["give"])
     # Nearly an action's example, the line keeps that action.
     assert hints.rank("I have some water")[0] == "give"
+
+
+HERBALIST = """\
+id: herbalist
+name: Nessa
+role: a swamp herbalist
+scene:
+  objects: [salve, lantern]
+  characters: [Pock]
+actions:
+  - name: brew
+    description: Brew a remedy in the cauldron.
+    parameters:
+      remedy: {type: text}
+  - name: hand_over
+    description: Give the visitor an item.
+    parameters:
+      item: {type: object}
+  - name: gesture
+    description: Make a gesture.
+    parameters:
+      kind: {type: choice, values: [cackle, shake_head, shoo]}
+"""
+
+
+@pytest.fixture(scope="module")
+def herbalist(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
+    path = Path(tmp_path_factory.mktemp("sheet")) / "herbalist.yaml"
+    path.write_text(HERBALIST)
+    return IntentHints.build(load_sheet(path).sheet, HashingEmbedder())
+
+
+def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
+    # Action names, descriptions' first words and choice values; not "a"/"the" openings.
+    assert {"brew", "hand", "give", "gesture", "make", "cackle", "shake", "shoo"} <= (
+        herbalist.verbs
+    )
+    assert herbalist.requests("Shoo that bird away from me!")
+    assert herbalist.requests("Oh no. Brew me something for it.")
+    assert not requests("Shoo that bird away from me!")  # not a verb everyone's sheet has
+    assert not herbalist.requests("I'll brew some tea at home")  # not opening a sentence
+    assert not herbalist.requests("The brew smells awful.")
+
+
+def test_an_action_without_examples_is_known_by_its_name_and_choices(
+    herbalist: IntentHints,
+) -> None:
+    # No example says "shoo"; the choice's spoken form does, and the line is a request.
+    assert herbalist.rank("Shoo that bird away from me!")[0] == "gesture"
+    assert herbalist.rank("hand over the lantern")[0] == "hand_over"
+    # Made-up forms never count for a line that asks for nothing: talk stays talk.
+    assert herbalist.rank("a fine brew you have there") == [NO_ACTION]
+
+
+def test_a_request_naming_what_an_action_takes_keeps_that_action(
+    herbalist: IntentHints,
+) -> None:
+    # Nearest talk ("thanks"), but a request for the salve, which hand_over takes.
+    line = "thanks, I would love the salve"
+    assert herbalist.rank(line)[0] == NO_ACTION
+    assert herbalist.rank(line, boost=["hand_over"]) == ["hand_over"]

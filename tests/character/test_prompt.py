@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.character.loader import load_sheet
 from npc.character.prompt import (
     STANDING_CHARS,
     instructions,
+    named,
     standing_knowledge,
     system_prompt,
     unsaid,
@@ -68,3 +71,17 @@ def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> 
     assert standing_knowledge(loaded) == ["Brenna is forty."]
     many = [f"Fact number {i} about the forge and the village." for i in range(40)]
     assert standing_knowledge(load_sheet(_sheet(tmp_path, many, None))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "names"),
+    [
+        ("a bowl of ramen", "ramen bowl", True),
+        ("some water", "water cup", True),
+        ("some of that coffee of yours", "your compartment", False),
+        ("is this your compartment?", "your compartment", True),
+        ("what's that over there?", "there and back", False),
+    ],
+)
+def test_a_common_word_alone_names_no_entry(text: str, name: str, names: bool) -> None:
+    assert named(text, name) is names

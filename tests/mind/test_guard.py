@@ -24,6 +24,8 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "I'm sorry, but I can't provide that.",
         "I'm sorry, but I don't have any information about the amount you pay.",
         "Sorry, but I do not have access to real-time data.",
+        "I'd love to help you with that.",
+        "We're sorry, but we can't support you with that.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -31,7 +33,7 @@ def test_assistant_talk_is_stopped(text: str) -> None:
     assert (r.call, r.reason) == (Call.STOP, "assistant")
 
 
-@pytest.mark.parametrize("text", ["I'm sorry,", "As an", "Sure, here's a"])
+@pytest.mark.parametrize("text", ["I'm sorry,", "As an", "Sure, here's a", "I'd love to help you"])
 def test_what_may_become_assistant_talk_is_held(text: str) -> None:
     assert ruling(text).call is Call.HOLD
 
@@ -308,3 +310,32 @@ def test_an_opening_like_the_instructions_waits_for_the_next_phrase() -> None:
     code = SpeechGuard("Write a SQL query", [])
     assert code.check("SELECT patient").call is Call.HOLD
     assert code.check("Select a seat").call is Call.RELEASE
+
+
+TRAITS = ["sly", "cackling", "sharp-tongued", "secretly tender"]
+
+
+@pytest.mark.parametrize(
+    ("text", "final", "call"),
+    [
+        # the persona read back as a list, whole or after a line of the character's own
+        ("Sly, cackling, sharp-tongued, secretly tender.", True, Call.STOP),
+        ("Mud on your boots. Cackling, sharp-tongued, secretly tender.", True, Call.STOP),
+        # two of them so far: the next phrase decides
+        ("Sly, cackling,", False, Call.HOLD),
+        ("Sly, cackling,", True, Call.RELEASE),
+        # a trait or two in speech of the character's own
+        ("They call me sly, duckling, and they're right.", True, Call.RELEASE),
+        ("Sly? Me? I'm as sly as a heron. Sharp-tongued, maybe.", True, Call.RELEASE),
+    ],
+)
+def test_the_personality_is_never_listed(text: str, final: bool, call: Call) -> None:
+    guard = SpeechGuard("tell me about yourself", [], personality=TRAITS)
+    r = guard.check(text, final=final)
+    assert r.call is call
+    assert r.reason == ("prompt" if call is Call.STOP else "")
+
+
+def test_a_short_personality_is_never_taken_for_a_list() -> None:
+    guard = SpeechGuard("how are you?", [], personality=["calm", "strict"])
+    assert guard.check("Calm, strict, as always.", final=True).call is Call.RELEASE
