@@ -93,28 +93,55 @@ def _low(line: str) -> str:
 
 # Words that open a sentence without being a verb, in case an action's description opens so.
 _NOT_VERBS = frozenset(["a", "an", "the", "this", "that", "it", "to", "if", "when", "some"])
+# What follows a choice value said as a verb: "Shoo that bird away!", "Cackle for me." A
+# value may as well be an adjective ("Urgent? Really?", "Standard stuff.").
+_AFTER_CHOICE = frozenset(
+    ["at", "to", "that", "the", "this", "them", "him", "her", "it", "me", "us", "away", "for"]
+)
 
 
-def sheet_verbs(sheet: CharacterSheet) -> frozenset[str]:
-    """Verbs the sheet's own actions name, which open a request in a sentence of their own:
-    "Brew me a potion", "Shoo that bird away!" (a choice value), beside the common ones."""
-    out: set[str] = set()
-    for action in sheet.actions:
-        out.add(action.name.split("_")[0].lower())
-        out.update(_low(action.description).split()[:1])
-        for param in action.parameters.values():
-            if isinstance(param, ChoiceParam):
-                out.update(v.replace("_", " ").lower().split()[0] for v in param.values)
-    return frozenset(w for w in out if w.isalpha() and w not in _NOT_VERBS)
+@dataclass(frozen=True)
+class SheetVerbs:
+    """Verbs the sheet's own actions name, which open a request in a sentence of their own
+    ("Brew me a potion", "Shoo that bird away!"), beside the common ones of ``requests``."""
+
+    plain: frozenset[str] = frozenset()  # actions' names and descriptions' first words
+    choices: frozenset[str] = frozenset()  # one-word choice values
+
+    @classmethod
+    def of(cls, sheet: CharacterSheet) -> SheetVerbs:
+        plain: set[str] = set()
+        choices: set[str] = set()
+        for action in sheet.actions:
+            plain.add(action.name.split("_")[0].lower())
+            plain.update(_low(action.description).split()[:1])
+            for param in action.parameters.values():
+                if isinstance(param, ChoiceParam):
+                    choices.update(v.lower() for v in param.values if v.isalpha())
+        return cls(
+            frozenset(w for w in plain if w.isalpha() and w not in _NOT_VERBS), frozenset(choices)
+        )
+
+    def open(self, sentence: str) -> bool:
+        said = re.findall(r"[a-z']+", sentence)
+        if not said:
+            return False
+        if said[0] in self.plain:
+            return True
+        if said[0] not in self.choices:
+            return False
+        if len(said) == 1:
+            return not sentence.rstrip().endswith("?")  # "Shoo!", not "Urgent?"
+        return said[1] in _AFTER_CHOICE
 
 
-def requests(line: str, verbs: frozenset[str] = frozenset()) -> bool:
+def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
-    sentence with one of ``verbs`` (the sheet's own, ``sheet_verbs``)."""
+    sentence with one of the sheet's own ``verbs``."""
     low = _low(line)
     if _REQUEST.search(low):
         return True
-    return any(s.split()[:1][0].strip(",!") in verbs for s in _SENTENCES.split(low) if s.split())
+    return verbs is not None and any(verbs.open(s) for s in _SENTENCES.split(low))
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
@@ -158,7 +185,7 @@ class IntentHints:
     vectors: NDArray[np.float32]
     embedder: Embedder
     authored: list[bool] | None = None  # written in the sheet (else made by spoken_forms)
-    verbs: frozenset[str] = frozenset()
+    verbs: SheetVerbs | None = None
 
     @classmethod
     def build(cls, sheet: CharacterSheet, embedder: Embedder) -> IntentHints:
@@ -175,7 +202,7 @@ class IntentHints:
             labels.append(NO_ACTION)
             texts.append(text)
             authored.append(True)
-        return cls(labels, embedder.embed(texts), embedder, authored, sheet_verbs(sheet))
+        return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet))
 
     def requests(self, line: str) -> bool:
         return requests(line, self.verbs)

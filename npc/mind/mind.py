@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from npc.actions.intent import NO_ACTION, IntentHints, asks_about, requests
+from npc.actions.intent import NO_ACTION, IntentHints, SheetVerbs, asks_about, requests
 from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
@@ -57,7 +57,7 @@ class Hints:
 
     named: tuple[tuple[str, str], ...] = ()  # (scene entry, its kind)
     likely: tuple[str, ...] = ()  # likely actions, best first
-    verbs: frozenset[str] = frozenset()  # the sheet's own request verbs (sheet_verbs)
+    verbs: SheetVerbs | None = None  # the sheet's own request verbs
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -235,7 +235,7 @@ class Mind:
         What does he want?" had Brenna point at Tobin; that line is routed as any other."""
         if any(e in self._failed for e in events):
             return True
-        verbs = self.intents.verbs if self.intents is not None else frozenset()
+        verbs = self.intents.verbs if self.intents is not None else None
         if player.strip() and not requests(player, verbs):
             return False
         return any(e not in self._done for e in events)

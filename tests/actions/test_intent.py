@@ -147,15 +147,19 @@ def herbalist(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
 
 
 def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
-    # Action names, descriptions' first words and choice values; not "a"/"the" openings.
-    assert {"brew", "hand", "give", "gesture", "make", "cackle", "shake", "shoo"} <= (
-        herbalist.verbs
-    )
+    # Action names and descriptions' first words; choice values when said as verbs.
+    verbs = herbalist.verbs
+    assert verbs is not None
+    assert {"brew", "hand", "give", "gesture", "make"} <= verbs.plain
+    assert verbs.choices == {"cackle", "shoo"}  # "shake_head" is no word said
     assert herbalist.requests("Shoo that bird away from me!")
     assert herbalist.requests("Oh no. Brew me something for it.")
     assert not requests("Shoo that bird away from me!")  # not a verb everyone's sheet has
     assert not herbalist.requests("I'll brew some tea at home")  # not opening a sentence
     assert not herbalist.requests("The brew smells awful.")
+    assert not herbalist.requests("Cackle cackle, she goes.")  # a value, not said as a verb
+    assert herbalist.requests("Shoo!")
+    assert not herbalist.requests("Shoo?")
 
 
 def test_an_action_without_examples_is_known_by_its_name_and_choices(
