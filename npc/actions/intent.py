@@ -135,6 +135,16 @@ class SheetVerbs:
         return said[1] in _AFTER_CHOICE
 
 
+_WORD = re.compile(r"([a-z]+)")
+
+
+def opened_by(line: str, names: Iterable[str]) -> list[str]:
+    """The action ``names`` whose own verb opens a sentence of ``line``: "Lock the hold
+    doors." opens with lock_hold's, "Sound the alarm!" with sound_alarm's."""
+    openings = {m.group(1) for s in _SENTENCES.split(_low(line)) if (m := _WORD.match(s))}
+    return [n for n in names if n.split("_")[0].lower() in openings]
+
+
 def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
     sentence with one of the sheet's own ``verbs``."""
@@ -264,6 +274,13 @@ class IntentHints:
             out.append(ranked[1][0])
         says = bool(_SAY_SO.search(_low(line)))
         fitting = [label for label in out if label in boost]
+        if asked and not says and not fitting and named and not opened_by(line, best):
+            # Asked for something in the scene that an action takes, and no action's own
+            # verb opens the line: that action, whatever the words resemble more ("Would you
+            # show me the way to the dining car?" was nearest hand_over's "could I get some
+            # earplugs?"). Opened by a verb ("Sound the alarm!" in the galley), the
+            # ranking stays.
+            fitting = named[:1]
         if fitting and asked and not says:
             # A request for something in the scene that an offered action takes is that
             # action: left free to answer "can I have a pen?" (a pen to give), the model said

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from npc.actions.intent import NO_ACTION, IntentHints, asks_about, requests
+from npc.actions.intent import NO_ACTION, IntentHints, asks_about, opened_by, requests
 from npc.character.loader import load_sheet
 from npc.providers.fakes import HashingEmbedder
 
@@ -179,3 +179,15 @@ def test_a_request_naming_what_an_action_takes_keeps_that_action(
     line = "thanks, I would love the salve"
     assert herbalist.rank(line)[0] == NO_ACTION
     assert herbalist.rank(line, boost=["hand_over"]) == ["hand_over"]
+
+
+def test_a_request_naming_what_only_one_action_takes_is_that_action(
+    herbalist: IntentHints,
+) -> None:
+    # Its words are nearest brew, but it asks for the lantern, which hand_over takes.
+    line = "could you brew me the lantern"
+    assert herbalist.rank(line)[0] == "brew"
+    assert herbalist.rank(line, boost=["hand_over"]) == ["hand_over"]
+    # Opened by an action's own verb, the ranking stays.
+    assert opened_by("Brew it. By the lantern, please.", ["brew", "hand_over"]) == ["brew"]
+    assert "brew" in herbalist.rank("Brew it. By the lantern, please.", boost=["hand_over"])
