@@ -191,3 +191,24 @@ def test_a_request_naming_what_only_one_action_takes_is_that_action(
     # Opened by an action's own verb, the ranking stays.
     assert opened_by("Brew it. By the lantern, please.", ["brew", "hand_over"]) == ["brew"]
     assert "brew" in herbalist.rank("Brew it. By the lantern, please.", boost=["hand_over"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "boost", "question", "close"),
+    [
+        # on the sheet's own examples "none" is near the action: talk stays offered
+        ({"run_scan": 0.53, NO_ACTION: 0.46}, [], False, True),
+        ({"run_scan": 0.70, NO_ACTION: 0.46}, [], False, False),
+        # a boost counts as in the ranking, and so does a question's lean
+        ({"run_scan": 0.43, NO_ACTION: 0.46}, ["run_scan"], False, True),
+        ({"run_scan": 0.50, NO_ACTION: 0.46}, ["run_scan"], False, False),
+        ({"run_scan": 0.70, NO_ACTION: 0.46}, [], True, True),
+        # nothing to compare
+        ({NO_ACTION: 0.46}, [], False, False),
+        ({"run_scan": 0.5}, [], False, False),
+    ],
+)
+def test_made_up_forms_do_not_push_talk_out(
+    raw: dict[str, float], boost: list[str], question: bool, close: bool
+) -> None:
+    assert IntentHints._talk_close(raw, boost, question, margin=0.08) is close
