@@ -202,7 +202,7 @@ def test_a_request_naming_what_only_one_action_takes_is_that_action(
         # a boost counts as in the ranking, and so does a question's lean
         ({"run_scan": 0.43, NO_ACTION: 0.46}, ["run_scan"], False, True),
         ({"run_scan": 0.50, NO_ACTION: 0.46}, ["run_scan"], False, False),
-        ({"run_scan": 0.70, NO_ACTION: 0.46}, [], True, True),
+        ({"run_scan": 0.60, NO_ACTION: 0.46}, [], True, True),
         # nothing to compare
         ({NO_ACTION: 0.46}, [], False, False),
         ({"run_scan": 0.5}, [], False, False),
