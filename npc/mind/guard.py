@@ -86,6 +86,7 @@ OPENINGS = (
 HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
 REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said
 TRAITS = 3  # personality traits in one sentence that make a list of them (prompt)
+SCENE_LIST = 4  # scene entries in a sentence made mostly of them: the scene read out (prompt)
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
 # An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
 # that asks for something done, a small model reaches for it where the character would act.
@@ -208,6 +209,7 @@ class SpeechGuard:
         refusal: str = "",
         role: str = "",
         personality: Sequence[str] = (),
+        scene: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -219,7 +221,8 @@ class SpeechGuard:
         the sheet's refusal line, stopped when said after the reply's actions went out
         (``acted``, set by the writer); ``role``: the sheet's role, the one the character
         claims (not one the player offers it); ``personality``: the sheet's traits, never
-        listed (``TRAITS`` of them in one sentence)."""
+        listed (``TRAITS`` of them in one sentence); ``scene``: the scene's entries, never
+        read out as a list (``SCENE_LIST`` of them making most of a sentence)."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
@@ -239,6 +242,7 @@ class SpeechGuard:
         self._last_short = last if 0 < len(last) < REPEAT_WORDS else []
         self._unsaid, self._unsaid_openings = _recital_runs(tuple(unsaid))
         self._traits = [t for t in (" ".join(words(p)) for p in personality) if t]
+        self._scene = [e for e in (" ".join(words(x)) for x in scene) if e]
         self._examples = {
             tuple(w)
             for e in examples
@@ -264,7 +268,7 @@ class SpeechGuard:
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")
-        if self._recites(text) or self._lists_traits(text) >= TRAITS:
+        if self._recites(text) or self._lists_traits(text) >= TRAITS or self._lists_scene(text):
             return Ruling(Call.STOP, "prompt")
         if self._names_an_action(text):
             return Ruling(Call.STOP, "action")
@@ -357,6 +361,19 @@ class SpeechGuard:
             said = f" {' '.join(words(sentence))} "
             counts.append(sum(f" {t} " in said for t in self._traits))
         return max(counts)
+
+    def _lists_scene(self, text: str) -> bool:
+        """Whether a sentence is mostly a list of the scene's entries: the herbalist's retry
+        after her traits were stopped was "Mushroom, honey jar, mortar, lantern, salve.";
+        "We have milk, bread and figs." is speech (three entries)."""
+        for sentence in _SENTENCE.split(text.strip()):
+            said = words(sentence)
+            joined = f" {' '.join(said)} "
+            named = [e for e in self._scene if f" {e} " in joined]
+            covered = sum(len(e.split()) for e in named)
+            if len(named) >= SCENE_LIST and 3 * covered >= 2 * len(said):
+                return True
+        return False
 
     def _recites(self, text: str) -> bool:
         """Whether the speech says ``RECITAL_WORDS`` words of the instructions in a row."""

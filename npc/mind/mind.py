@@ -526,6 +526,7 @@ class Mind:
                 refusal=self.sheet.guardrails.refusal,
                 role=self.sheet.role,
                 personality=self.sheet.personality,
+                scene=[*self.scene.objects, *self.scene.locations, *self.scene.characters],
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

@@ -339,3 +339,22 @@ def test_the_personality_is_never_listed(text: str, final: bool, call: Call) -> 
 def test_a_short_personality_is_never_taken_for_a_list() -> None:
     guard = SpeechGuard("how are you?", [], personality=["calm", "strict"])
     assert guard.check("Calm, strict, as always.", final=True).call is Call.RELEASE
+
+
+SCENE = ["honey jar", "mortar", "lantern", "salve", "Pock", "porch"]
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        ("Mushroom, honey jar, mortar, lantern, salve. The pot's warm.", Call.STOP),
+        ("Lantern, salve, mortar and Pock.", Call.STOP),
+        # entries in speech of the character's own
+        ("Take the lantern and the salve, and mind the mortar on the porch.", Call.RELEASE),
+        ("Honey jar, salve and lantern, that's all I have.", Call.RELEASE),
+    ],
+)
+def test_the_scene_is_never_read_out_as_a_list(text: str, call: Call) -> None:
+    r = SpeechGuard("what have you got?", [], scene=SCENE).check(text, final=True)
+    assert r.call is call
+    assert r.reason == ("prompt" if call is Call.STOP else "")
