@@ -188,6 +188,7 @@ class ScriptedIntents:
 
     def __init__(self, ranks: dict[str, list[str]]) -> None:
         self.ranks = ranks
+        self.verbs = None  # no verbs of the sheet's own: the common request patterns only
 
     def rank(self, line: str, boost: object = ()) -> list[str]:
         return self.ranks.get(line, ["none"])
