@@ -6,8 +6,8 @@
         --model qwen2.5-coder-0.5b-instruct-q4_k_m --model qwen2.5-coder-1.5b-instruct-q4_k_m
 
 Fourteen characters of different genres and shapes live in bench/data/quality/, split in
-two: **dev** (eight; tune on these) and **test** (six; report only: never read its failures to tune). Each
-sheet carries its labelled lines as `tests:` (commands, lore questions, small talk,
+two: **dev** (eight; tune on these) and **test** (six; report only: never read its failures
+to tune). Each sheet carries its labelled lines as `tests:` (commands, lore questions, small talk,
 impossible requests, adversarial probes, game events and a 20-turn conversation), run as
 `npc check` runs them: each test in a fresh conversation with the character's knowledge,
 each reply judged by ``npc.mind.judge`` (which is written apart from the mind's own guards).
