@@ -340,6 +340,8 @@ async def test_a_dash_the_model_writes_is_not_a_break_off(tmp_path: Path) -> Non
 class OneAction:
     """Test double for IntentHints: every line likely asks for ``hand_over`` alone."""
 
+    verbs = None  # no verbs of the sheet's own: the common request patterns only
+
     def rank(self, line: str, boost: object = ()) -> list[str]:
         return ["hand_over"]
 
