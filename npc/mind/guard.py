@@ -254,8 +254,9 @@ class SpeechGuard:
         """``text``: the reply's speech so far, spoken or not, up to the end of a phrase;
         ``final``: nothing more will be added to it (what was held is decided now)."""
         ruling = self._check(text, final)
-        held = self._may_recite(text) or self._lists_traits(text, last=True) >= TRAITS - 1
-        if ruling.call is Call.RELEASE and not final and held:
+        if ruling.call is not Call.RELEASE or final:
+            return ruling
+        if self._may_recite(text) or self._lists_traits(text, last=True) >= TRAITS - 1:
             return HOLD
         return ruling
 
