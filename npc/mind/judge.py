@@ -132,11 +132,27 @@ _UNIT = re.compile(r"(\d)([^\W\d_])")  # a number with its unit glued on: "95p",
 
 def contains(say: str, phrase: str) -> bool:
     """Whether ``phrase`` is in ``say`` (any case; whole words, a number's unit apart:
-    "95p" says 95)."""
+    "95p" says 95; a word or its plural: "locomotives" says locomotive)."""
     target = _spoken(phrase)
     if not target:
         return False
-    return f" {' '.join(target)} " in f" {' '.join(_spoken(say))} "
+    heard = _spoken(say)
+    n = len(target)
+    return any(
+        all(_same_word(h, t) for h, t in zip(heard[i : i + n], target, strict=True))
+        for i in range(len(heard) - n + 1)
+    )
+
+
+PLURAL_STEM = 3  # a shorter word has no plural here ("is" is not "i" + s)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, or one is the other's regular plural ("blade"/"blades", "box"/"boxes")."""
+    short, long = sorted((a, b), key=len)
+    if short == long:
+        return True
+    return len(short) >= PLURAL_STEM and long in (short + "s", short + "es", short + "'s")
 
 
 def _spoken(text: str) -> list[str]:

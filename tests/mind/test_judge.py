@@ -31,6 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
         ("Ask at the cafe.", "cafe, ground floor", False),
         ("It's on the ground floor.", "ground floor", True),
         ("Anything.", "", False),
+        ("We change locomotives there.", "locomotive", True),  # a plural says the word
+        ("A new locomotive.", "locomotives", True),
+        ("Two boxes of nails.", "box", True),
+        ("The horses are fed.", "horse", True),
+        ("Pass the glasses.", "glass", True),
+        ("It is here.", "i", False),  # too short to have a plural
+        ("The bus is late.", "bu", False),
+        ("Yes, it is.", "yes", True),
+        ("The smith's hammer.", "smith", True),
     ],
 )
 def test_contains(say: str, phrase: str, said: bool) -> None:
