@@ -87,6 +87,7 @@ HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said
 REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said
 TRAITS = 3  # personality traits in one sentence that make a list of them (prompt)
 SCENE_LIST = 4  # scene entries in a sentence made mostly of them: the scene read out (prompt)
+LIST_ITEM = 3  # words at most in each comma-separated part of a sentence that reads as a list
 HOLD_RUN = 2  # words of the player's line in a row, and nothing else yet: may be an echo
 # An apology that opens a refusal ("I'm sorry, but I can't serve green tea here."): to a line
 # that asks for something done, a small model reaches for it where the character would act.
@@ -258,6 +259,8 @@ class SpeechGuard:
             return ruling
         if self._may_recite(text) or self._lists_traits(text, last=True) >= TRAITS - 1:
             return HOLD
+        if self._may_list(text):
+            return HOLD
         return ruling
 
     def _check(self, text: str, final: bool) -> Ruling:
@@ -375,6 +378,27 @@ class SpeechGuard:
             if len(named) >= SCENE_LIST and 3 * covered >= 2 * len(said):
                 return True
         return False
+
+    def _may_list(self, text: str) -> bool:
+        """Whether the sentence being written reads as a list so far (short parts between
+        commas) and names a trait or a scene entry: it may become the persona or the scene
+        read out. "Mushy, cackling," went out before "sharp-tongued, secretly tender." was
+        stopped, and the player heard "Mushy, cackling, -"."""
+        if not self._traits and not self._scene:
+            return False
+        sentence = _SENTENCE.split(text.strip())[-1]
+        if sentence.rstrip()[-1:] in (".", "!", "?"):
+            return False
+        parts = [words(p) for p in sentence.split(",")]
+        if len(parts) < 2 or any(len(p) > LIST_ITEM for p in parts):
+            return False
+        joined = f" {' '.join(' '.join(p) for p in parts)} "
+        entries = [*self._traits, *self._scene]
+        if any(f" {e} " in joined for e in entries):
+            return True
+        # The phrase may end inside an entry: "Mushroom, honey" (jar).
+        last = " ".join(parts[-1])
+        return bool(last) and any(e.startswith(last + " ") for e in entries)
 
     def _recites(self, text: str) -> bool:
         """Whether the speech says ``RECITAL_WORDS`` words of the instructions in a row."""

@@ -358,3 +358,31 @@ def test_the_scene_is_never_read_out_as_a_list(text: str, call: Call) -> None:
     r = SpeechGuard("what have you got?", [], scene=SCENE).check(text, final=True)
     assert r.call is call
     assert r.reason == ("prompt" if call is Call.STOP else "")
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        # a list so far that names a trait or an entry: the next phrase decides
+        ("Mushy, cackling,", Call.HOLD),
+        ("Mushroom, honey jar,", Call.HOLD),
+        ("Lantern, salve", Call.HOLD),
+        ("Mushroom, honey", Call.HOLD),  # cut inside an entry (honey jar)
+        # commas in speech, or a list of nothing the sheet has
+        ("Well, duckling,", Call.RELEASE),
+        ("Cough, is it? Sit,", Call.RELEASE),
+        ("Take the lantern to the porch,", Call.RELEASE),
+        ("Cackling? Me?", Call.RELEASE),  # a sentence already ended
+    ],
+)
+def test_a_list_of_the_sheet_s_words_waits_for_the_next_phrase(text: str, call: Call) -> None:
+    guard = SpeechGuard("brew something for my fever", [], personality=TRAITS, scene=SCENE)
+    assert guard.check(text).call is call
+
+
+def test_a_held_list_that_goes_on_as_the_persona_is_stopped_whole() -> None:
+    guard = SpeechGuard("brew something for my fever", [], personality=TRAITS, scene=SCENE)
+    assert guard.check("Mushy, cackling,").call is Call.HOLD
+    assert guard.check("Mushy, cackling, sharp-tongued, secretly tender.").reason == "prompt"
+    assert guard.check("Mushroom, honey jar,").call is Call.HOLD
+    assert guard.check("Mushroom, honey jar, mortar, lantern, salve.").reason == "prompt"
