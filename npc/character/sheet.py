@@ -210,10 +210,15 @@ class TurnTest(Strict):
     )
     mentions: list[str] = Field(
         default_factory=list,
-        description="The reply must contain at least one of these (any case).",
+        description=(
+            "The reply must contain at least one of these (any case, whole words; a "
+            "word's plural counts)."
+        ),
     )
     avoid: list[str] = Field(
-        default_factory=list, description="The reply must contain none of these (any case)."
+        default_factory=list,
+        description="The reply must contain none of these (any case, whole words; a word's "
+        "plural counts).",
     )
 
     @model_validator(mode="after")
