@@ -103,7 +103,8 @@ async def test_100_abrupt_disconnects_mid_reply_stop_their_work(
 
 
 def _work_stopped(out: Outcome, target: Target, since: float) -> None:
-    """Every session closed since ``since`` had its model work end within the bound."""
+    """Every session closed since ``since`` had its model work end within the bound, and
+    none began new work after its close."""
     watch = target.watch  # type: ignore[attr-defined]
     stopped = watch.stopped_after(since)
     out.figures.update(inside.summary(stopped))
@@ -113,6 +114,9 @@ def _work_stopped(out: Outcome, target: Target, since: float) -> None:
             f"{len(late)} sessions' work ran on after close (max {max(late):.2f} s): "
             + "; ".join(watch.late(since, inside.STOP_BOUND_S))
         )
+    begun = watch.begun_late(since)
+    if begun:
+        out.problems.append(f"{len(begun)} sessions began work after close: " + "; ".join(begun))
 
 
 async def test_connect_drop_storm_does_not_starve_the_next_player(
