@@ -127,6 +127,18 @@ RELEASE = Ruling(Call.RELEASE)
 HOLD = Ruling(Call.HOLD)
 
 
+def _writing(text: str) -> str:
+    """The sentence of ``text`` still being written ("" when its last sentence ended)."""
+    last = _SENTENCE.split(text.strip())[-1]
+    return "" if last.rstrip()[-1:] in (".", "!", "?") else last
+
+
+def _named_in(sentence: str, entries: Sequence[str]) -> list[str]:
+    """The ``entries`` (lowercase words, space-joined) that ``sentence`` says as whole words."""
+    said = f" {' '.join(words(sentence))} "
+    return [e for e in entries if f" {e} " in said]
+
+
 def _normal(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split())
 
@@ -257,9 +269,10 @@ class SpeechGuard:
         ruling = self._check(text, final)
         if ruling.call is not Call.RELEASE or final:
             return ruling
-        if self._may_recite(text) or self._lists_traits(text, last=True) >= TRAITS - 1:
+        writing = _writing(text)
+        if self._may_recite(text) or self._may_list(writing):
             return HOLD
-        if self._may_list(text):
+        if len(self._traits) >= TRAITS and len(_named_in(writing, self._traits)) >= TRAITS - 1:
             return HOLD
         return ruling
 
@@ -351,20 +364,14 @@ class SpeechGuard:
             return HOLD
         return None
 
-    def _lists_traits(self, text: str, last: bool = False) -> int:
-        """The most of the sheet's personality traits one sentence names (``last``: only
-        the sentence being written). "Sly, cackling, sharp-tongued, secretly tender." was a
-        whole reply of the herbalist, twice in 40 lines: the persona recited, not spoken."""
+    def _lists_traits(self, text: str) -> int:
+        """The most of the sheet's personality traits one sentence names. "Sly, cackling,
+        sharp-tongued, secretly tender." was a whole reply of the herbalist, twice in 40
+        lines: the persona recited, not spoken."""
         if len(self._traits) < TRAITS:
             return 0
-        sentences = [x for x in _SENTENCE.split(text.strip()) if x]
-        if last:
-            sentences = sentences[-1:] if text.rstrip()[-1:] not in ".!?" else []
-        counts = [0]
-        for sentence in sentences:
-            said = f" {' '.join(words(sentence))} "
-            counts.append(sum(f" {t} " in said for t in self._traits))
-        return max(counts)
+        sentences = _SENTENCE.split(text.strip())
+        return max(len(_named_in(sentence, self._traits)) for sentence in sentences)
 
     def _lists_scene(self, text: str) -> bool:
         """Whether a sentence is mostly a list of the scene's entries: the herbalist's retry
@@ -372,29 +379,22 @@ class SpeechGuard:
         "We have milk, bread and figs." is speech (three entries)."""
         for sentence in _SENTENCE.split(text.strip()):
             said = words(sentence)
-            joined = f" {' '.join(said)} "
-            named = [e for e in self._scene if f" {e} " in joined]
+            named = _named_in(sentence, self._scene)
             covered = sum(len(e.split()) for e in named)
             if len(named) >= SCENE_LIST and 3 * covered >= 2 * len(said):
                 return True
         return False
 
-    def _may_list(self, text: str) -> bool:
-        """Whether the sentence being written reads as a list so far (short parts between
-        commas) and names a trait or a scene entry: it may become the persona or the scene
-        read out. "Mushy, cackling," went out before "sharp-tongued, secretly tender." was
-        stopped, and the player heard "Mushy, cackling, -"."""
-        if not self._traits and not self._scene:
-            return False
-        sentence = _SENTENCE.split(text.strip())[-1]
-        if sentence.rstrip()[-1:] in (".", "!", "?"):
-            return False
-        parts = [words(p) for p in sentence.split(",")]
+    def _may_list(self, writing: str) -> bool:
+        """Whether ``writing``, the sentence being written, reads as a list so far (short
+        parts between commas) and names a trait or a scene entry: it may become the persona
+        or the scene read out. "Mushy, cackling," went out before "sharp-tongued, secretly
+        tender." was stopped, and the player heard "Mushy, cackling, -"."""
+        parts = [words(p) for p in writing.split(",")]
         if len(parts) < 2 or any(len(p) > LIST_ITEM for p in parts):
             return False
-        joined = f" {' '.join(' '.join(p) for p in parts)} "
         entries = [*self._traits, *self._scene]
-        if any(f" {e} " in joined for e in entries):
+        if _named_in(writing, entries):
             return True
         # The phrase may end inside an entry: "Mushroom, honey" (jar).
         last = " ".join(parts[-1])
