@@ -76,12 +76,25 @@ _REQUEST = re.compile(
     r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
     r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
     r"\bi'll (take|have)\b|"  # "I'll take one."
+    # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we
+    # go to the gift shop?", "Any chance of a blanket?", "I was hoping you could...".
+    r"\bi (?:could|might) (?:have|borrow|take|use|keep)\b|"
+    r"\b(?:can|could|shall) we (?!talk|speak|chat)\b|\blet(?:'s| us) (?:go|head|get|move)\b|"
+    r"\bany chance (?:of|you)\b|\b(?:would|will) it be possible\b|"
+    r"\bif you (?:could|would|can|don't mind)\b|\b(?:hoping|suppose) you (?:could|can|would)\b|"
+    r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
     # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the
     # alarm!" (a short list: "Wait, what?" and "Come on..." are talk).
     r"(?:^|[.!?]\s+)(?:\w+, )?(give|hand|pass|bring|fetch|get|take|show|open|close|shut|lock|"
     r"unlock|call|sound|ring|set|put|move|drop|raise|lower|turn|switch|scan|make|forge|pour|"
     r"go|follow|lead|point|wave|nod|bow|sit|pick|carry|grab|send|light|fix|mend|load|unload)\b"
+)
+# Asks whether the character has something: a request when it names a thing in the scene that
+# an action takes ("Do you have a floor plan?" where there is one), talk otherwise ("Do you
+# have kids?").
+_HAVE = re.compile(
+    r"^(?:\w+, )?(?:do|did) you (?:still )?have\b|\bhave you got\b|\bis there (?:a|an|any|some)\b"
 )
 # Asks for something to be said rather than done: "could you tell me about the pen?".
 _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")
@@ -244,10 +257,10 @@ class IntentHints:
             best[label] = max(best.get(label, -1.0), score)
             if own:
                 raw[label] = max(raw.get(label, -1.0), score)
-        asked = self.requests(line)
+        boost = list(boost)
+        asked = self.requests(line) or (bool(boost) and _HAVE.search(_low(line)) is not None)
         if not asked:
             best = dict(raw)
-        boost = list(boost)
         for label in boost:
             if label in best:
                 best[label] += BOOST

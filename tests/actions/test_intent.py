@@ -55,6 +55,22 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("I'll take one.", True, False),
         ("Wait, what was that?", False, True),
         ("the alarm will sound soon", False, False),
+        # requests put as questions or wishes
+        ("Do you have a floor plan I could take?", True, False),
+        ("Can we head up to the bridge?", True, False),
+        ("Any chance of a blanket?", True, False),
+        ("I was hoping you could bring me a coffee.", True, False),
+        ("If you could page the nurse, that would help.", True, False),
+        ("Mind scanning crate D-2 for me?", True, False),
+        ("Got a carrier bag?", True, False),
+        ("I could use a drink.", True, False),
+        ("Let's go to the lab.", True, False),
+        # ... and lines that only look like them
+        ("Could we talk about the fire?", False, True),
+        ("Do you have kids?", False, True),
+        ("Stop the train here so I can get off.", False, False),
+        ("I think you could be right.", False, False),
+        ("Is there a chance of snow?", False, True),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
@@ -90,6 +106,17 @@ def test_a_request_for_something_in_the_scene_is_not_offered_to_talk(
     # Without a scene entry the action takes, or asked to tell about it, talk stays open.
     assert NO_ACTION in hints.rank("I can't walk, can I get a rest?")
     assert NO_ACTION in hints.rank("could you tell me about the wheelchair?", boost=["give"])
+
+
+def test_asking_whether_the_character_has_a_thing_of_the_scene_is_a_request(
+    hints: IntentHints,
+) -> None:
+    # "Do you have...?" naming a scene entry that give takes: give, offered alone (the
+    # model may still only answer: the line does not plainly ask, so nothing forces it).
+    assert hints.rank("do you have a wheelchair?", boost=["give"]) == ["give"]
+    assert hints.rank("have you got a water cup?", boost=["give"]) == ["give"]
+    # Naming nothing an action takes, the same question is talk.
+    assert hints.rank("do you have kids?") == [NO_ACTION]
 
 
 def test_a_line_asking_to_be_told_something_keeps_no_action(hints: IntentHints) -> None:
