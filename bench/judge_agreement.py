@@ -5,6 +5,7 @@
     python bench/judge_agreement.py --split dev -v         # per item, and every disagreement
     python bench/judge_agreement.py --write                # store the held-out figures
     python bench/judge_agreement.py --export runs/triage   # a batch's runs, to label by hand
+    python bench/judge_agreement.py --split heldout --store runs/agree.jsonl   # in pieces
 
 Labelled transcripts live in ``bench/data/agreement/SCENARIO.yaml`` (format and the guide
 each label follows: the top of ``triage.yaml``). Every rubric item of the shipped scenario is
@@ -20,11 +21,18 @@ kappa is under target (0.8 for rules, 0.6 for the judge and goal stops); with
 ``--no-judge`` it stores the rules only, and reports mark the judge and goal stops advisory
 as never measured. Ctrl-C prints the figures over the transcripts scored so far (never
 written).
+
+A judge run takes hours on a CPU (the 1.5B model: minutes per transcript). With ``--store
+FILE`` each transcript's verdicts are appended to FILE as soon as it is scored, and a later
+run with the same file takes them from there instead of asking the judge again, as long as
+the judge model, the labelled transcript, its scenario and the scorer's code are the same:
+a long measurement can be done in pieces, and ``--write`` works once every piece is in.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -54,6 +62,8 @@ from npc.simulate.scoring import check_rule
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "agreement"
 ACTION = re.compile(r"^(\w+)(?:\((.*)\))?$")
+# What a stored verdict depends on besides the transcript, its scenario and the judge model.
+SCORER = ("npc/simulate/judge.py", "npc/simulate/scoring.py", "npc/simulate/guard.py")
 
 
 @dataclass
@@ -68,6 +78,7 @@ class Labelled:
     labels: dict[str, bool]
     goal: dict[str, int | None]
     flaws: set[str]
+    digest: str = ""  # the transcript, its scenario and the scorer's code (``--store``)
 
 
 @dataclass
@@ -90,6 +101,53 @@ class Verdicts:
         for k, p in other.items.items():
             self.items[k] += p
         self.misses += other.misses
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pairs": self.pairs, "items": self.items, "misses": self.misses}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verdicts:
+        out = cls()
+        for kind, pairs in data["pairs"].items():
+            out.pairs[kind] = [(bool(g), bool(w)) for g, w in pairs]
+        for item, pairs in data["items"].items():
+            out.items[item] = [(bool(g), bool(w)) for g, w in pairs]
+        out.misses = [str(m) for m in data["misses"]]
+        return out
+
+
+class Store:
+    """Scored transcripts on disk, one JSON line each, keyed by judge model and digest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kept: dict[str, Verdicts] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    self.kept[row["key"]] = Verdicts.from_json(row["verdicts"])
+
+    @staticmethod
+    def key(model: str, item: Labelled) -> str:
+        return f"{model}|{item.id}|{item.digest}"
+
+    def get(self, key: str) -> Verdicts | None:
+        return self.kept.get(key)
+
+    def put(self, key: str, verdicts: Verdicts) -> None:
+        self.kept[key] = verdicts
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"key": key, "verdicts": verdicts.to_json()}) + "\n")
+
+
+def digest(entry: dict[str, Any], scenario_text: str) -> str:
+    h = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode())
+    h.update(scenario_text.encode())
+    for name in SCORER:
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _action(text: str) -> ActionTaken:
@@ -141,7 +199,9 @@ def load_labelled(characters: Path) -> Iterator[Labelled]:
     yaml = YAML(typ="safe")
     for file in sorted(DATA.glob("*.yaml")):
         data = yaml.load(file.read_text(encoding="utf-8"))
-        loaded = load_scenario(ROOT / "scenarios" / f"{data['scenario']}.yaml", characters)
+        scenario = ROOT / "scenarios" / f"{data['scenario']}.yaml"
+        loaded = load_scenario(scenario, characters)
+        scenario_text = scenario.read_text(encoding="utf-8")
         for entry in data["transcripts"]:
             yield Labelled(
                 entry["id"],
@@ -152,6 +212,7 @@ def load_labelled(characters: Path) -> Iterator[Labelled]:
                 {k: v == "pass" for k, v in entry["labels"].items()},
                 dict(entry.get("goal") or {}),
                 set(entry.get("flaws") or ()),
+                digest(entry, scenario_text),
             )
 
 
@@ -248,6 +309,9 @@ def main() -> None:
         "--write", action="store_true", help=f"store held-out figures in {AGREEMENT_FILE.name}"
     )
     parser.add_argument("--export", type=Path, default=None, help="print a batch's runs to label")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="keep scored transcripts here; reuse them later"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.export is not None:
@@ -272,18 +336,26 @@ def main() -> None:
         rank[t.loaded.scenario.id] += 1
     chosen.sort(key=lambda t: (order[t.id], t.loaded.scenario.id))
     runtime = None if args.no_judge else Runtime(settings)
+    model = "none" if runtime is None else (args.judge_model or settings.models.llm or "default")
+    store = Store(args.store) if args.store is not None else None
     by_split: dict[str, Verdicts] = defaultdict(Verdicts)
     start = time.perf_counter()
     items: list[Labelled] = []
     try:
         for i, t in enumerate(chosen, 1):
-            judge = Judge(runtime.llm, cache_key=f"agree:{t.id}") if runtime else None
-            one = Verdicts()
-            score(t, judge, one)
+            key = Store.key(model, t)
+            kept = store.get(key) if store is not None else None
+            one = kept or Verdicts()
+            if kept is None:
+                judge = Judge(runtime.llm, cache_key=f"agree:{t.id}") if runtime else None
+                score(t, judge, one)
+                if store is not None:
+                    store.put(key, one)
             by_split[t.split].merge(one)
             items.append(t)
             took = time.perf_counter() - start
-            print(f"  [{i}/{len(chosen)}] {t.id} {took:.0f} s", file=sys.stderr, flush=True)
+            how = " (stored)" if kept is not None else ""
+            print(f"  [{i}/{len(chosen)}] {t.id}{how} {took:.0f} s", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         print(f"cut short: {len(items)} of {len(chosen)} transcripts scored", flush=True)
     both = Verdicts()
@@ -291,7 +363,6 @@ def main() -> None:
         both.merge(v)
     took = time.perf_counter() - start
     counts = {s: sum(1 for t in items if t.split == s) for s in ("dev", "heldout")}
-    model = "none" if runtime is None else (args.judge_model or settings.models.llm or "default")
     print(
         f"{len(items)} labelled transcripts (dev {counts['dev']}, heldout {counts['heldout']}), "
         f"judge model: {model}; scored in {took:.0f} s"
