@@ -96,6 +96,12 @@ _REQUEST = re.compile(
 _HAVE = re.compile(
     r"^(?:\w+, )?(?:do|did) you (?:still )?have\b|\bhave you got\b|\bis there (?:a|an|any|some)\b"
 )
+# A question for where, how or when the player may do something asks to be told, whatever
+# verb follows: "Where can I get a coffee?", "How can we get to the village?".
+_WH_MAY_I = re.compile(
+    r"^(?:\w+, )?(?:where|how|when|what|which|who|why) (?:can|could|may|might|should|do) "
+    r"(?:i|we)\b"
+)
 # Asks for something to be said rather than done: "could you tell me about the pen?".
 _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")
 
@@ -161,7 +167,7 @@ def opened_by(line: str, names: Iterable[str]) -> list[str]:
 def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
     sentence with one of the sheet's own ``verbs``."""
-    low = _low(line)
+    low = _asking(_low(line))
     if _REQUEST.search(low):
         return True
     return verbs is not None and any(verbs.open(s) for s in _SENTENCES.split(low))
@@ -170,11 +176,19 @@ def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
+def _asking(low: str) -> str:
+    """``low`` without its sentences that ask how, where or when the player may do something
+    (``_WH_MAY_I``): "can I get" in "Where can I get a coffee?" asks for no action."""
+    if not _WH_MAY_I.search(low) and ". " not in low and "? " not in low:
+        return low
+    return " ".join(s for s in _SENTENCES.split(low) if not _WH_MAY_I.match(s))
+
+
 def asks_about(line: str, names_something: bool = False) -> bool:
     """Whether ``line`` is a question about something rather than a request for something.
     A yes-no question about something in the scene ("do you have a map?") is a request."""
     low = _low(line)
-    if _REQUEST.search(low):
+    if _REQUEST.search(_asking(low)):
         return False
     return bool(_WH.search(low)) or (not names_something and bool(_YES_NO.search(low)))
 

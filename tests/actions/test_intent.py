@@ -71,6 +71,10 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Stop the train here so I can get off.", False, False),
         ("I think you could be right.", False, False),
         ("Is there a chance of snow?", False, True),
+        # asks where or how the player may do something: to be told
+        ("Where can I get a coffee?", False, True),
+        ("Ada, how can we get to the village?", False, True),
+        ("Where can I sit? Bring me a chair.", True, False),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
