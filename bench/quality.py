@@ -4,6 +4,8 @@
     .venv/bin/python bench/quality.py --split dev --characters forge_keeper --limit 6 -v
     .venv/bin/python bench/quality.py --split test \\
         --model qwen2.5-coder-0.5b-instruct-q4_k_m --model qwen2.5-coder-1.5b-instruct-q4_k_m
+    .venv/bin/python bench/quality.py --split test \\
+        --answer-model none --answer-model qwen2.5-coder-1.5b-instruct-q4_k_m
 
 Fourteen characters of different genres and shapes live in bench/data/quality/, split in
 two: **dev** (eight; tune on these) and **test** (six; report only: never read its failures
@@ -29,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +174,11 @@ def as_json(record: TurnRecord, **where: str) -> dict[str, Any]:
 
 
 def fresh(runtime: Runtime) -> None:
-    """Drop the runtime's LLM (the next use loads it again, with an empty context)."""
-    llm = runtime.__dict__.pop("llm", None)
-    if llm is not None:
-        llm.close()
+    """Drop the runtime's LLMs (the next use loads them again, with empty contexts)."""
+    for role in ("llm", "answer_llm"):
+        llm = runtime.__dict__.pop(role, None)
+        if llm is not None:
+            llm.close()
 
 
 async def run_split(
@@ -231,6 +235,13 @@ async def main() -> None:
         help="an LLM (bundled name or path); repeat to compare in one run",
     )
     ap.add_argument(
+        "--answer-model",
+        action="append",
+        default=[],
+        help="a second LLM for the replies that can take no action (models.answer_llm), or "
+        "'none'; repeat to compare in one run",
+    )
+    ap.add_argument(
         "--order",
         action="append",
         choices=list(ORDERS),
@@ -249,12 +260,17 @@ async def main() -> None:
     log = open(args.records, "w") if args.records else None  # noqa: SIM115
     results: list[tuple[str, list[TurnRecord]]] = []
     with tempfile.TemporaryDirectory(prefix="npc-quality-") as data:
-        for model in args.model or [""]:
+        for model, answers in product(args.model or [""], args.answer_model or ["none"]):
             overrides: dict[str, Any] = {"data_dir": Path(data)}
-            if model:
-                overrides["models"] = {"llm": model}
+            models = {"llm": model} if model else {}
+            if answers != "none":
+                models["answer_llm"] = answers
+            if models:
+                overrides["models"] = models
             runtime = Runtime(load_settings(**overrides))
-            name = model or "default model"
+            name = (model or "default model") + (
+                f", answers by {answers}" if models.get("answer_llm") else ""
+            )
             for split in splits:
                 for order in args.order or ["default"]:
                     records = await run_split(runtime, split, args, log, name, order)

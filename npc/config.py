@@ -37,6 +37,12 @@ class ModelSettings(_Section):
     asr: str | None = None
     tts: str | None = None
     embedder: str | None = None
+    answer_llm: str | None = Field(
+        None,
+        description="A second local model for the replies that can take no action (questions, "
+        "small talk): the bundled 1.5B grounds more answers, at its own speed on those turns; "
+        "`llm` still routes every turn and takes the actions. Unset: `llm` does it all.",
+    )
 
 
 class ProviderSettings(_Section):

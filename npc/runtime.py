@@ -91,6 +91,17 @@ class Runtime:
         return self.providers.create("llm", name, self.settings, gate=self.scheduler)
 
     @cached_property
+    def answer_llm(self) -> LanguageModel | None:
+        """The model for replies that can take no action (``models.answer_llm``), if set; a
+        local one, beside ``llm`` under the same compute gate."""
+        spec = self.settings.models.answer_llm
+        if not spec:
+            return None
+        return self.providers.create(
+            "llm", self.settings.providers.llm, self.settings, model=spec, gate=self.scheduler
+        )
+
+    @cached_property
     def asr(self) -> SpeechRecognizer:
         return self.providers.create("asr", self.settings.providers.asr, self.settings)
 
@@ -122,7 +133,8 @@ class Runtime:
         """Load every model and evaluate each character's stable prompt once (cached on disk)."""
         from npc.mind.mind import Mind
 
-        for role in ("llm", "asr", "vad", "embedder"):
+        roles = ("llm", "answer_llm") if self.settings.models.answer_llm else ("llm",)
+        for role in (*roles, "asr", "vad", "embedder"):
             start = time.perf_counter()
             getattr(self, role)
             progress(f"{role} ready ({time.perf_counter() - start:.1f} s)")
@@ -133,8 +145,16 @@ class Runtime:
                 progress(f"{loaded.sheet.id}: knowledge file {source} skipped: {reason}")
             self.knowledge.warm(loaded.sheet.id)
             self.voice(loaded)
-            mind = Mind(loaded, self.llm, self.settings.llm, cache_key="warm-up")
+            mind = Mind(
+                loaded,
+                self.llm,
+                self.settings.llm,
+                cache_key="warm-up",
+                answer_llm=self.answer_llm,
+            )
             mind.prefill("", [])
+            if self.answer_llm is not None:
+                mind.warm()  # the answer model's copy of the stable prompt
             progress(f"{loaded.sheet.id} ready ({time.perf_counter() - start:.1f} s)")
 
     def voice(self, loaded: LoadedSheet) -> SpeechSynthesizer:
@@ -154,8 +174,8 @@ class Runtime:
             return self._voices[spec]
 
     def close(self) -> None:
-        """Stop the model's engine, if it has one (work in progress ends with an error)."""
-        llm = self.__dict__.get("llm")
-        close = getattr(llm, "close", None)
-        if callable(close):
-            close()
+        """Stop the models' engines, if they have any (work in progress ends with an error)."""
+        for role in ("llm", "answer_llm"):
+            close = getattr(self.__dict__.get(role), "close", None)
+            if callable(close):
+                close()

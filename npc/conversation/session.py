@@ -90,6 +90,7 @@ class Session:
             recall=recall,
             cache_key=f"{start.character}:{self.id}",
             intents=runtime.intents(self.loaded),
+            answer_llm=runtime.answer_llm,
         )
         for turn in self.memory.recent_turns(RECENT_TURNS):
             calls = [a for a in turn.actions if isinstance(a, dict)]

@@ -66,6 +66,7 @@ class CharacterChecker:
             cache_key=self.key,
             intents=runtime.intents(self.loaded),
             order=self.order,
+            answer_llm=runtime.answer_llm,
         )
 
     async def run(

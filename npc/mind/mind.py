@@ -159,17 +159,20 @@ class Mind:
         intents: IntentHints | None = None,
         whole_replies: bool = False,
         on_request: tuple[str, ...] | None = None,
+        answer_llm: LanguageModel | None = None,
     ) -> None:
         """``partner`` names who the character talks to in the dialogue (another character's
         name in a simulation); ``cache_key`` picks the prompt cache slot (one per session);
         ``order`` (the reply's layout) defaults to the settings' ``reply_layout``, and
         ``on_request`` (the layout of a reply to a line that must act) with it;
         ``whole_replies``: the guard reads each reply whole before any of it is said (no
-        voice waits on a first phrase: simulations)."""
+        voice waits on a first phrase: simulations); ``answer_llm`` writes the replies that
+        can take no action (``model_for``)."""
         self.whole_replies = whole_replies
         self.sheet = loaded.sheet
         self.known = standing_knowledge(loaded)
         self.llm = llm
+        self.answer_llm = answer_llm
         self.settings = settings
         self.recall = recall
         self.cache_key = cache_key or self.sheet.id
@@ -370,6 +373,19 @@ class Mind:
             greedy_after=GREEDY_AFTER.get(fmt.order),
         )
 
+    def model_for(self, player: str, narrow: Hints, events: Sequence[str]) -> LanguageModel:
+        """The model that writes this turn's reply: ``answer_llm`` (when there is one) for a
+        reply that can take no action, where all it does is say something (a question, small
+        talk: the hints allow no action and no game event asks for a reaction); else ``llm``,
+        which takes the actions."""
+        if self.answer_llm is None:
+            return self.llm
+        if not self.sheet.actions:
+            return self.answer_llm
+        if self.reacts(events, player) or tuple(narrow.likely) != (NO_ACTION,):
+            return self.llm
+        return self.answer_llm
+
     def format_for(self, player: str, narrow: Hints, events: Sequence[str]) -> ReplyFormat:
         """The reply's format this turn: in ``on_request``'s layout when the line must act
         (and no game event asks for a reaction), so the game gets the actions before the
@@ -452,12 +468,12 @@ class Mind:
         self._trim_history()
         self._ahead = None  # a read-ahead of a turn that got no reply
         messages = (*self._messages(None), ChatMessage("user", ""))
-        self.llm.prefill(
-            GenerationRequest(
-                messages, cache_key=self.cache_key, stable_messages=1, open_ended=True
-            ),
-            control,
+        request = GenerationRequest(
+            messages, cache_key=self.cache_key, stable_messages=1, open_ended=True
         )
+        for llm in (self.llm, self.answer_llm):
+            if llm is not None:
+                llm.prefill(request, control)
 
     def prefill(self, partial: str, notes: Sequence[Note], control: Control | None = None) -> None:
         """Evaluate the prompt of a reply to ``partial`` while the player is still speaking,
@@ -468,7 +484,8 @@ class Mind:
         # the partial's last word often changes ("bra" -> "broth"): it is not compared.
         words = _words(" ".join(partial.split()[:-1]))
         ahead = self._ahead = _Ahead(words, list(notes), self.hints(partial))
-        self.llm.prefill(self.request(partial, notes, hints=ahead.hints), control)
+        llm = self.model_for(partial, ahead.hints, self.pending)
+        llm.prefill(self.request(partial, notes, hints=ahead.hints), control)
 
     # -- a turn ------------------------------------------------------------------------
 
@@ -512,7 +529,7 @@ class Mind:
             )
 
         writer = ReplyWriter(
-            llm=self.llm,
+            llm=self.model_for(player, narrow, events),
             format=fmt,
             guard=SpeechGuard(
                 player,

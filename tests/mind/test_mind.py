@@ -15,7 +15,7 @@ from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
 from npc.mind.mind import Hints, Mind, TurnResult, call_key, echoes
 from npc.mind.recall import Note
 from npc.providers.base import GenerationRequest, LLMCapabilities
-from npc.providers.fakes import in_layout
+from npc.providers.fakes import ScriptedModel, in_layout, say
 from npc.runtime import Runtime
 from tests.simulate.fakes import ScriptedLLM
 
@@ -410,3 +410,42 @@ async def test_a_line_that_must_act_gets_its_actions_before_any_speech(runtime: 
         assert m.request(question, []).assistant_prefix == '{"say": "'
         events, result = await reply(m, question, turn)
         assert result.say and not result.actions, result
+
+
+async def test_an_answer_model_writes_the_replies_that_can_take_no_action(
+    runtime: Runtime,
+) -> None:
+    """With ``answer_llm``, a question (routed to no action) is written by it and a request
+    by the main model, which takes the action; read-aheads and warming go to the model that
+    will write the reply."""
+    order = [{"name": "fetch", "item": "ramen bowl"}]
+    main = ScriptedModel(reply=lambda r: say("Right away.", actions=order))
+    answers = ScriptedModel(reply=lambda r: say("From six, every night."))
+    loaded = runtime.character("jin")
+    m = Mind(
+        loaded,
+        main,
+        runtime.settings.llm,
+        cache_key="test-answer-model",
+        intents=runtime.intents(loaded),
+        answer_llm=answers,
+    )
+    _, asked = await reply(m, "What time do you open?")
+    assert asked.say == "From six, every night." and not asked.actions
+    assert (len(main.requests), len(answers.requests)) == (0, 1)
+    _, ordered = await reply(m, "grab me a bowl of ramen", turn=2)
+    assert [a.name for a in ordered.actions] == ["fetch"]
+    assert (len(main.requests), len(answers.requests)) == (1, 1)
+    m.prefill("what time do you", [])
+    m.prefill("grab me a bowl of", [])
+    assert (len(main.prefills), len(answers.prefills)) == (1, 1)
+    m.warm()
+    assert (len(main.prefills), len(answers.prefills)) == (2, 2)
+    # A game event that may call for an action opens them all: the main model answers.
+    m.pending.append("A customer knocks over a bowl")
+    await reply(m, "", turn=3)
+    assert (len(main.requests), len(answers.requests)) == (2, 1)
+    # Without an answer model, the main model writes every reply.
+    alone = Mind(loaded, main, runtime.settings.llm, intents=runtime.intents(loaded))
+    await reply(alone, "What time do you open?", turn=4)
+    assert len(main.requests) == 3
