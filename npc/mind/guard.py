@@ -45,6 +45,11 @@ ASSISTANT = re.compile(
             r"\bsorry, but i (?:don't|do not) have (?:any |the |access to )?(?:specific |"
             r"real-time |personal )?(?:information|data|details)\b",
             r"\bhow (?:can|may) i assist\b",
+            # The 1.5B's sign-offs (museum curator, dev split): "If you have any other
+            # questions, feel free to ask." A shopkeeper's "anything else I can get you?" stays.
+            r"\bfeel free to (?:ask|reach out|let me know)\b",
+            r"\bis there anything else (?:i can (?:help|assist) you with|you need help with)\b",
+            r"\bi hope (?:this|that) helps\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
             r"\bi (?:don't|do not) have (?:personal (?:feelings|opinions|experiences)|feelings|"

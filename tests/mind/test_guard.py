@@ -26,6 +26,9 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "Sorry, but I do not have access to real-time data.",
         "I'd love to help you with that.",
         "We're sorry, but we can't support you with that.",
+        "You're welcome! If you have any other questions, feel free to ask.",
+        "Is there anything else I can help you with?",
+        "The case opens at noon. I hope this helps!",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -53,6 +56,8 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         # in character, though worded like an assistant: not stopped (a hard rule)
         "I'm sorry, but I'm not able to provide any information about other patients.",
         "I don't have enough information to answer that yet; the doctor will know.",
+        "Is there anything else I can get you, love?",
+        "Anything else you need, just shout.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:
