@@ -102,6 +102,14 @@ _WH_MAY_I = re.compile(
     r"^(?:\w+, )?(?:where|how|when|what|which|who|why) (?:can|could|may|might|should|do) "
     r"(?:i|we)\b"
 )
+# A line that goes on from the request before it: "And a newspaper.", "Also some bread."
+_FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
+# A request that points back at what was just talked about: "Take me there, please.",
+# "Lead the way then.", "I'll take it." ("Is there..." and "it's" point at nothing.)
+_POINTS_BACK = re.compile(
+    r"\bthere\b(?! (?:is|are|was|were)\b)|\b(?:it|them)\b(?!'s| is| was)|\b(?:that|this) one\b|"
+    r"\bthe way\b"
+)
 # Asks for something to be said rather than done: "could you tell me about the pen?".
 _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")
 
@@ -174,6 +182,17 @@ def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def follows_on(line: str) -> bool:
+    """Whether ``line`` goes on from the line before it ("And a newspaper.")."""
+    return bool(_FOLLOW_ON.match(_low(line)))
+
+
+def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
+    """Whether ``line`` asks for something it names only by pointing back ("Take me
+    there, please.")."""
+    return requests(line, verbs) and bool(_POINTS_BACK.search(_low(line)))
 
 
 def _asking(low: str) -> str:
@@ -254,12 +273,19 @@ class IntentHints:
         return raw[NO_ACTION] + (QUESTION_LEAN if question else 0.0) >= max(acts) - margin
 
     def rank(
-        self, line: str, top: int = 2, margin: float = 0.08, boost: Iterable[str] = ()
+        self,
+        line: str,
+        top: int = 2,
+        margin: float = 0.08,
+        boost: Iterable[str] = (),
+        asked: bool = False,
     ) -> list[str]:
         """Up to ``top`` labels whose best example is within ``margin`` of the best match.
 
         ``boost`` names actions that fit something the line mentions (an object in the
         scene that the action takes): "bring me the ladle" is a fetch when there is a ladle.
+        ``asked``: the line asks for something whatever its words (it goes on from a request:
+        "And a newspaper.").
         """
         if not line.strip() or not self.labels:
             return []
@@ -272,7 +298,9 @@ class IntentHints:
             if own:
                 raw[label] = max(raw.get(label, -1.0), score)
         boost = list(boost)
-        asked = self.requests(line) or (bool(boost) and _HAVE.search(_low(line)) is not None)
+        asked = (
+            asked or self.requests(line) or (bool(boost) and _HAVE.search(_low(line)) is not None)
+        )
         if not asked:
             best = dict(raw)
         for label in boost:

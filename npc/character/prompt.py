@@ -230,22 +230,53 @@ _FUNCTION = frozenset(
 )
 
 
-def named(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``: all of it, or one of its longer words ("a bowl of
-    ramen" names the "ramen bowl"; "some water" names the "water cup")."""
+# Short capitalised words that are not names of their own: "Gallery One", "Mr Hale".
+_NOT_NAMES = frozenset(["one", "two", "six", "ten", "mr", "mrs", "ms", "dr", "sir", "the"])
+
+
+def _said(text: str) -> set[str]:
     said = set(re.findall(r"[a-z0-9]+", text.lower()))
-    said |= {w[:-1] for w in said if w.endswith("s")}
+    plural = {w[:-1] for w in said if w.endswith("s")} | {
+        w[:-3] + "y" for w in said if w.endswith("ies")
+    }
+    return said | plural
+
+
+def _naming_words(said: set[str], name: str) -> set[str]:
+    """The words of ``name`` that name it alone when said: its longer words and its short
+    proper names ("Pim" of "engineer Pim"), not common ones."""
+    proper = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2}\b", name)} - _NOT_NAMES
     words = re.findall(r"[a-z0-9]+", name.lower())
-    if words and all(w in said for w in words):
-        return True
-    return any(len(w) >= 4 and w in said and w not in _FUNCTION for w in words)
+    return {w for w in words if (len(w) >= 4 or w in proper) and w in said and w not in _FUNCTION}
+
+
+def _whole(said: set[str], name: str) -> bool:
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    return bool(words) and all(w in said for w in words)
+
+
+def named(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: all of it, one of its longer words ("a bowl of
+    ramen" names the "ramen bowl"; "some water" names the "water cup"), or a short proper
+    name in it ("get Pim down here" names "engineer Pim")."""
+    said = _said(text)
+    return _whole(said, name) or bool(_naming_words(said, name))
 
 
 def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:
     """Scene entries the player named, as (name, kind): small models ground requests better
-    when the prompt points them out."""
-    return [
+    when the prompt points them out. An entry named whole leaves out those that only share
+    a word with it: "table 1" is not "table 2" too."""
+    said = _said(text)
+    found = [
         (name, kind) for kind, field in KINDS for name in getattr(scene, field) if named(text, name)
+    ]
+    whole = [name for name, _ in found if _whole(said, name)]
+    covered = {w for name in whole for w in re.findall(r"[a-z0-9]+", name.lower())}
+    return [
+        (name, kind)
+        for name, kind in found
+        if name in whole or not _naming_words(said, name) <= covered
     ]
 
 

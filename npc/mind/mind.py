@@ -14,7 +14,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from npc.actions.intent import NO_ACTION, IntentHints, SheetVerbs, asks_about, requests
+from npc.actions.intent import (
+    NO_ACTION,
+    IntentHints,
+    SheetVerbs,
+    asks_about,
+    follows_on,
+    points_back,
+    requests,
+)
 from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
@@ -58,6 +66,7 @@ class Hints:
     named: tuple[tuple[str, str], ...] = ()  # (scene entry, its kind)
     likely: tuple[str, ...] = ()  # likely actions, best first
     verbs: SheetVerbs | None = None  # the sheet's own request verbs
+    asked: bool = False  # the line asks for something by what came before ("And a pen.")
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -72,7 +81,9 @@ class Hints:
     def must_act(self, player: str) -> bool:
         """Whether the reply must take an action: the line plainly asks for something
         ("could you...", "give me...") and every likely action is one (no "none")."""
-        return bool(self.likely) and NO_ACTION not in self.likely and requests(player, self.verbs)
+        if not self.likely or NO_ACTION in self.likely:
+            return False
+        return self.asked or requests(player, self.verbs)
 
 
 @dataclass
@@ -189,7 +200,7 @@ class Mind:
         self._memories: list[str] | None = None
         self._ahead: _Ahead | None = None
         self._notes_memo: tuple[tuple[str, tuple[str, ...]], list[Note]] | None = None
-        self._hints_memo: tuple[tuple[str, Scene], Hints] | None = None
+        self._hints_memo: tuple[tuple[str, Scene, int], Hints] | None = None
         self.intents = intents
         self.secrets = [w for found in secret_words(self.sheet).values() for w in found]
         sheet = self.sheet
@@ -273,7 +284,7 @@ class Mind:
     def hints(self, player: str) -> Hints:
         """What the prompt points out for ``player``'s words: scene entries they named and
         the likely actions."""
-        key = (player, self.scene)
+        key = (player, self.scene, len(self.history))
         if self._hints_memo is None or self._hints_memo[0] != key:
             self._hints_memo = key, self._find_hints(player)
         return self._hints_memo[1]
@@ -282,9 +293,22 @@ class Mind:
         named = tuple(mentions(player, self.scene))
         if self.intents is None or not player.strip():
             return Hints(named)
-        boost = self.format.space.fitting(self._named(player))
-        likely = tuple(self.intents.rank(player, boost=boost))
-        return Hints(named, likely, self.intents.verbs)
+        names = self._named(player)
+        last = self.history[-1] if self.history and self.history[-1].turn_id else None
+        asked = False
+        if last is not None:
+            if not names and points_back(player, self.intents.verbs):
+                # "Take me there, please." after "What's in Gallery One?": what the line
+                # points at is what the last line (or, failing it, the reply) named.
+                named = tuple(mentions(last.player, self.scene)) or tuple(
+                    mentions(last.said, self.scene)
+                )
+                names = [name for name, _ in named]
+            # "And a newspaper." after a request the character acted on asks for more.
+            asked = bool(last.calls and names) and follows_on(player)
+        boost = self.format.space.fitting(names)
+        likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
+        return Hints(named, likely, self.intents.verbs, asked)
 
     def _user(
         self,
@@ -356,7 +380,7 @@ class Mind:
             assistant_prefix=fmt.assistant_prefix,
             grammar=self._grammar_for(
                 narrow.likely,
-                self._named(player),
+                self._named(player) or [name for name, _ in narrow.named],
                 banned,
                 narrow.must_act(player),
                 self.reacts(events, player),

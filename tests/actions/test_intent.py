@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from npc.actions.intent import NO_ACTION, IntentHints, asks_about, opened_by, requests
+from npc.actions.intent import (
+    NO_ACTION,
+    IntentHints,
+    asks_about,
+    follows_on,
+    opened_by,
+    points_back,
+    requests,
+)
 from npc.character.loader import load_sheet
 from npc.providers.fakes import HashingEmbedder
 
@@ -243,3 +251,31 @@ def test_made_up_forms_do_not_push_talk_out(
     raw: dict[str, float], boost: list[str], question: bool, close: bool
 ) -> None:
     assert IntentHints._talk_close(raw, boost, question, margin=0.08) is close
+
+
+@pytest.mark.parametrize(
+    ("line", "points", "goes_on"),
+    [
+        ("Take me there, please.", True, False),
+        ("Lead the way then.", True, False),
+        ("I'll take it.", True, False),
+        ("Could you bring that one over?", True, False),
+        ("And a newspaper.", False, True),
+        ("Also some bread, please.", False, True),
+        ("Oh, and the receipt.", False, True),
+        # no request, or nothing pointed back at
+        ("Is there an inn nearby?", False, False),
+        ("What's over there?", False, False),
+        ("Could you tell me if it's open?", False, False),
+        ("Bring me the ladle.", False, False),
+        ("Sandra said it was fine.", False, False),
+    ],
+)
+def test_lines_that_point_back_or_go_on(line: str, points: bool, goes_on: bool) -> None:
+    assert (points_back(line), follows_on(line)) == (points, goes_on)
+
+
+def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> None:
+    line = "and the wheelchair."
+    assert hints.rank(line, boost=["give"]) != ["give"]  # alone: not a request
+    assert hints.rank(line, boost=["give"], asked=True) == ["give"]

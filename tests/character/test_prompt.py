@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from npc.actions.reply import ReplyFormat
-from npc.actions.space import ActionSpace
+from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from npc.character.prompt import (
     STANDING_CHARS,
     instructions,
+    mentions,
     named,
     standing_knowledge,
     system_prompt,
@@ -81,7 +82,29 @@ def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> 
         ("some of that coffee of yours", "your compartment", False),
         ("is this your compartment?", "your compartment", True),
         ("what's that over there?", "there and back", False),
+        # a short proper name names its entry; a short common word does not
+        ("Could you get Pim down here?", "engineer Pim", True),
+        ("I'll take one.", "Gallery One", False),
+        ("ask Mr Lee", "Mr Hale", False),
+        ("a big pot", "pot of tea", False),
     ],
 )
 def test_a_common_word_alone_names_no_entry(text: str, name: str, names: bool) -> None:
     assert named(text, name) is names
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("bring it to table 1", ["table 1"]),
+        ("which table is free?", ["table 1", "table 2"]),
+        ("What's in Gallery One?", ["Gallery One"]),
+        ("the galleries", ["Gallery One", "Gallery Two"]),
+        ("ask Pim about the gallery", ["Gallery One", "Gallery Two", "engineer Pim"]),
+    ],
+)
+def test_an_entry_named_whole_leaves_out_those_sharing_a_word(text: str, found: list[str]) -> None:
+    scene = Scene(
+        ("pocket watch",), ("table 1", "table 2", "Gallery One", "Gallery Two"), ("engineer Pim",)
+    )
+    assert [name for name, _ in mentions(text, scene)] == found

@@ -189,8 +189,10 @@ class ScriptedIntents:
     def __init__(self, ranks: dict[str, list[str]]) -> None:
         self.ranks = ranks
         self.verbs = None  # no verbs of the sheet's own: the common request patterns only
+        self.seen: list[tuple[str, list[str], bool]] = []  # (line, boost, asked)
 
-    def rank(self, line: str, boost: object = ()) -> list[str]:
+    def rank(self, line: str, boost: Sequence[str] = (), asked: bool = False) -> list[str]:
+        self.seen.append((line, list(boost), asked))
         return self.ranks.get(line, ["none"])
 
 
@@ -340,6 +342,30 @@ async def test_the_same_call_again_unasked_is_dropped(runtime: Runtime) -> None:
         # The dialogue shows the reply as it went: a dropped call is not there to copy.
         assert ('"actions": []' in m.history[-1].reply) is not passed, m.history[-1].reply
         last = calls[0].action_id if calls else last
+
+
+async def test_a_line_pointing_back_or_going_on_is_routed_by_the_line_before(
+    runtime: Runtime,
+) -> None:
+    llm = CopyingLLM("green tea")
+    intents = ScriptedIntents({})
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    fits = m.format.space.fitting
+    timeline = [  # (line, what the reply fetches, the routing's boost, asked, in the prompt)
+        ("what is the knife made of?", "green tea", fits(["knife"]), False, "knife"),
+        ("bring it here, please", "knife", fits(["knife"]), False, "knife"),  # points back
+        ("And the ladle.", "ladle", fits(["ladle"]), True, "ladle"),  # goes on from a fetch
+        ("is there a spoon?", "ladle", [], False, None),  # a question points at nothing
+        ("and thanks", "ladle", [], False, None),  # names nothing: asks for nothing
+        ("take me there", "ladle", [], False, None),  # nothing named before to point at
+    ]
+    for turn, (line, item, boost, asked, shown) in enumerate(timeline, 1):
+        llm.item = item
+        await reply(m, line, turn=turn)
+        assert intents.seen[-1] == (line, boost, asked), line
+        prompt = llm.requests[-1].messages[-1].content
+        assert (f"In the scene: {shown} (object)" in prompt) is (shown is not None), prompt
+    assert fits(["knife"])  # the timeline tests something: the knife is fetched
 
 
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
