@@ -105,10 +105,11 @@ _WH_MAY_I = re.compile(
 # A line that goes on from the request before it: "And a newspaper.", "Also some bread."
 _FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
 # A request that points back at what was just talked about: "Take me there, please.",
-# "Lead the way then.", "I'll take it." ("Is there..." and "it's" point at nothing.)
+# "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
+# shoyu" point at nothing.)
 _POINTS_BACK = re.compile(
     r"\bthere\b(?! (?:is|are|was|were)\b)|\b(?:it|them)\b(?!'s| is| was)|\b(?:that|this) one\b|"
-    r"\bthe way\b"
+    r"\bthe way\b|\bone\b(?=\s*(?:[.,!?]|$|of th|more\b|too\b|please\b|then\b|as well\b))"
 )
 # Asks for something to be said rather than done: "could you tell me about the pen?".
 _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")

@@ -243,11 +243,15 @@ def _said(text: str) -> set[str]:
 
 
 def _naming_words(said: set[str], name: str) -> set[str]:
-    """The words of ``name`` that name it alone when said: its longer words and its short
-    proper names ("Pim" of "engineer Pim"), not common ones."""
-    proper = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2}\b", name)} - _NOT_NAMES
+    """The words of ``name`` that name it alone when said: its longer words, its short
+    proper names ("Pim" of "engineer Pim") and its last word, the thing it is ("bag" of
+    "carrier bag"); not common words or numbers ("One" of "Gallery One")."""
+    short = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2}\b", name)}
     words = re.findall(r"[a-z0-9]+", name.lower())
-    return {w for w in words if (len(w) >= 4 or w in proper) and w in said and w not in _FUNCTION}
+    if len(words) > 1 and words[-1].isalpha():
+        short.add(words[-1])
+    short -= _NOT_NAMES
+    return {w for w in words if (len(w) >= 4 or w in short) and w in said and w not in _FUNCTION}
 
 
 def _whole(said: set[str], name: str) -> bool:
@@ -256,9 +260,9 @@ def _whole(said: set[str], name: str) -> bool:
 
 
 def named(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``: all of it, one of its longer words ("a bowl of
-    ramen" names the "ramen bowl"; "some water" names the "water cup"), or a short proper
-    name in it ("get Pim down here" names "engineer Pim")."""
+    """Whether ``text`` names ``name``: all of it or one of the words that name it alone
+    (``_naming_words``): "a bowl of ramen" names the "ramen bowl", "some water" the "water
+    cup", "get Pim down here" "engineer Pim", "a bag" the "carrier bag"."""
     said = _said(text)
     return _whole(said, name) or bool(_naming_words(said, name))
 

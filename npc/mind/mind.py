@@ -67,6 +67,9 @@ class Hints:
     likely: tuple[str, ...] = ()  # likely actions, best first
     verbs: SheetVerbs | None = None  # the sheet's own request verbs
     asked: bool = False  # the line asks for something by what came before ("And a pen.")
+    # The likeliest action needs a scene entry the line names none of ("Teleport us to
+    # Earth" -> walk_to): the model may decline it.
+    unnamed: bool = False
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -80,8 +83,9 @@ class Hints:
 
     def must_act(self, player: str) -> bool:
         """Whether the reply must take an action: the line plainly asks for something
-        ("could you...", "give me...") and every likely action is one (no "none")."""
-        if not self.likely or NO_ACTION in self.likely:
+        ("could you...", "give me...") and every likely action is one (no "none"), and the
+        likeliest has what it needs to act on."""
+        if not self.likely or NO_ACTION in self.likely or self.unnamed:
             return False
         return self.asked or requests(player, self.verbs)
 
@@ -297,18 +301,18 @@ class Mind:
         last = self.history[-1] if self.history and self.history[-1].turn_id else None
         asked = False
         if last is not None:
-            if not names and points_back(player, self.intents.verbs):
+            if points_back(player, self.intents.verbs):
                 # "Take me there, please." after "What's in Gallery One?": what the line
                 # points at is what the last line (or, failing it, the reply) named.
-                named = tuple(mentions(last.player, self.scene)) or tuple(
-                    mentions(last.said, self.scene)
-                )
-                names = [name for name, _ in named]
+                before = mentions(last.player, self.scene) or mentions(last.said, self.scene)
+                named += tuple(entry for entry in before if entry not in named)
+                names += [name for name, _ in before if name not in names]
             # "And a newspaper." after a request the character acted on asks for more.
             asked = bool(last.calls and names) and follows_on(player)
         boost = self.format.space.fitting(names)
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
-        return Hints(named, likely, self.intents.verbs, asked)
+        unnamed = bool(likely) and self.format.space.lacks_entry(likely[0], names)
+        return Hints(named, likely, self.intents.verbs, asked, unnamed)
 
     def _user(
         self,

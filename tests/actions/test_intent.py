@@ -260,6 +260,8 @@ def test_made_up_forms_do_not_push_talk_out(
         ("Lead the way then.", True, False),
         ("I'll take it.", True, False),
         ("Could you bring that one over?", True, False),
+        ("I'll take one", True, False),
+        ("Can I have one of those, please?", True, False),
         ("And a newspaper.", False, True),
         ("Also some bread, please.", False, True),
         ("Oh, and the receipt.", False, True),
@@ -268,6 +270,7 @@ def test_made_up_forms_do_not_push_talk_out(
         ("What's over there?", False, False),
         ("Could you tell me if it's open?", False, False),
         ("Bring me the ladle.", False, False),
+        ("One shoyu at table 1, please.", False, False),
         ("Sandra said it was fine.", False, False),
     ],
 )
