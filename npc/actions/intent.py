@@ -75,7 +75,7 @@ _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b
 _REQUEST = re.compile(
     r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
     r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
-    r"\bi'll (take|have)\b|"  # "I'll take one."
+    r"\b(?:i|we)(?:'ll| will) (take|have)\b(?! to\b)|"  # "I'll take one.", "We'll take the one..."
     # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we
     # go to the gift shop?", "Any chance of a blanket?", "I was hoping you could...".
     r"\bi (?:could|might) (?:have|borrow|take|use|keep)\b|"
@@ -88,7 +88,8 @@ _REQUEST = re.compile(
     # alarm!" (a short list: "Wait, what?" and "Come on..." are talk).
     r"(?:^|[.!?]\s+)(?:\w+, )?(give|hand|pass|bring|fetch|get|take|show|open|close|shut|lock|"
     r"unlock|call|sound|ring|set|put|move|drop|raise|lower|turn|switch|scan|make|forge|pour|"
-    r"go|follow|lead|point|wave|nod|bow|sit|pick|carry|grab|send|light|fix|mend|load|unload)\b"
+    r"go(?! on\b)|follow|lead|point|wave|nod|bow|sit|pick|carry|grab|send|light|fix|mend|load|"
+    r"unload)\b"  # ("Go on, be honest..." asks for nothing)
 )
 # Asks whether the character has something: a request when it names a thing in the scene that
 # an action takes ("Do you have a floor plan?" where there is one), talk otherwise ("Do you
@@ -108,7 +109,7 @@ _FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
 # shoyu" point at nothing.)
 _POINTS_BACK = re.compile(
-    r"\bthere\b(?! (?:is|are|was|were)\b)|\b(?:it|them)\b(?!'s| is| was)|\b(?:that|this) one\b|"
+    r"\bthere\b(?! (?:is|are|was|were)\b)|\b(?:it|them)\b(?!'s| is| was)|\b(?:that|this|the) one\b|"
     r"\bthe way\b|\bone\b(?=\s*(?:[.,!?]|$|of th|more\b|too\b|please\b|then\b|as well\b))"
 )
 # Asks for something to be said rather than done: "could you tell me about the pen?".

@@ -234,8 +234,13 @@ _FUNCTION = frozenset(
 _NOT_NAMES = frozenset(["one", "two", "six", "ten", "mr", "mrs", "ms", "dr", "sir", "the"])
 
 
+def _tokens(text: str) -> list[str]:
+    """Lowercase words, a hyphen between letters dropped ("Wi-Fi" is "wifi")."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])-(?=[a-z])", "", text.lower()))
+
+
 def _said(text: str) -> set[str]:
-    said = set(re.findall(r"[a-z0-9]+", text.lower()))
+    said = set(_tokens(text))
     plural = {w[:-1] for w in said if w.endswith("s")} | {
         w[:-3] + "y" for w in said if w.endswith("ies")
     }
@@ -247,7 +252,7 @@ def _naming_words(said: set[str], name: str) -> set[str]:
     proper names ("Pim" of "engineer Pim") and its last word, the thing it is ("bag" of
     "carrier bag"); not common words or numbers ("One" of "Gallery One")."""
     short = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2}\b", name)}
-    words = re.findall(r"[a-z0-9]+", name.lower())
+    words = _tokens(name)
     if len(words) > 1 and words[-1].isalpha():
         short.add(words[-1])
     short -= _NOT_NAMES
@@ -255,7 +260,7 @@ def _naming_words(said: set[str], name: str) -> set[str]:
 
 
 def _whole(said: set[str], name: str) -> bool:
-    words = re.findall(r"[a-z0-9]+", name.lower())
+    words = _tokens(name)
     return bool(words) and all(w in said for w in words)
 
 
@@ -276,7 +281,7 @@ def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:
         (name, kind) for kind, field in KINDS for name in getattr(scene, field) if named(text, name)
     ]
     whole = [name for name, _ in found if _whole(said, name)]
-    covered = {w for name in whole for w in re.findall(r"[a-z0-9]+", name.lower())}
+    covered = {w for name in whole for w in _tokens(name)}
     return [
         (name, kind)
         for name, kind in found

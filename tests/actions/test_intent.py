@@ -83,6 +83,9 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Where can I get a coffee?", False, True),
         ("Ada, how can we get to the village?", False, True),
         ("Where can I sit? Bring me a chair.", True, False),
+        ("We'll take the one with the window, so.", True, False),
+        ("Go on, be honest. Do you bake it here?", False, True),
+        ("I'll have to think about it.", False, False),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
@@ -261,6 +264,7 @@ def test_made_up_forms_do_not_push_talk_out(
         ("I'll take it.", True, False),
         ("Could you bring that one over?", True, False),
         ("I'll take one", True, False),
+        ("We'll take the one with the window.", True, False),
         ("Can I have one of those, please?", True, False),
         ("And a newspaper.", False, True),
         ("Also some bread, please.", False, True),

@@ -90,6 +90,7 @@ def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> 
         ("Can I have a bag?", "carrier bag", True),
         ("a cup of tea", "green tea", True),
         ("the one in front", "Gallery One", False),
+        ("wifi voucher, cheers", "Wi-Fi voucher", True),
     ],
 )
 def test_a_common_word_alone_names_no_entry(text: str, name: str, names: bool) -> None:
