@@ -89,18 +89,6 @@ class ActionSpace:
                     break
         return out
 
-    def lacks_entry(self, name: str, mentioned: Iterable[str]) -> bool:
-        """Whether the action ``name`` needs a scene entry (a required parameter) of which
-        none was ``mentioned``: "Teleport us to Earth" names no place walk_to could take."""
-        action = self.get(name)
-        if action is None:
-            return False
-        said = set(mentioned)
-        return any(
-            isinstance(p, SceneParam) and p.required and not said & set(self.values(p) or ())
-            for p in action.parameters.values()
-        )
-
     def get(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
 

@@ -67,9 +67,6 @@ class Hints:
     likely: tuple[str, ...] = ()  # likely actions, best first
     verbs: SheetVerbs | None = None  # the sheet's own request verbs
     asked: bool = False  # the line asks for something by what came before ("And a pen.")
-    # The likeliest action needs a scene entry the line names none of ("Teleport us to
-    # Earth" -> walk_to): the model may decline it.
-    unnamed: bool = False
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -83,9 +80,8 @@ class Hints:
 
     def must_act(self, player: str) -> bool:
         """Whether the reply must take an action: the line plainly asks for something
-        ("could you...", "give me...") and every likely action is one (no "none"), and the
-        likeliest has what it needs to act on."""
-        if not self.likely or NO_ACTION in self.likely or self.unnamed:
+        ("could you...", "give me...") and every likely action is one (no "none")."""
+        if not self.likely or NO_ACTION in self.likely:
             return False
         return self.asked or requests(player, self.verbs)
 
@@ -311,8 +307,7 @@ class Mind:
             asked = bool(last.calls and names) and follows_on(player)
         boost = self.format.space.fitting(names)
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
-        unnamed = bool(likely) and self.format.space.lacks_entry(likely[0], names)
-        return Hints(named, likely, self.intents.verbs, asked, unnamed)
+        return Hints(named, likely, self.intents.verbs, asked)
 
     def _user(
         self,

@@ -246,8 +246,6 @@ def test_a_plain_request_tied_to_actions_must_act(
     likely: tuple[str, ...], line: str, must: bool
 ) -> None:
     assert Hints(likely=likely).must_act(line) is must
-    # The likeliest action needs a scene entry the line names none of: it may be declined.
-    assert not Hints(likely=likely, unnamed=True).must_act(line)
 
 
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
@@ -368,18 +366,6 @@ async def test_a_line_pointing_back_or_going_on_is_routed_by_the_line_before(
         prompt = llm.requests[-1].messages[-1].content
         assert (f"In the scene: {shown} (object)" in prompt) is (shown is not None), prompt
     assert fits(["knife"])  # the timeline tests something: the knife is fetched
-
-
-async def test_a_request_naming_nothing_the_action_takes_may_be_declined(runtime: Runtime) -> None:
-    intents = ScriptedIntents({"fetch me the moon": ["fetch"], "fetch it for me": ["fetch"]})
-    llm = CopyingLLM("knife")
-    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    moon = m.hints("fetch me the moon")  # no object of the scene to fetch
-    assert moon.unnamed and not moon.must_act("fetch me the moon")
-    await reply(m, "what is the knife made of?")
-    knife = m.hints("fetch it for me")  # "it": the knife named the line before
-    assert not knife.unnamed and knife.must_act("fetch it for me")
-    assert knife.named == (("knife", "object"),)
 
 
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
