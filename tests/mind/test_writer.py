@@ -342,7 +342,7 @@ class OneAction:
 
     verbs = None  # no verbs of the sheet's own: the common request patterns only
 
-    def rank(self, line: str, boost: object = ()) -> list[str]:
+    def rank(self, line: str, boost: object = (), asked: bool = False) -> list[str]:
         return ["hand_over"]
 
 
