@@ -52,6 +52,11 @@ ASSISTANT = re.compile(
             r"\bi hope (?:this|that) helps\b",
             r"\b(?:sure|certainly|of course|absolutely)[,!.]? here(?:'s| is| are) (?:a|an|the|some|"
             r"your) (?:\w+ ){0,3}(?:function|code|script|program|snippet|implementation)\b",
+            # The baker, asked for JavaScript: "Sure, I can help you with that. Here's a
+            # JavaScript function to add up the price of my bread:"
+            r"\bhere(?:'s| is) (?:a|an|the|some|your) (?:\w+ ){0,2}(?:python|javascript|"
+            r"typescript|sql|html|css|php|c\+\+) (?:function|code|script|program|snippet|query|"
+            r"class|example|implementation|solution)\b",
             r"\bi (?:don't|do not) have (?:personal (?:feelings|opinions|experiences)|feelings|"
             r"emotions|a physical body)\b",
             r"\bmy (?:system prompt|instructions) (?:is|are|say)\b",
@@ -87,6 +92,8 @@ OPENINGS = (
     "certainly! here's a",
     "certainly, here's a",
     "of course! here's a",
+    "sure, i can help you with that. here's a",  # then code, or the rest released
+    "sure! i can help you with that. here's a",
 )
 HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
 REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said

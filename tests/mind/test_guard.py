@@ -29,6 +29,8 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "You're welcome! If you have any other questions, feel free to ask.",
         "Is there anything else I can help you with?",
         "The case opens at noon. I hope this helps!",
+        "Sure, I can help you with that. Here's a JavaScript function to add up the price:",
+        "Here is a simple Python script that finds cheap tickets.",
     ],
 )
 def test_assistant_talk_is_stopped(text: str) -> None:
@@ -36,7 +38,16 @@ def test_assistant_talk_is_stopped(text: str) -> None:
     assert (r.call, r.reason) == (Call.STOP, "assistant")
 
 
-@pytest.mark.parametrize("text", ["I'm sorry,", "As an", "Sure, here's a", "I'd love to help you"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry,",
+        "As an",
+        "Sure, here's a",
+        "I'd love to help you",
+        "Sure, I can help you with that.",
+    ],
+)
 def test_what_may_become_assistant_talk_is_held(text: str) -> None:
     assert ruling(text).call is Call.HOLD
 
@@ -46,6 +57,7 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
     [
         "I'm sorry, but I can't sell you that, traveller.",
         "Sure, here's a horseshoe.",
+        "Sure, I can help you with that. The rye's still warm.",
         "Iron, mostly. Some steel.",
         "Help you with that? Gladly.",
         "I can't help you lift it, my back is gone.",
@@ -58,6 +70,8 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "I don't have enough information to answer that yet; the doctor will know.",
         "Is there anything else I can get you, love?",
         "Anything else you need, just shout.",
+        "Here's the programme for tonight, and here's a cup of java for the road.",
+        "Here's the python enclosure; the keeper feeds her on Sundays.",
     ],
 )
 def test_speech_in_character_is_released(text: str) -> None:
