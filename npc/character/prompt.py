@@ -272,21 +272,81 @@ def named(text: str, name: str) -> bool:
     return _whole(said, name) or bool(_naming_words(said, name))
 
 
-def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:
-    """Scene entries the player named, as (name, kind): small models ground requests better
-    when the prompt points them out. An entry named whole leaves out those that only share
-    a word with it: "table 1" is not "table 2" too."""
+def _head(name: str) -> str:
+    """The word for what ``name`` is: its last word ("key" of "cabin key", "deck" of "car
+    deck 3")."""
+    words = [w for w in _tokens(name) if w.isalpha()]
+    return words[-1] if words else ""
+
+
+def picked(text: str, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` that ``text`` names (``named``), where a word names the entries it
+    is the head of rather than those it only qualifies: "a cabin" is "your cabin", not the
+    "cabin key"; "the decks" are "outer deck", not the "deck plan". An entry named whole
+    leaves out those that only share a word with it: "table 1" is not "table 2" too, and
+    "that lardy cake" is not the "carrot cake" of a choice."""
     said = _said(text)
-    found = [
-        (name, kind) for kind, field in KINDS for name in getattr(scene, field) if named(text, name)
+    found = [name for name in names if named(text, name)]
+    whole = [name for name in found if _whole(said, name)]
+    used = {w for name in whole for w in _tokens(name)}
+    heads = {_head(name) for name in found}
+    out = []
+    for name in found:
+        if name in whole:
+            out.append(name)
+            continue
+        own = _naming_words(said, name) - used
+        own = {w for w in own if w == _head(name) or w not in heads}
+        if own:
+            out.append(name)
+    return out
+
+
+def names_action(text: str, action: str, entries: Sequence[str] = ()) -> bool:
+    """Whether ``text`` names what ``action``'s own name acts on: "a cabin with a window"
+    for ``book_cabin``, "booking's under Murphy" for ``check_booking``; not a word of one of
+    the scene ``entries`` named whole ("that lardy cake" is not ``order_cake``'s)."""
+    said = _said(text)
+    used = {w for name in entries if _whole(said, name) for w in _tokens(name)}
+    nouns = [w for w in action.lower().split("_")[1:] if len(w) >= 4 and w not in _FUNCTION]
+    return any(w in said and w not in used for w in nouns)
+
+
+# Words an order may hold beside what it names: "Two croissants, cheers.", "Half a dozen
+# of the rolls for me, thanks."
+_ORDER_WORDS = frozenset(
+    _tokens(
+        "a an the some one two three four five six seven eight nine ten eleven twelve dozen "
+        "half couple few of and too also another more extra just only for me us please "
+        "cheers thanks thank you ta then mate love pet"
+    )
+)
+
+
+def orders(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` is nothing but an order for some of ``names`` (things it named):
+    "Two croissants, cheers.", "wifi voucher, thanks". Said without a verb, a thing the
+    character can give or do is asked for; a question ("The rye?") is not an order."""
+    if not names or text.rstrip().endswith("?"):
+        return False
+    parts = {w for name in names for w in _tokens(name)}
+    words = _tokens(text)
+    things = [
+        w
+        for w in words
+        if w in parts
+        or (w.endswith("s") and w[:-1] in parts)
+        or (w.endswith("ies") and w[:-3] + "y" in parts)
     ]
-    whole = [name for name, _ in found if _whole(said, name)]
-    covered = {w for name in whole for w in _tokens(name)}
-    return [
-        (name, kind)
-        for name, kind in found
-        if name in whole or not _naming_words(said, name) <= covered
-    ]
+    return bool(things) and all(w in things or w in _ORDER_WORDS for w in words)
+
+
+def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:
+    """Scene entries the player named (``picked``), as (name, kind): small models ground
+    requests better when the prompt points them out."""
+    entries = [(name, kind) for kind, field in KINDS for name in getattr(scene, field)]
+    chosen = set(picked(text, [name for name, _ in entries]))
+    return [(name, kind) for name, kind in entries if name in chosen]
 
 
 def user_text(

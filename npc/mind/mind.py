@@ -28,8 +28,11 @@ from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
 from npc.character.prompt import (
+    KINDS,
     mentions,
-    named,
+    names_action,
+    orders,
+    picked,
     scene_text,
     standing_knowledge,
     system_prompt,
@@ -273,13 +276,14 @@ class Mind:
         return msgs
 
     def _named(self, player: str) -> list[str]:
-        """Scene entries and choice values the player named."""
-        out = [name for name, _ in mentions(player, self.scene)]
+        """Scene entries and choice values the player named, picked together: "a piece of
+        that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice."""
+        names = [name for _, field in KINDS for name in getattr(self.scene, field)]
         for action in self.format.space.actions:
             for param in action.parameters.values():
                 if isinstance(param, ChoiceParam):
-                    out += [v for v in param.values if named(player, v)]
-        return out
+                    names += [v for v in param.values if v not in names]
+        return picked(player, names)
 
     def hints(self, player: str) -> Hints:
         """What the prompt points out for ``player``'s words: scene entries they named and
@@ -306,6 +310,13 @@ class Mind:
             # "And a newspaper." after a request the character acted on asks for more.
             asked = bool(last.calls and names) and follows_on(player)
         boost = self.format.space.fitting(names)
+        # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
+        asked = asked or (bool(boost) and orders(player, names))
+        boost += [
+            a.name
+            for a in self.format.space.actions
+            if a.name not in boost and names_action(player, a.name, names)
+        ]
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
         return Hints(named, likely, self.intents.verbs, asked)
 

@@ -14,6 +14,9 @@ from npc.character.prompt import (
     instructions,
     mentions,
     named,
+    names_action,
+    orders,
+    picked,
     standing_knowledge,
     system_prompt,
     unsaid,
@@ -112,3 +115,58 @@ def test_an_entry_named_whole_leaves_out_those_sharing_a_word(text: str, found: 
         ("pocket watch",), ("table 1", "table 2", "Gallery One", "Gallery Two"), ("engineer Pim",)
     )
     assert [name for name, _ in mentions(text, scene)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a word names what it is the head of, not what it only qualifies
+        ("Just the cheapest cabin you have, please.", ["your cabin"]),
+        ("Have you a map of the decks?", ["car deck 3", "outer deck"]),
+        # an entry named whole takes its words; a head alone names its own entry
+        ("I locked my key in the cabin.", ["cabin key"]),
+        ("Another key, please.", ["cabin key"]),
+        # a choice value sharing only a word with an entry named whole is left out
+        ("a piece of that lardy cake", ["lardy cake"]),
+        ("a cake for Friday", ["lardy cake", "carrot cake"]),
+    ],
+)
+def test_a_word_names_the_entries_it_is_the_head_of(text: str, found: list[str]) -> None:
+    names = ["cabin key", "deck plan", "your cabin", "car deck 3", "outer deck", "lardy cake"]
+    assert picked(text, [*names, "carrot cake"]) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "names"),
+    [
+        ("I'd love a cabin with a window.", "book_cabin", True),
+        ("Booking's under Murphy, two adults and a dog.", "check_booking", True),
+        ("I locked my key in the cabin.", "book_cabin", False),  # the cabin key's word
+        ("I'd love a piece of that lardy cake.", "order_cake", False),
+        ("a cake for Friday", "order_cake", True),
+        ("what's the time?", "ring_up", False),  # no noun: "up" names nothing
+        ("bring me the ladle", "fetch", False),
+    ],
+)
+def test_a_line_names_what_an_actions_own_name_acts_on(text: str, action: str, names: bool) -> None:
+    entries = ["cabin key", "your cabin", "lardy cake"]
+    assert names_action(text, action, picked(text, entries)) is names
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "order"),
+    [
+        ("Two croissants, cheers.", ["croissant"], True),
+        ("wifi voucher, cheers", ["Wi-Fi voucher"], True),
+        ("Half a dozen of the sausage rolls for me, thanks.", ["sausage roll"], True),
+        ("Three pastries.", ["pastry"], True),
+        ("The rye?", ["rye loaf"], False),  # a question
+        ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
+        ("thanks, cheers", [], False),  # names nothing
+        ("thanks, cheers", ["croissant"], False),  # says nothing it named
+    ],
+)
+def test_a_line_of_nothing_but_named_things_orders_them(
+    text: str, names: list[str], order: bool
+) -> None:
+    assert orders(text, names) is order

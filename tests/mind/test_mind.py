@@ -368,6 +368,26 @@ async def test_a_line_pointing_back_or_going_on_is_routed_by_the_line_before(
     assert fits(["knife"])  # the timeline tests something: the knife is fetched
 
 
+async def test_what_a_line_names_boosts_the_actions_taking_it_and_an_order_asks(
+    runtime: Runtime,
+) -> None:
+    intents = ScriptedIntents({})
+    m = Mind(
+        runtime.character("nova"), ScriptedLLM(["Sure."]), runtime.settings.llm, intents=intents
+    )  # type: ignore[arg-type]
+    timeline = [  # (line, the routing's boost, asked)
+        ("Could you sketch me a diagram of the cooling loop?", ["draw_diagram"], False),
+        ("Give the laptop a quick scan.", ["hand_over", "run_scan"], False),  # named and named
+        ("What's a good diagram tool?", ["draw_diagram"], False),  # the ranking decides
+        ("Tell me about the oscilloscope.", ["hand_over"], False),  # no action's own noun
+        ("The USB key, thanks.", ["hand_over"], True),  # an order: nothing but the thing
+        ("The USB key?", ["hand_over"], False),  # a question
+    ]
+    for turn, (line, boost, asked) in enumerate(timeline, 1):
+        await reply(m, line, turn=turn)
+        assert intents.seen[-1] == (line, boost, asked), line
+
+
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     runtime: Runtime,
 ) -> None:
