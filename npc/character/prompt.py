@@ -302,14 +302,21 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
     return out
 
 
+# Last words of action names that are not what they act on ("hand_over", "sit_down").
+_PARTICLES = frozenset(["over", "down", "away", "back", "into", "onto", "around", "about", "with"])
+
+
 def names_action(text: str, action: str, entries: Sequence[str] = ()) -> bool:
     """Whether ``text`` names what ``action``'s own name acts on: "a cabin with a window"
     for ``book_cabin``, "booking's under Murphy" for ``check_booking``; not a word of one of
     the scene ``entries`` named whole ("that lardy cake" is not ``order_cake``'s)."""
+    words = action.lower().split("_")
+    thing = words[-1] if len(words) > 1 else ""
+    if len(thing) < 4 or thing in _PARTICLES:  # hand_over, sit_down, schedule_follow_up
+        return False
     said = _said(text)
     used = {w for name in entries if _whole(said, name) for w in _tokens(name)}
-    nouns = [w for w in action.lower().split("_")[1:] if len(w) >= 4 and w not in _FUNCTION]
-    return any(w in said and w not in used for w in nouns)
+    return thing in said and thing not in used
 
 
 # Words an order may hold beside what it names: "Two croissants, cheers.", "Half a dozen

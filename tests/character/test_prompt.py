@@ -146,6 +146,9 @@ def test_a_word_names_the_entries_it_is_the_head_of(text: str, found: list[str])
         ("a cake for Friday", "order_cake", True),
         ("what's the time?", "ring_up", False),  # no noun: "up" names nothing
         ("bring me the ladle", "fetch", False),
+        ("Come over here, would you?", "hand_over", False),  # "over" acts on nothing
+        ("Calm down and sit.", "sit_down", False),
+        ("Follow me to the door.", "schedule_follow_up", False),  # its verb, not its thing
     ],
 )
 def test_a_line_names_what_an_actions_own_name_acts_on(text: str, action: str, names: bool) -> None:
