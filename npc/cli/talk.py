@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import wave
 from collections.abc import AsyncIterator
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import typer
+from rich.markup import escape
 
-from npc.cli.app import app, console
+from npc.cli.app import app, console, errors
 from npc.client import NpcClient, Speech
 from npc.config import load_settings
 from npc.protocol import messages as m
@@ -46,24 +48,43 @@ async def _talk(
 ) -> None:
     async with _server(url) as address:
         start = m.Start(character=character, player_id="cli")
-        async with NpcClient.connect(address, start) as client:
-            console.print(
-                f"[dim]session {client.ready.session_id} with {client.ready.character.name}[/dim]"
+        client: NpcClient | None = None
+        try:
+            async with NpcClient.connect(address, start) as client:
+                speech = await _one_turn(client, text, wav, realtime)
+        except OSError as e:
+            if client is not None:
+                raise
+            # A traceback for "nothing listens there" told a user nothing.
+            why = os.strerror(e.errno) if e.errno else str(e)
+            errors.print(
+                f"no npc server at {escape(address)} ({escape(why)}): start one with "
+                "`./npcw serve`, or leave out --url to start one in this process"
             )
-            t0 = time.perf_counter()
-            if text is not None:
-                await client.say(text)
-            else:
-                assert wav is not None
-                pcm, rate = read_audio(wav)
-                silence = bytes(int(rate * 1.0) * 2)  # let the end of turn be heard
-                await client.stream_audio(pcm + silence, rate, realtime=realtime)
-                console.print(f"[dim]{_ms(t0)} sent {len(pcm) / 2 / rate:.1f} s of audio[/dim]")
-            speech = await _print_turn(client, t0)
-            await client.end()
+            raise typer.Exit(1) from None
     if out is not None and speech:
         write_wav(out, b"".join(s.pcm for s in speech), speech[0].header.sample_rate)
         console.print(f"wrote {out}")
+
+
+async def _one_turn(
+    client: NpcClient, text: str | None, wav: Path | None, realtime: bool
+) -> list[Speech]:
+    console.print(
+        f"[dim]session {client.ready.session_id} with {client.ready.character.name}[/dim]"
+    )
+    t0 = time.perf_counter()
+    if text is not None:
+        await client.say(text)
+    else:
+        assert wav is not None
+        pcm, rate = read_audio(wav)
+        silence = bytes(int(rate * 1.0) * 2)  # let the end of turn be heard
+        await client.stream_audio(pcm + silence, rate, realtime=realtime)
+        console.print(f"[dim]{_ms(t0)} sent {len(pcm) / 2 / rate:.1f} s of audio[/dim]")
+    speech = await _print_turn(client, t0)
+    await client.end()
+    return speech
 
 
 async def _print_turn(client: NpcClient, t0: float) -> list[Speech]:

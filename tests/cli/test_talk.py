@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,16 @@ def test_talk_prints_the_event_stream(runtime: Runtime, tmp_path: Path) -> None:
     assert "audio #0" in text and "visemes:" in text
     assert "action:" in text and "fetch" in text
     assert "turn_end" in text and "first_audio" in text
+
+
+def test_talk_to_no_server_says_so_without_a_traceback() -> None:
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = run(["talk", "jin", "--text", "hello", "--url", f"ws://127.0.0.1:{port}"])
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert f"no npc server at ws://127.0.0.1:{port}" in out.stderr
+    assert "./npcw serve" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_talk_needs_text_or_wav() -> None:
