@@ -239,12 +239,18 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])-(?=[a-z])", "", text.lower()))
 
 
+def _forms(word: str) -> set[str]:
+    """``word`` and, for a plural, its singulars ("rolls": "roll"; "pastries": "pastry")."""
+    out = {word}
+    if word.endswith("s"):
+        out.add(word[:-1])
+    if word.endswith("ies"):
+        out.add(word[:-3] + "y")
+    return out
+
+
 def _said(text: str) -> set[str]:
-    said = set(_tokens(text))
-    plural = {w[:-1] for w in said if w.endswith("s")} | {
-        w[:-3] + "y" for w in said if w.endswith("ies")
-    }
-    return said | plural
+    return {form for w in _tokens(text) for form in _forms(w)}
 
 
 def _naming_words(said: set[str], name: str) -> set[str]:
@@ -338,13 +344,7 @@ def orders(text: str, names: Sequence[str]) -> bool:
         return False
     parts = {w for name in names for w in _tokens(name)}
     words = _tokens(text)
-    things = [
-        w
-        for w in words
-        if w in parts
-        or (w.endswith("s") and w[:-1] in parts)
-        or (w.endswith("ies") and w[:-3] + "y" in parts)
-    ]
+    things = [w for w in words if _forms(w) & parts]
     return bool(things) and all(w in things or w in _ORDER_WORDS for w in words)
 
 
