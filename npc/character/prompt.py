@@ -292,7 +292,7 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
     leaves out those that only share a word with it: "table 1" is not "table 2" too, and
     "that lardy cake" is not the "carrot cake" of a choice."""
     said = _said(text)
-    found = [name for name in names if named(text, name)]
+    found = [name for name in names if _whole(said, name) or _naming_words(said, name)]
     whole = [name for name in found if _whole(said, name)]
     used = {w for name in whole for w in _tokens(name)}
     heads = {_head(name) for name in found}
