@@ -97,6 +97,28 @@ _REQUEST = re.compile(
 _HAVE = re.compile(
     r"^(?:\w+, )?(?:do|did) you (?:still )?have\b|\bhave you got\b|\bis there (?:a|an|any|some)\b"
 )
+# A yes-no question about how something is ("Is the sourdough the one everyone raves about?",
+# "Are passengers allowed on the car decks?") asks to be told, though it names a thing an
+# action takes; "Is there a blanket?" and "Are there any croissants left?" ask for one.
+_IS = re.compile(r"^(?:\w+, )?(?:is|are|was|were|am)\b(?! there\b)")
+# Settling up, put as a question or not: "What do I owe you?", "The bill, please.", "How
+# much is that altogether?" ("Do you take cards?" asks about paying, not to pay).
+_SETTLE = re.compile(
+    r"\b(?:what|how much) do (?:i|we) owe\b|\bwhat(?:'s| is) the damage\b|"
+    r"\b(?:how much|what)\b.*\b(?:altogether|all together|in total|all in|come to)\b|"
+    r"\b(?:can|could|may) (?:i|we) pay\b|\b(?:i|we)(?:'ll| will|'d like to| want to) pay\b|"
+    r"\blet me pay\b|\bsettle up\b|\b(?:the|my|our) (?:bill|check|tab),? please\b|"
+    r"\bring (?:me|us|it|this|that|these|those|them|everything) up\b|\bkeep the change\b|"
+    r"\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|bill|room)\b"
+)
+# An action that takes the player's money, by its name or description: ring_up, "Add up
+# what the customer has bought and take the money." (Not one that gives money, "Pay the
+# player a reward", nor one that only speaks of paying.)
+_TAKES_PAYMENT = re.compile(
+    r"\b(?:take|takes|taking|collect|collects|accept|accepts) (?:the |their |a |his |her )?"
+    r"(?:money|payment|cash|fare|fee)\b|\bring (?:up|it up)\b|\btill\b|\bcheckout\b|"
+    r"\bbill\b|\bsettle\b"
+)
 # A question for where, how or when the player may do something asks to be told, whatever
 # verb follows: "Where can I get a coffee?", "How can we get to the village?".
 _WH_MAY_I = re.compile(
@@ -105,6 +127,16 @@ _WH_MAY_I = re.compile(
 )
 # A line that goes on from the request before it: "And a newspaper.", "Also some bread."
 _FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
+# The request before, once more or changed: "Same again for my husband.", "Another one.",
+# "Actually, make it two.", "Can he try a three instead?"
+_AGAIN = re.compile(
+    r"\bsame again\b|\bthe same (?:for|again|please|thanks)\b|^(?:\w+, )?(?:and )?another\b|"
+    r"\bone more\b(?! (?:thing|question)\b)|\bmake (?:it|that|them) (?:a |an )?\w+|\binstead\b"
+)
+# A count or a size said as a number: "And the little one's a size two."
+_NUMBER = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|couple)\b"
+)
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
 # shoyu" point at nothing.)
@@ -191,6 +223,18 @@ def follows_on(line: str) -> bool:
     return bool(_FOLLOW_ON.match(_low(line)))
 
 
+def again(line: str, names_something: bool = False) -> bool:
+    """Whether ``line`` asks for the request before it once more or changed: "Same again.",
+    "Actually, make it two.", or goes on from it with a thing or a number ("And the little
+    one's a size two.")."""
+    low = _low(line)
+    if any(_WH.match(s) for s in _SENTENCES.split(low)):  # "One more thing: where's the loo?"
+        return False
+    if _AGAIN.search(low):
+        return True
+    return follows_on(low) and (names_something or bool(_NUMBER.search(low)))
+
+
 def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something it names only by pointing back ("Take me
     there, please.")."""
@@ -207,11 +251,24 @@ def _asking(low: str) -> str:
 
 def asks_about(line: str, names_something: bool = False) -> bool:
     """Whether ``line`` is a question about something rather than a request for something.
-    A yes-no question about something in the scene ("do you have a map?") is a request."""
+    A yes-no question about something in the scene ("do you have a map?") is a request,
+    unless it asks how that thing is (``_IS``)."""
     low = _low(line)
     if _REQUEST.search(_asking(low)):
         return False
-    return bool(_WH.search(low)) or (not names_something and bool(_YES_NO.search(low)))
+    if _WH.search(low) or (_IS.search(low) and low.endswith("?")):
+        return True
+    return not names_something and bool(_YES_NO.search(low))
+
+
+def settles(line: str) -> bool:
+    """Whether ``line`` asks to pay for what the player has had ("What do I owe you?")."""
+    return bool(_SETTLE.search(_low(line)))
+
+
+def takes_payment(action: Action) -> bool:
+    """Whether ``action`` is how the character takes the player's money (``ring_up``)."""
+    return bool(_TAKES_PAYMENT.search(f"{_words(action.name)} {_low(action.description)}"))
 
 
 def _words(name: str) -> str:
@@ -244,6 +301,7 @@ class IntentHints:
     embedder: Embedder
     authored: list[bool] | None = None  # written in the sheet (else made by spoken_forms)
     verbs: SheetVerbs | None = None
+    pays: tuple[str, ...] = ()  # the actions that take the player's money (``takes_payment``)
 
     @classmethod
     def build(cls, sheet: CharacterSheet, embedder: Embedder) -> IntentHints:
@@ -260,7 +318,8 @@ class IntentHints:
             labels.append(NO_ACTION)
             texts.append(text)
             authored.append(True)
-        return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet))
+        pays = tuple(a.name for a in sheet.actions if takes_payment(a))
+        return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet), pays)
 
     def requests(self, line: str) -> bool:
         return requests(line, self.verbs)

@@ -18,10 +18,11 @@ from npc.actions.intent import (
     NO_ACTION,
     IntentHints,
     SheetVerbs,
+    again,
     asks_about,
-    follows_on,
     points_back,
     requests,
+    settles,
 )
 from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
@@ -300,6 +301,7 @@ class Mind:
         names = self._named(player)
         last = self.history[-1] if self.history and self.history[-1].turn_id else None
         asked = False
+        done: list[str] = []  # the actions of the request before, asked again
         if last is not None:
             if points_back(player, self.intents.verbs):
                 # "Take me there, please." after "What's in Gallery One?": what the line
@@ -307,9 +309,17 @@ class Mind:
                 before = mentions(last.player, self.scene) or mentions(last.said, self.scene)
                 named += tuple(entry for entry in before if entry not in named)
                 names += [name for name, _ in before if name not in names]
-            # "And a newspaper." after a request the character acted on asks for more.
-            asked = bool(last.calls and names) and follows_on(player)
+            # "And a newspaper.", "Same again for my husband." after a request the character
+            # acted on asks for more, of the same action unless it names what another takes.
+            asked = bool(last.calls) and again(player, bool(names))
+            done = [key.split("{", 1)[0] for key in last.calls] if asked else []
+        if self.intents.pays and settles(player):
+            # "What do I owe you?" at a till: the action that takes the money, though the
+            # line is put as a question (the baker answered with the price and took none).
+            return Hints(named, self.intents.pays[:1], self.intents.verbs, asked=True)
         boost = self.format.space.fitting(names)
+        if done:
+            boost = [a for a in done if a in boost] or boost or done
         # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
         asked = asked or (bool(boost) and orders(player, names))
         boost += [

@@ -10,11 +10,13 @@ import pytest
 from npc.actions.intent import (
     NO_ACTION,
     IntentHints,
+    again,
     asks_about,
     follows_on,
     opened_by,
     points_back,
     requests,
+    settles,
 )
 from npc.character.loader import load_sheet
 from npc.providers.fakes import HashingEmbedder
@@ -91,6 +93,87 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
     assert requests(line) is asks_for
     assert asks_about(line) is about
+
+
+@pytest.mark.parametrize(
+    ("line", "about"),
+    [
+        # Asks how a thing of the scene is: told, though an action takes the thing.
+        ("Is the wheelchair the one with the brakes?", True),
+        ("Are passengers allowed on the car decks?", True),
+        ("Ada, is the water cup clean?", True),
+        # Asks whether there is one, or for one: a request.
+        ("Is there a wheelchair?", False),
+        ("Are there any water cups left?", False),
+        ("Do you have a wheelchair?", False),
+        ("A water cup?", False),
+    ],
+)
+def test_a_yes_no_question_naming_a_thing(line: str, about: bool) -> None:
+    assert asks_about(line, names_something=True) is about
+
+
+@pytest.mark.parametrize(
+    ("line", "pays"),
+    [
+        ("That's me done. What do I owe you?", True),
+        ("How much do we owe you?", True),
+        ("How much is that altogether?", True),
+        ("What does that come to?", True),
+        ("Can I pay now?", True),
+        ("The bill, please.", True),
+        ("Ring me up, love, I'm in a hurry.", True),
+        ("Put it on my tab.", True),
+        ("Keep the change.", True),
+        ("Do you take cards?", False),
+        ("How much is a sourdough loaf?", False),
+        ("I paid for breakfast online but never got the voucher.", False),
+        ("Who owes you money?", False),
+        ("Ring the bell for me.", False),
+    ],
+)
+def test_lines_that_settle_up(line: str, pays: bool) -> None:
+    assert settles(line) is pays
+
+
+@pytest.mark.parametrize(
+    ("line", "names", "repeats"),
+    [
+        ("Same again for my husband.", False, True),
+        ("Another one. The little guy wants his own.", False, True),
+        ("Actually, make it two.", False, True),
+        ("Can he try a three instead?", False, True),
+        ("And the little one's a size two.", False, True),  # goes on, with a number
+        ("And the salve.", True, True),  # goes on, naming a thing
+        ("And then what happened?", False, False),
+        ("One more thing: where's the loo?", False, False),
+        ("Another question. Why the gryphons?", False, False),
+        ("That was lovely.", False, False),
+    ],
+)
+def test_lines_asking_for_the_request_before_again(line: str, names: bool, repeats: bool) -> None:
+    assert again(line, names) is repeats
+
+
+def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
+    sheet = tmp_path / "grocer.yaml"
+    sheet.write_text(
+        NURSE.replace("id: nurse", "id: grocer")
+        + """  - name: ring_up
+    description: Ring up the customer's shopping.
+  - name: sell_ticket
+    description: Sell a ferry ticket and collect the fare.
+  - name: wrap
+    description: Wrap what they bought in paper; they pay at the counter.
+  - name: reward
+    description: Give the player money for the job.
+  - name: charge_battery
+    description: Plug the lamp in to charge.
+"""
+    )
+    built = IntentHints.build(load_sheet(sheet).sheet, HashingEmbedder())
+    # By name or description; speaking of paying, giving money or charging a lamp is not it.
+    assert built.pays == ("ring_up", "sell_ticket")
 
 
 def test_a_request_is_offered_its_action(hints: IntentHints) -> None:

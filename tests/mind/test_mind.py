@@ -12,7 +12,7 @@ from npc.actions.reply import ACT_SAY, SAY_FIRST
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
-from npc.mind.mind import Hints, Mind, TurnResult, call_key, echoes
+from npc.mind.mind import Exchange, Hints, Mind, TurnResult, call_key, echoes
 from npc.mind.recall import Note
 from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.providers.fakes import ScriptedModel, in_layout, say
@@ -186,9 +186,10 @@ async def test_the_final_words_reuse_the_notes_and_hints_of_the_same_partial(
 class ScriptedIntents:
     """Test double for IntentHints: the likely actions for each line, as scripted."""
 
-    def __init__(self, ranks: dict[str, list[str]]) -> None:
+    def __init__(self, ranks: dict[str, list[str]], pays: tuple[str, ...] = ()) -> None:
         self.ranks = ranks
         self.verbs = None  # no verbs of the sheet's own: the common request patterns only
+        self.pays = pays  # the actions that take the player's money
         self.seen: list[tuple[str, list[str], bool]] = []  # (line, boost, asked)
 
     def rank(self, line: str, boost: Sequence[str] = (), asked: bool = False) -> list[str]:
@@ -386,6 +387,44 @@ async def test_what_a_line_names_boosts_the_actions_taking_it_and_an_order_asks(
     for turn, (line, boost, asked) in enumerate(timeline, 1):
         await reply(m, line, turn=turn)
         assert intents.seen[-1] == (line, boost, asked), line
+
+
+def test_asked_again_is_the_action_before_unless_the_line_names_another(
+    runtime: Runtime,
+) -> None:
+    intents = ScriptedIntents({})
+    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    scan = call_key("run_scan", {"target": "laptop", "depth": 1})
+    m.history.append(Exchange("Scan the laptop.", "", 1, "Scan the laptop.", calls=(scan,)))
+    timeline = [  # (line, the routing's boost, asked)
+        ("Same again, but make it thorough.", ["run_scan"], True),
+        ("And the server rack.", ["run_scan"], True),  # run_scan takes it too
+        ("And the USB key.", ["hand_over"], True),  # only hand_over takes it
+        ("One more, depth three.", ["run_scan"], True),
+        ("One more thing: where's the server room?", ["move_to"], False),  # a question
+        ("Thanks, that's great.", [], False),
+    ]
+    for line, boost, asked in timeline:
+        m.hints(line)
+        assert intents.seen[-1] == (line, boost, asked), line
+    m.history.append(Exchange("Hi.", "", 2, "Hi."))  # nothing done: nothing to repeat
+    m.hints("Same again.")
+    assert intents.seen[-1] == ("Same again.", [], False)
+
+
+@pytest.mark.parametrize("pays", [("hand_over",), ()])
+def test_settling_up_is_the_action_that_takes_the_money(
+    runtime: Runtime, pays: tuple[str, ...]
+) -> None:
+    intents = ScriptedIntents({}, pays=pays)
+    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    line = "Thanks. Right, what do I owe you?"
+    hints = m.hints(line)
+    if pays:  # put as a question, but the till's action, and it must be taken
+        assert (hints.likely, hints.must_act(line), intents.seen) == (pays, True, [])
+    else:  # no action takes money: the ranking decides, as for any question
+        assert (hints.likely, intents.seen) == (("none",), [(line, [], False)])
+    assert m.hints("How much is the scanner?").likely == ("none",)  # a price, not paying
 
 
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(

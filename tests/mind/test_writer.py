@@ -341,6 +341,7 @@ class OneAction:
     """Test double for IntentHints: every line likely asks for ``hand_over`` alone."""
 
     verbs = None  # no verbs of the sheet's own: the common request patterns only
+    pays = ()  # no action takes the player's money
 
     def rank(self, line: str, boost: object = (), asked: bool = False) -> list[str]:
         return ["hand_over"]
