@@ -98,9 +98,13 @@ _HAVE = re.compile(
     r"^(?:\w+, )?(?:do|did) you (?:still )?have\b|\bhave you got\b|\bis there (?:a|an|any|some)\b"
 )
 # A yes-no question about how something is ("Is the sourdough the one everyone raves about?",
-# "Are passengers allowed on the car decks?") asks to be told, though it names a thing an
-# action takes; "Is there a blanket?" and "Are there any croissants left?" ask for one.
-_IS = re.compile(r"^(?:\w+, )?(?:is|are|was|were|am)\b(?! there\b)")
+# "Are passengers allowed on the car decks?", "Do these shoes get cleaned?") asks to be
+# told, though it names a thing an action takes; "Is there a blanket?", "Are there any
+# croissants left?" and "Do you have a map?" ask for one.
+_IS = re.compile(
+    r"^(?:\w+, )?(?:(?:is|are|was|were|am)\b(?! there\b)|(?:do|does|did)\b"
+    r"(?! you (?:still )?(?:have|sell|stock|carry|do|serve|rent|lend|hire|got)\b))"
+)
 # Settling up, put as a question or not: "What do I owe you?", "The bill, please.", "How
 # much is that altogether?" ("Do you take cards?" asks about paying, not to pay).
 _SETTLE = re.compile(
@@ -136,6 +140,12 @@ _AGAIN = re.compile(
 # A count or a size said as a number: "And the little one's a size two."
 _NUMBER = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|couple)\b"
+)
+# Asks to be taken somewhere, whether or not the place is named: "Show me where you keep the
+# saddles.", "Walk us round.", "Where's the way out?"
+_LEADS = re.compile(
+    r"\b(?:show|take|walk|lead|guide|escort|bring) (?:me|us) (?:to\b|where\b|the way\b|"
+    r"round\b|around\b|over\b)|\bthe way (?:out|to|back)\b"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
@@ -235,6 +245,11 @@ def again(line: str, names_something: bool = False) -> bool:
     return follows_on(low) and (names_something or bool(_NUMBER.search(low)))
 
 
+def leads(line: str) -> bool:
+    """Whether ``line`` asks to be taken somewhere ("Show me where the saddles are kept.")."""
+    return bool(_LEADS.search(_low(line)))
+
+
 def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something it names only by pointing back ("Take me
     there, please.")."""
@@ -256,7 +271,8 @@ def asks_about(line: str, names_something: bool = False) -> bool:
     low = _low(line)
     if _REQUEST.search(_asking(low)):
         return False
-    if _WH.search(low) or (_IS.search(low) and low.endswith("?")):
+    last = _SENTENCES.split(low)[-1]  # "That one's enormous. Is that Ashwing?"
+    if _WH.search(low) or (_IS.search(last) and last.endswith("?")):
         return True
     return not names_something and bool(_YES_NO.search(low))
 

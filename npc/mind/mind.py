@@ -20,6 +20,7 @@ from npc.actions.intent import (
     SheetVerbs,
     again,
     asks_about,
+    leads,
     points_back,
     requests,
     settles,
@@ -320,6 +321,11 @@ class Mind:
         boost = self.format.space.fitting(names)
         if done:
             boost = [a for a in done if a in boost] or boost or done
+        if leads(player) and not any(kind == "place" for _, kind in named):
+            # "Show me where you keep the saddles.": the actions that take a place, though the
+            # line names none (the place is for the model to pick).
+            places = self.format.space.fitting(self.scene.entries("location"))
+            boost += [a for a in places if a not in boost]
         # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
         asked = asked or (bool(boost) and orders(player, names))
         boost += [

@@ -13,6 +13,7 @@ from npc.actions.intent import (
     again,
     asks_about,
     follows_on,
+    leads,
     opened_by,
     points_back,
     requests,
@@ -102,10 +103,15 @@ def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
         ("Is the wheelchair the one with the brakes?", True),
         ("Are passengers allowed on the car decks?", True),
         ("Ada, is the water cup clean?", True),
+        ("That one's enormous. Is that the wheelchair?", True),  # the last sentence asks
+        ("Do these water cups get washed?", True),
+        ("Did the wheelchair come back?", True),
         # Asks whether there is one, or for one: a request.
         ("Is there a wheelchair?", False),
         ("Are there any water cups left?", False),
         ("Do you have a wheelchair?", False),
+        ("Do you still sell water cups?", False),
+        ("Is the wheelchair free? I'll take it.", False),  # a request after the question
         ("A water cup?", False),
     ],
 )
@@ -153,6 +159,22 @@ def test_lines_that_settle_up(line: str, pays: bool) -> None:
 )
 def test_lines_asking_for_the_request_before_again(line: str, names: bool, repeats: bool) -> None:
     assert again(line, names) is repeats
+
+
+@pytest.mark.parametrize(
+    ("line", "taken"),
+    [
+        ("Show me where you keep the saddles.", True),
+        ("Could you take us to the ledge?", True),
+        ("Walk me round, would you?", True),
+        ("Where's the way out of here?", True),
+        ("Show me the saddles.", False),
+        ("Take me seriously.", False),
+        ("Bring me a pie.", False),
+    ],
+)
+def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
+    assert leads(line) is taken
 
 
 def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
