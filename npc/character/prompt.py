@@ -325,6 +325,26 @@ def names_action(text: str, action: str, entries: Sequence[str] = ()) -> bool:
     return thing in said and thing not in used
 
 
+# Words of action descriptions that tell no action from another: who it is for, and verbs
+# and words most descriptions have.
+_PLAIN = frozenset(
+    _tokens(
+        "player customer traveller passenger visitor patient guest someone something somewhere "
+        "place thing things them their they what from with into onto this that these those "
+        "take takes give gives have make makes when where will just only more some"
+    )
+)
+
+
+def describes(text: str, description: str, entries: Sequence[str] = ()) -> bool:
+    """Whether ``text`` says one of the telling words of an action's ``description``: "this
+    letter" for "Take a letter or small parcel..."; not a word of one of the scene
+    ``entries`` it named ("the flight ledger" says nothing of "the next flight")."""
+    said = _said(text) - {w for name in entries for w in _tokens(name)}
+    words = {w for w in _tokens(description) if len(w) >= 4 and w not in _PLAIN}
+    return bool(said & {form for w in words for form in _forms(w)})
+
+
 # Words an order may hold beside what it names: "Two croissants, cheers.", "Half a dozen
 # of the rolls for me, thanks."
 _ORDER_WORDS = frozenset(

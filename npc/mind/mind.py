@@ -31,6 +31,7 @@ from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
 from npc.character.prompt import (
     KINDS,
+    describes,
     mentions,
     names_action,
     orders,
@@ -333,6 +334,15 @@ class Mind:
             for a in self.format.space.actions
             if a.name not in boost and names_action(player, a.name, names)
         ]
+        if len(boost) > 1:
+            # "Could you get this letter up to the abbey?": book_flight and send_post both
+            # take the abbey; the letter is send_post's ("Take a letter or small parcel...").
+            told = [
+                a.name
+                for a in self.format.space.actions
+                if a.name in boost and describes(player, a.description, names)
+            ]
+            boost = told or boost
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
         return Hints(named, likely, self.intents.verbs, asked)
 

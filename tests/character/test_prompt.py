@@ -11,6 +11,7 @@ from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from npc.character.prompt import (
     STANDING_CHARS,
+    describes,
     instructions,
     mentions,
     named,
@@ -154,6 +155,28 @@ def test_a_word_names_the_entries_it_is_the_head_of(text: str, found: list[str])
 def test_a_line_names_what_an_actions_own_name_acts_on(text: str, action: str, names: bool) -> None:
     entries = ["cabin key", "your cabin", "lardy cake"]
     assert names_action(text, action, picked(text, entries)) is names
+
+
+POST = "Take a letter or small parcel and put it in the mail sack for a town."
+SEAT = "Write a rider's seat into the flight ledger for the next flight to a town."
+
+
+@pytest.mark.parametrize(
+    ("text", "description", "says"),
+    [
+        ("Could you get this letter up to the abbey?", POST, True),
+        ("Two parcels for Highmere.", POST, True),  # a plural of its word
+        ("Could you get this letter up to the abbey?", SEAT, False),
+        ("Two seats to Saltreach.", SEAT, True),
+        ("What's in the flight ledger?", SEAT, False),  # a scene entry's word, named
+        ("Give it to the traveller over there.", POST, False),  # words every action has
+        ("Put it on the bill.", POST, False),  # "put" and "it": too short to tell
+    ],
+)
+def test_a_line_says_the_telling_words_of_an_actions_description(
+    text: str, description: str, says: bool
+) -> None:
+    assert describes(text, description, picked(text, ["flight ledger", "mail satchel"])) is says
 
 
 @pytest.mark.parametrize(

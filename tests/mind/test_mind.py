@@ -378,7 +378,7 @@ async def test_what_a_line_names_boosts_the_actions_taking_it_and_an_order_asks(
     )  # type: ignore[arg-type]
     timeline = [  # (line, the routing's boost, asked)
         ("Could you sketch me a diagram of the cooling loop?", ["draw_diagram"], False),
-        ("Give the laptop a quick scan.", ["hand_over", "run_scan"], False),  # named and named
+        ("Give the laptop a quick scan.", ["run_scan"], False),  # named twice, described once
         ("What's a good diagram tool?", ["draw_diagram"], False),  # the ranking decides
         ("Tell me about the oscilloscope.", ["hand_over"], False),  # no action's own noun
         ("The USB key, thanks.", ["hand_over"], True),  # an order: nothing but the thing
