@@ -108,8 +108,9 @@ _IS = re.compile(
 # Settling up, put as a question or not: "What do I owe you?", "The bill, please.", "How
 # much is that altogether?" ("Do you take cards?" asks about paying, not to pay).
 _SETTLE = re.compile(
-    r"\b(?:what|how much) do (?:i|we) owe\b|\bwhat(?:'s| is) the damage\b|"
-    r"\b(?:how much|what)\b.*\b(?:altogether|all together|in total|all in|come to)\b|"
+    r"\b(?:what|how much) do (?:i|we) owe\b|\bwhat(?:'s| is) the (?:damage|total)\b|"
+    r"\bhow much\b.*\b(?:altogether|all together|in total|all in)\b|"
+    r"\bwhat (?:does|do|will|did) (?:that|it|this|these|those|everything|all that) come to\b|"
     r"\b(?:can|could|may) (?:i|we) pay\b|\b(?:i|we)(?:'ll| will|'d like to| want to) pay\b|"
     r"\blet me pay\b|\bsettle up\b|\b(?:the|my|our) (?:bill|check|tab),? please\b|"
     r"\bring (?:me|us|it|this|that|these|those|them|everything) up\b|\bkeep the change\b|"
@@ -131,16 +132,20 @@ _WH_MAY_I = re.compile(
 )
 # A line that goes on from the request before it: "And a newspaper.", "Also some bread."
 _FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
+# A count or a size said as a number: "And the little one's a size two." ("no one" is none.)
+_COUNT = r"(?:\d+|(?<!no )one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen)"
+_NUMBER = re.compile(rf"\b{_COUNT}\b")
 # The request before, once more or changed: "Same again for my husband.", "Another one.",
-# "Actually, make it two.", "Can he try a three instead?"
+# "Actually, make it two." ("Another question...", "Make it quick" are not.)
 _AGAIN = re.compile(
-    r"\bsame again\b|\bthe same (?:for|again|please|thanks)\b|^(?:\w+, )?(?:and )?another\b|"
-    r"\bone more\b(?! (?:thing|question)\b)|\bmake (?:it|that|them) (?:a |an )?\w+|\binstead\b"
+    r"\bsame again\b|\bthe same (?:for|again|please|thanks)\b|"
+    r"^(?:\w+, )?(?:and )?another\b(?! (?:thing|question|time|day|word)\b)|"
+    r"\bone more\b(?! (?:thing|question|time|day|word)\b)|"
+    rf"\bmake (?:it|that|them) (?:a |an )?(?:{_COUNT}|double|large|small|big)\b"
 )
-# A count or a size said as a number: "And the little one's a size two."
-_NUMBER = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|couple)\b"
-)
+# Goes on from the request before, or changes it: "And the salve.", "Can he try a three
+# instead?" (with a thing or a number: "I'll walk instead" is not).
+_GOES_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b|\binstead\b")
 # Asks to be taken somewhere, whether or not the place is named: "Show me where you keep the
 # saddles.", "Walk us round.", "Where's the way out?"
 _LEADS = re.compile(
@@ -242,7 +247,7 @@ def again(line: str, names_something: bool = False) -> bool:
         return False
     if _AGAIN.search(low):
         return True
-    return follows_on(low) and (names_something or bool(_NUMBER.search(low)))
+    return bool(_GOES_ON.search(low)) and (names_something or bool(_NUMBER.search(low)))
 
 
 def leads(line: str) -> bool:

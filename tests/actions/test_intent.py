@@ -132,6 +132,8 @@ def test_a_yes_no_question_naming_a_thing(line: str, about: bool) -> None:
         ("Put it on my tab.", True),
         ("Keep the change.", True),
         ("Do you take cards?", False),
+        ("What made you come to Skellam?", False),
+        ("What's all in the box?", False),
         ("How much is a sourdough loaf?", False),
         ("I paid for breakfast online but never got the voucher.", False),
         ("Who owes you money?", False),
@@ -155,6 +157,10 @@ def test_lines_that_settle_up(line: str, pays: bool) -> None:
         ("One more thing: where's the loo?", False, False),
         ("Another question. Why the gryphons?", False, False),
         ("That was lovely.", False, False),
+        ("Never mind, I'll walk instead.", False, False),
+        ("Make it quick, would you?", False, False),
+        ("And no one told me!", False, False),
+        ("Another thing. Is Gus in?", False, False),
     ],
 )
 def test_lines_asking_for_the_request_before_again(line: str, names: bool, repeats: bool) -> None:
