@@ -99,30 +99,50 @@ _HAVE = re.compile(
 )
 # A yes-no question about how something is ("Is the sourdough the one everyone raves about?",
 # "Are passengers allowed on the car decks?", "Do these shoes get cleaned?") asks to be
-# told, though it names a thing an action takes; "Is there a blanket?", "Are there any
-# croissants left?" and "Do you have a map?" ask for one.
-_IS = re.compile(
-    r"^(?:\w+, )?(?:(?:is|are|was|were|am)\b(?! there\b)|(?:do|does|did)\b"
-    r"(?! you (?:still )?(?:have|sell|stock|carry|do|serve|rent|lend|hire|got)\b))"
+# told, though it names a thing an action takes; one that asks for a thing or a favour
+# (``_ASKS_FOR``) does not.
+_IS = re.compile(r"^(?:\w+, )?(?:is|are|was|were|am|do|does|did)\b")
+_ASKS_FOR = re.compile(
+    r"^(?:\w+, )?(?:is|are) there\b|"  # "Is there a blanket?", "Are there any croissants?"
+    r"^(?:\w+, )?(?:do|did) (?:you|ya)(?: guys)?(?: still| happen to)? "
+    r"(?:have|sell|stock|carry|do|serve|rent|lend|hire|got)\b|"  # "Do you have a map?"
+    r"^(?:\w+, )?do you (?:think you could|mind)\b|"
+    r"^(?:\w+, )?is it (?:okay|ok|alright|all right|possible)\b|"  # "Is it possible to get..."
+    r"^(?:\w+, )?(?:is|are|am) (?:you|i|we|he|she|they|the \w+) (?:able|free|available) to\b"
 )
-# Settling up, put as a question or not: "What do I owe you?", "The bill, please.", "How
-# much is that altogether?" ("Do you take cards?" asks about paying, not to pay).
+# Settling up, put as a question or not: "What do I owe you?", "Bill, please.", "How much
+# is that altogether?" Not a price asked before buying ("How much would two be in total?"),
+# paying later or someone else ("I'll pay you back tomorrow", "How much do we owe the
+# guild?"), nor paying a visit or respects.
 _SETTLE = re.compile(
-    r"\b(?:what|how much) do (?:i|we) owe\b|\bwhat(?:'s| is) the (?:damage|total)\b|"
-    r"\bhow much\b.*\b(?:altogether|all together|in total|all in)\b|"
+    r"\b(?:what|how much) do (?:i|we) owe(?: you| ya)?(?=\s*(?:[?.!,]|$|for\b))|"
+    r"\bwhat(?:'s| is) the (?:damage|total)(?=\s*(?:[?.!,]|$|then\b))|"
+    r"\bhow much (?:is|'s|does|will) (?:that|it|this|everything|all (?:that|this))\b.*"
+    r"\b(?:altogether|all together|in total|all in)\b|"
     r"\bwhat (?:does|do|will|did) (?:that|it|this|these|those|everything|all that) come to\b|"
-    r"\b(?:can|could|may) (?:i|we) pay\b|\b(?:i|we)(?:'ll| will|'d like to| want to) pay\b|"
-    r"\blet me pay\b|\bsettle up\b|\b(?:the|my|our) (?:bill|check|tab),? please\b|"
-    r"\bring (?:me|us|it|this|that|these|those|them|everything) up\b|\bkeep the change\b|"
-    r"\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|bill|room)\b"
+    r"\b(?:(?:can|could|may) (?:i|we)|(?:i|we)(?:'ll| will|'d like to| want to)|let me|"
+    r"ready to) pay(?=\s*(?:[?.!,]|$|now\b|here\b|for (?:this|that|it|these|those|everything|"
+    r"the lot|all)\b|(?:by|with|in) (?:card|cash|coins?|gold)\b))|"
+    r"\bsettle up\b|\bsettle (?:my|our|the) (?:bill|tab)\b|"
+    r"^(?:\w+, )?(?:the |my |our )?(?:bill|check|tab),? please\b|"
+    r"\b(?:get|have|see) (?:the|my|our) (?:bill|check|tab)\b|"
+    r"\bring (?:me|us|it|this|that|these|those|everything) up(?=\s*(?:[?.!,]|$|and\b|please\b|"
+    r"then\b))|\bkeep the change\b|\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|room)\b"
 )
-# An action that takes the player's money, by its name or description: ring_up, "Add up
-# what the customer has bought and take the money." (Not one that gives money, "Pay the
-# player a reward", nor one that only speaks of paying.)
+_LATER = re.compile(
+    r"\b(?:later|tomorrow|back|another (?:day|time)|next time|when|cancel|never ?mind|"
+    r"no,? wait|forgot|don't|would|if|should)\b"
+)
+# An action that takes the player's money, by its description or a ring_up name: "Add up
+# what the customer has bought and take the money.", "Ring up the shopping on the till".
+# Not one that gives money, adds to a bill, or settles a horse.
 _TAKES_PAYMENT = re.compile(
     r"\b(?:take|takes|taking|collect|collects|accept|accepts) (?:the |their |a |his |her )?"
-    r"(?:money|payment|cash|fare|fee)\b|\bring (?:up|it up)\b|\btill\b|\bcheckout\b|"
-    r"\bbill\b|\bsettle\b"
+    r"(?:(?:player|customer|guest|traveller|passenger)'s )?"
+    r"(?:money|payment|cash|fare|fee|coins|gold)\b(?! (?:box|drawer|register))|"
+    r"\b(?:on|at|through|from) the till\b|\bcheckout\b|"
+    r"\b(?:settle|pay|close) (?:the |their |a )?(?:bill|tab|account)\b|\bsettle up\b|"
+    r"\bcharge (?:the )?(?:player|customer|guest|traveller|passenger)\b"
 )
 # A question for where, how or when the player may do something asks to be told, whatever
 # verb follows: "Where can I get a coffee?", "How can we get to the village?".
@@ -132,25 +152,41 @@ _WH_MAY_I = re.compile(
 )
 # A line that goes on from the request before it: "And a newspaper.", "Also some bread."
 _FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
-# A count or a size said as a number: "And the little one's a size two." ("no one" is none.)
-_COUNT = r"(?:\d+|(?<!no )one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen)"
+# A count or a size said as a number: "And the little one's a size two." ("no one", "the
+# other one", "one of your cousins" are none.)
+_COUNT = (
+    r"(?:\d+|(?<!no )(?<!the )(?<!other )(?<!me )one(?!'s| of\b)|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|dozen)"
+)
 _NUMBER = re.compile(rf"\b{_COUNT}\b")
 # The request before, once more or changed: "Same again for my husband.", "Another one.",
-# "Actually, make it two." ("Another question...", "Make it quick" are not.)
+# "One more for my friend.", "Actually, make it two." ("Another guard saw me.", "One more
+# step and...", "Make it quick" are not.)
 _AGAIN = re.compile(
-    r"\bsame again\b|\bthe same (?:for|again|please|thanks)\b|"
-    r"^(?:\w+, )?(?:and )?another\b(?! (?:thing|question|time|day|word)\b)|"
-    r"\bone more\b(?! (?:thing|question|time|day|word)\b)|"
+    r"\bsame again\b|\bthe same (?:for|again|please|here)\b|\bsame for (?:me|him|her|us)\b|"
+    r"\bi'll have the same\b|"
+    r"(?:^|[.!?]\s+)(?:\w+, )?(?:and )?(?:another|one more)(?: one| round| of (?:those|these|"
+    r"the same))?(?:,? please)?(?:\s*[.!,]|\s*$|\s+for\b)|\banother one\b|"
     rf"\bmake (?:it|that|them) (?:a |an )?(?:{_COUNT}|double|large|small|big)\b"
 )
 # Goes on from the request before, or changes it: "And the salve.", "Can he try a three
 # instead?" (with a thing or a number: "I'll walk instead" is not).
 _GOES_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b|\binstead\b")
-# Asks to be taken somewhere, whether or not the place is named: "Show me where you keep the
-# saddles.", "Walk us round.", "Where's the way out?"
+_LEADING = re.compile(r"^(?:and|also|plus|oh,? and),? ")
+# Not asked again: a refusal, a time, something said about what was had.
+_NOT_AGAIN = re.compile(
+    r"\b(?:not|no|don't|cancel|i'm (?:good|done|fine)|was|were|is|are|broke|o'clock|percent|"
+    r"[ap]m)\b|%"
+)
+# Asks to be taken somewhere, whether or not the place is named, in a sentence of its own:
+# "Show me where you keep the saddles.", "Could you walk us round?", "Where's the way out?"
+# ("He'll take us to the gate", "I know the way out" and "Bring us over two ales" are not.)
 _LEADS = re.compile(
-    r"\b(?:show|take|walk|lead|guide|escort|bring) (?:me|us) (?:to\b|where\b|the way\b|"
-    r"round\b|around\b|over\b)|\bthe way (?:out|to|back)\b"
+    r"^(?:\w+, )?(?:please )?(?:(?:can|could|would|will) you (?:please )?)?"
+    r"(?:(?:show|take|walk|lead|guide|escort) (?:me|us) (?:to\b|where\b|the way\b|round\b|"
+    r"around\b|over\b)|bring (?:me|us) to\b|lead the way\b)|"
+    r"^(?:\w+, )?(?:where(?:'s| is)|which is) the way (?:out|to|back)\b|"
+    r"^(?:\w+, )?which way (?:to|is)\b"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
@@ -243,7 +279,8 @@ def again(line: str, names_something: bool = False) -> bool:
     "Actually, make it two.", or goes on from it with a thing or a number ("And the little
     one's a size two.")."""
     low = _low(line)
-    if any(_WH.match(s) for s in _SENTENCES.split(low)):  # "One more thing: where's the loo?"
+    sentences = [_LEADING.sub("", s) for s in _SENTENCES.split(low)]
+    if _NOT_AGAIN.search(low) or any(_WH.match(s) for s in sentences):  # "And who made it?"
         return False
     if _AGAIN.search(low):
         return True
@@ -252,7 +289,7 @@ def again(line: str, names_something: bool = False) -> bool:
 
 def leads(line: str) -> bool:
     """Whether ``line`` asks to be taken somewhere ("Show me where the saddles are kept.")."""
-    return bool(_LEADS.search(_low(line)))
+    return any(_LEADS.match(s) for s in _SENTENCES.split(_low(line)))
 
 
 def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
@@ -276,20 +313,32 @@ def asks_about(line: str, names_something: bool = False) -> bool:
     low = _low(line)
     if _REQUEST.search(_asking(low)):
         return False
-    last = _SENTENCES.split(low)[-1]  # "That one's enormous. Is that Ashwing?"
-    if _WH.search(low) or (_IS.search(last) and last.endswith("?")):
+    if _WH.search(low) or _asks_how(low):
         return True
     return not names_something and bool(_YES_NO.search(low))
 
 
+def _asks_how(low: str) -> bool:
+    """Whether ``low``'s last sentence, exclamations after it aside, asks how a thing is
+    (``_IS``): "That one's enormous. Is that Ashwing?", "Is that the sponge? Lovely!"; not
+    "Is lane five open? We'll grab that."."""
+    sentences = _SENTENCES.split(low)
+    while len(sentences) > 1 and sentences[-1].endswith("!") and "?" not in sentences[-1]:
+        sentences.pop()
+    last = sentences[-1]
+    return bool(_IS.match(last)) and not _ASKS_FOR.match(last) and last.rstrip("!").endswith("?")
+
+
 def settles(line: str) -> bool:
     """Whether ``line`` asks to pay for what the player has had ("What do I owe you?")."""
-    return bool(_SETTLE.search(_low(line)))
+    low = _low(line)
+    return bool(_SETTLE.search(low)) and not _LATER.search(low)
 
 
 def takes_payment(action: Action) -> bool:
     """Whether ``action`` is how the character takes the player's money (``ring_up``)."""
-    return bool(_TAKES_PAYMENT.search(f"{_words(action.name)} {_low(action.description)}"))
+    name = _words(action.name)
+    return name == "ring up" or bool(_TAKES_PAYMENT.search(f"{name} {_low(action.description)}"))
 
 
 def _words(name: str) -> str:

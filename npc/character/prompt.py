@@ -331,7 +331,8 @@ _PLAIN = frozenset(
     _tokens(
         "player customer traveller passenger visitor patient guest someone something somewhere "
         "place thing things them their they what from with into onto this that these those "
-        "take takes give gives have make makes when where will just only more some"
+        "take takes give gives have make makes when where will just only more some over back "
+        "down hand right many through come next night three days part look check small"
     )
 )
 

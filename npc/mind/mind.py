@@ -342,7 +342,7 @@ class Mind:
                 for a in self.format.space.actions
                 if a.name in boost and describes(player, a.description, names)
             ]
-            boost = told or boost
+            boost = told if len(told) == 1 else boost
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
         return Hints(named, likely, self.intents.verbs, asked)
 

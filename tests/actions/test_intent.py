@@ -111,7 +111,11 @@ def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
         ("Are there any water cups left?", False),
         ("Do you have a wheelchair?", False),
         ("Do you still sell water cups?", False),
-        ("Is the wheelchair free? I'll take it.", False),  # a request after the question
+        ("Do you happen to have a wheelchair?", False),
+        ("Is it possible to get a wheelchair?", False),
+        ("Are you able to fetch the wheelchair?", False),
+        ("Is that the wheelchair? It looks new!", True),  # an exclamation after it
+        ("Is the wheelchair free? We'll grab that.", False),  # a request after it
         ("A water cup?", False),
     ],
 )
@@ -138,6 +142,20 @@ def test_a_yes_no_question_naming_a_thing(line: str, about: bool) -> None:
         ("I paid for breakfast online but never got the voucher.", False),
         ("Who owes you money?", False),
         ("Ring the bell for me.", False),
+        # Paying later, someone else, a visit or respects; a price before buying.
+        ("I'll pay you back tomorrow, I promise.", False),
+        ("I'll pay him a visit.", False),
+        ("I'd like to pay my respects to the captain.", False),
+        ("How much would two loaves and a cake be altogether?", False),
+        ("What's the total so far? I'm still shopping.", False),
+        ("What's the damage to the wall?", False),
+        ("How much do we owe the guild?", False),
+        ("Ring me up when the parts arrive.", False),
+        ("Let me pay... no, wait, I forgot my purse.", False),
+        ("Bill, please.", True),
+        ("Can I get the bill?", True),
+        ("I'm ready to pay.", True),
+        ("Can I pay by card?", True),
     ],
 )
 def test_lines_that_settle_up(line: str, pays: bool) -> None:
@@ -161,6 +179,17 @@ def test_lines_that_settle_up(line: str, pays: bool) -> None:
         ("Make it quick, would you?", False, False),
         ("And no one told me!", False, False),
         ("Another thing. Is Gus in?", False, False),
+        ("One more for my friend.", False, True),
+        ("And another one for Saltreach while you're at it.", True, True),
+        ("I'll have the same.", False, True),
+        ("Just one more minute, I'm still deciding.", False, False),
+        ("Another guard saw me.", False, False),
+        ("Another one? No, I'm good.", False, False),
+        ("Not the same again, something different.", False, False),
+        ("Can we make it one o'clock instead?", False, False),
+        ("And you owe me one.", False, False),
+        ("And what's in the stew?", True, False),
+        ("And the room was cold last night.", True, False),
     ],
 )
 def test_lines_asking_for_the_request_before_again(line: str, names: bool, repeats: bool) -> None:
@@ -177,6 +206,12 @@ def test_lines_asking_for_the_request_before_again(line: str, names: bool, repea
         ("Show me the saddles.", False),
         ("Take me seriously.", False),
         ("Bring me a pie.", False),
+        ("Right, I've seen enough. Where's the way out of here?", True),
+        ("I know the way out, thanks.", False),
+        ("On the way to the inn I saw a wolf.", False),
+        ("Don't take me to the captain!", False),
+        ("He'll take us to the gate tomorrow.", False),
+        ("Bring us over two ales.", False),
     ],
 )
 def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
@@ -195,6 +230,12 @@ def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
     description: Wrap what they bought in paper; they pay at the counter.
   - name: reward
     description: Give the player money for the job.
+  - name: pour
+    description: Pour a drink and add it to the player's bill.
+  - name: mind_bag
+    description: Keep the player's bag behind the counter till they come back.
+  - name: stable_horse
+    description: Settle the player's horse in the stable.
   - name: charge_battery
     description: Plug the lamp in to charge.
 """
