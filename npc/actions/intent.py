@@ -151,7 +151,8 @@ _WH_MAY_I = re.compile(
     r"(?:i|we)\b"
 )
 # A line that goes on from the request before it: "And a newspaper.", "Also some bread."
-_FOLLOW_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b")
+_AND = r"^(?:and|also|plus|oh,? and)\b"
+_FOLLOW_ON = re.compile(_AND)
 # A count or a size said as a number: "And the little one's a size two." ("no one", "the
 # other one", "one of your cousins" are none.)
 _COUNT = (
@@ -171,8 +172,8 @@ _AGAIN = re.compile(
 )
 # Goes on from the request before, or changes it: "And the salve.", "Can he try a three
 # instead?" (with a thing or a number: "I'll walk instead" is not).
-_GOES_ON = re.compile(r"^(?:and|also|plus|oh,? and)\b|\binstead\b")
-_LEADING = re.compile(r"^(?:and|also|plus|oh,? and),? ")
+_GOES_ON = re.compile(rf"{_AND}|\binstead\b")
+_LEADING = re.compile(rf"{_AND},? ")
 # Not asked again: a refusal, a time, something said about what was had.
 _NOT_AGAIN = re.compile(
     r"\b(?:not|no|don't|cancel|i'm (?:good|done|fine)|was|were|is|are|broke|o'clock|percent|"
