@@ -79,8 +79,17 @@ _REQUEST = re.compile(
     # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we
     # go to the gift shop?", "Any chance of a blanket?", "I was hoping you could...".
     r"\bi (?:could|might) (?:have|borrow|take|use|keep)\b|"
-    r"\b(?:can|could|shall) we (?!talk|speak|chat)\b|\blet(?:'s| us) (?:go|head|get|move)\b|"
+    # "Can we go to the lab?", not "Can we ski at night?" (whether it is allowed)
+    r"\b(?:can|could|shall) we (?:please )?(?:go|head|walk|move|get|have|take|borrow|see|try|"
+    r"use|buy|book|rent|hire|order|grab|sit|swap|change|switch|pay|come|start|leave|put|keep|"
+    r"check|look|bring)\b|\blet(?:'s| us) (?:go|head|get|move)\b|"
     r"\bany chance (?:of|you)\b|\b(?:would|will) it be possible\b|"
+    # "My kid's gonna need skis too.", "...so if you've got a pair spare", "Let me hold it.",
+    # "I'll go with the carvers."
+    r"\bwhile you(?:'re| are) at it\b|(?<!you're )(?<!you are )\b(?:gonna|going to) need\b|"
+    r"\b(?:i|we|he|she|they)(?:'ll| will) need\b|\bif you(?:'ve| have) got\b|"
+    r"\blet me (?:hold|try|have|borrow|take)\b|\b(?:i|we)(?:'ll| will) go (?:with|for) (?:the|a|an|"
+    r"one|two|some|that|those|these)\b|"
     r"\bif you (?:could|would|can|don't mind)\b|\b(?:hoping|suppose) you (?:could|can|would)\b|"
     r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
@@ -127,7 +136,12 @@ _SETTLE = re.compile(
     r"^(?:\w+, )?(?:the |my |our )?(?:bill|check|tab),? please\b|"
     r"\b(?:get|have|see) (?:the|my|our) (?:bill|check|tab)\b|"
     r"\bring (?:me|us|it|this|that|these|those|everything) up(?=\s*(?:[?.!,]|$|and\b|please\b|"
-    r"then\b))|\bkeep the change\b|\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|room)\b"
+    r"then\b))|\bkeep the change\b|\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|room)\b|"
+    # "Run it all through, here's my card.", "Here's my chits. Are we square?"
+    r"\brun (?:it|that|this|them|everything) (?:all )?through(?=\s*(?:[?.!,]|$|for me\b|"
+    r"please\b|then\b|now\b))|"
+    r"\bhere(?:'s| is| are) (?:my|the|your|our) (?:card|cash|money|payment|coins|chits)\b|"
+    r"\bare we (?:all )?(?:square|even|settled)\b"
 )
 _LATER = re.compile(
     r"\b(?:later|tomorrow|back|another (?:day|time)|next time|when|cancel|never ?mind|"
@@ -139,8 +153,9 @@ _LATER = re.compile(
 _TAKES_PAYMENT = re.compile(
     r"\b(?:take|takes|taking|collect|collects|accept|accepts) (?:the |their |a |his |her )?"
     r"(?:(?:player|customer|guest|traveller|passenger)'s )?"
-    r"(?:money|payment|cash|fare|fee|coins|gold)\b(?! (?:box|drawer|register))|"
-    r"\b(?:on|at|through|from) the till\b|\bcheckout\b|"
+    r"(?:money|payment|cash|card|fare|fee|coins|gold)\b(?! (?:box|drawer|register))|"
+    r"\bring up (?:the|their|his|her|everything|what)\b|"
+    r"(?<!paid for )(?<!paid )\b(?:on|at|through|from) the till\b|\bcheckout\b|"
     r"\b(?:settle|pay|close) (?:the |their |a )?(?:bill|tab|account)\b|\bsettle up\b|"
     r"\bcharge (?:the )?(?:player|customer|guest|traveller|passenger)\b"
 )
@@ -187,7 +202,21 @@ _LEADS = re.compile(
     r"(?:(?:show|take|walk|lead|guide|escort) (?:me|us) (?:to\b|where\b|the way\b|round\b|"
     r"around\b|over\b)|bring (?:me|us) to\b|lead the way\b)|"
     r"^(?:\w+, )?(?:where(?:'s| is)|which is) the way (?:out|to|back)\b|"
-    r"^(?:\w+, )?which way (?:to|is)\b"
+    r"^(?:\w+, )?which way (?:to|is)\b|"
+    # "..., let's head over to the bench for boots.", "Could you go back to where Tove works?"
+    r"^(?:\w+, )?(?:let's|let us) (?:head|go|walk|move)(?: back| over| down| up)? to\b|"
+    r"^(?:\w+, )?(?:can|could|would|will) you (?:please )?(?:go|head|walk)(?: back| over)? "
+    r"to where\b"
+)
+# Asks for someone to be fetched, named or not: "Get your mechanic over here.", "Would you
+# mind radioing the guy who runs the lift?", "Then get him over." ("Get it over with", "Bring
+# the bumpers up" are not: a thing is brought, not called.)
+_SUMMONS = re.compile(
+    r"\b(?:radio|page|summon)(?:ing|s)? (?:the|your|him|her|them|somebody|someone|for)\b|"
+    r"\b(?:send|call|shout|holler|whistle)(?:ing|s)? for\b|\bwhistl(?:e|es|ing) up\b|"
+    r"\b(?:get|fetch|grab|call|bring)(?:ing)? (?:him|her|them|somebody|someone|anybody|anyone|"
+    r"your \w+(?: \w+)?|the (?:\w+ )?(?:guy|man|woman|lady|girl|boy|kid))"
+    r" (?:over|down|up|out|in|here|back)\b"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
@@ -289,8 +318,43 @@ def again(line: str, names_something: bool = False) -> bool:
 
 
 def leads(line: str) -> bool:
-    """Whether ``line`` asks to be taken somewhere ("Show me where the saddles are kept.")."""
-    return any(_LEADS.match(s) for s in _SENTENCES.split(_low(line)))
+    """Whether ``line`` asks to be taken somewhere ("Show me where the saddles are kept."),
+    in a sentence or a clause of its own ("My friend cut her hand, can you take us to first
+    aid?")."""
+    return any(_LEADS.match(s) for s in _CLAUSES.split(_low(line)))
+
+
+_CLAUSES = re.compile(r"(?<=[.!?,;])\s+")
+
+
+def summons(line: str) -> bool:
+    """Whether ``line`` asks for someone to be fetched ("Get your mechanic over here.")."""
+    low = _low(line)
+    return bool(_SUMMONS.search(low)) and not _asks_how(low)
+
+
+def asks_for_code(line: str, sheet_words: str = "") -> bool:
+    """Whether ``line`` asks for code to be written ("Write me a Python script that counts
+    lift tickets."), which no action of a character does, unless its ``sheet_words`` (its
+    actions' names and descriptions) speak of code ("Write a script for the terminal")."""
+    found = _ASKS_CODE.search(_low(line))
+    return found is not None and (found.group(1) or found.group(2)) not in _low(sheet_words)
+
+
+_ASKS_CODE = re.compile(
+    r"\b(?:write|code|make|give|show|generate|build|draft|type)(?: me| us)?\b[^.!?]{0,40}?\b"
+    r"(python|javascript|typescript|java|bash|sql|html|css|regex|script|function|program|"
+    r"query|snippet|algorithm)\b|"
+    r"\bwrite (?:me |us )?(?:some |the |a bit of )?(code)\b"  # not "the code to the safe"
+)
+
+
+def refers(line: str) -> bool:
+    """Whether ``line`` names something by pointing at it ("it", "that", "him")."""
+    return bool(_POINTS_BACK.search(_low(line)) or _PERSON.search(_low(line)))
+
+
+_PERSON = re.compile(r"\b(?:him|her|he|she|them|they)\b|\bthat\s*(?:[.!?]|$)")
 
 
 def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
@@ -339,7 +403,16 @@ def settles(line: str) -> bool:
 def takes_payment(action: Action) -> bool:
     """Whether ``action`` is how the character takes the player's money (``ring_up``)."""
     name = _words(action.name)
-    return name == "ring up" or bool(_TAKES_PAYMENT.search(f"{name} {_low(action.description)}"))
+    if _PAYING_NAME.fullmatch(name):
+        return True
+    return bool(_TAKES_PAYMENT.search(f"{name} {_low(action.description)}"))
+
+
+# Names of actions that take the money: ring_up, take_payment, settle_up, checkout.
+_PAYING_NAME = re.compile(
+    r"ring up|(?:take|taking|collect|accept) (?:payment|money|cash)|settle up|settle bill|"
+    r"check ?out|pay(?:ment)?|charge customer"
+)
 
 
 def _words(name: str) -> str:
@@ -389,7 +462,10 @@ class IntentHints:
             labels.append(NO_ACTION)
             texts.append(text)
             authored.append(True)
-        pays = tuple(a.name for a in sheet.actions if takes_payment(a))
+        # One named so first: sell_pass, "paid for at the till", is not take_payment.
+        paying = [a for a in sheet.actions if takes_payment(a)]
+        paying.sort(key=lambda a: not _PAYING_NAME.fullmatch(_words(a.name)))
+        pays = tuple(a.name for a in paying)
         return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet), pays)
 
     def requests(self, line: str) -> bool:

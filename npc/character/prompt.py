@@ -9,6 +9,7 @@ current turn's knowledge and the player's words come last, so a turn evaluates f
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from npc.actions.intent import NO_ACTION
@@ -244,16 +245,21 @@ def _forms(word: str) -> set[str]:
     out = {word}
     if word.endswith("s"):
         out.add(word[:-1])
+    if word.endswith(("ses", "xes", "ches", "shes", "zes")):  # "passes", "boxes", "glasses"
+        out.add(word[:-2])
     if word.endswith("ies"):
         out.add(word[:-3] + "y")
     return out
 
 
 def _said(text: str) -> set[str]:
-    return {form for w in _tokens(text) for form in _forms(w)}
+    """The forms of ``text``'s words; a hyphenated word also as its parts ("two full-day
+    passes" says the "full day" of a choice, "wi-fi" still "wifi")."""
+    words = _tokens(text) + re.findall(r"[a-z0-9]+", text.lower())
+    return {form for w in words for form in _forms(w)}
 
 
-def _naming_words(said: set[str], name: str) -> set[str]:
+def _naming_words(said: set[str], name: str, shared: frozenset[str] = frozenset()) -> set[str]:
     """The words of ``name`` that name it alone when said: its longer words, its short
     proper names ("Pim" of "engineer Pim") and its last word, the thing it is ("bag" of
     "carrier bag"); not common words or numbers ("One" of "Gallery One")."""
@@ -262,7 +268,18 @@ def _naming_words(said: set[str], name: str) -> set[str]:
     if len(words) > 1 and words[-1].isalpha():
         short.add(words[-1])
     short -= _NOT_NAMES
+    # A three-letter word that tells one entry from another: the "rye" of "rye loaf", the
+    # "red" of "red helmet" (not "the", "old", "big": words any entry might hold).
+    short |= {w for w in words if len(w) == 3 and w.isalpha() and w not in _SHORT_COMMON | shared}
     return {w for w in words if (len(w) >= 4 or w in short) and w in said and w not in _FUNCTION}
+
+
+_SHORT_COMMON = frozenset(
+    _tokens(
+        "the and for you one two six ten her his our its any all can get out off new old big "
+        "bag box cup set top end way day man kit pot jar hot ice"
+    )
+)
 
 
 def _whole(said: set[str], name: str) -> bool:
@@ -292,7 +309,11 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
     leaves out those that only share a word with it: "table 1" is not "table 2" too, and
     "that lardy cake" is not the "carrot cake" of a choice."""
     said = _said(text)
-    found = [name for name in names if _whole(said, name) or _naming_words(said, name)]
+    # A short word several entries hold tells none of them apart ("ski" of "ski wax" and
+    # "ski patroller", "car" of "car deck 3" and "car deck 5").
+    counts = Counter(w for name in names for w in set(_tokens(name)) if len(w) == 3)
+    shared = frozenset(w for w, n in counts.items() if n > 1)
+    found = [name for name in names if _whole(said, name) or _naming_words(said, name, shared)]
     whole = [name for name in found if _whole(said, name)]
     used = {w for name in whole for w in _tokens(name)}
     heads = {_head(name) for name in found}
@@ -301,7 +322,7 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
         if name in whole:
             out.append(name)
             continue
-        own = _naming_words(said, name) - used
+        own = _naming_words(said, name, shared) - used
         own = {w for w in own if w == _head(name) or w not in heads}
         if own:
             out.append(name)
@@ -341,9 +362,14 @@ def describes(text: str, description: str, entries: Sequence[str] = ()) -> bool:
     """Whether ``text`` says one of the telling words of an action's ``description``: "this
     letter" for "Take a letter or small parcel..."; not a word of one of the scene
     ``entries`` it named ("the flight ledger" says nothing of "the next flight")."""
+    return bool(telling(text, description, entries))
+
+
+def telling(text: str, description: str, entries: Sequence[str] = ()) -> set[str]:
+    """The words of ``text`` that ``describes`` an action's ``description`` by."""
     said = _said(text) - {w for name in entries for w in _tokens(name)}
     words = {w for w in _tokens(description) if len(w) >= 4 and w not in _PLAIN}
-    return bool(said & {form for w in words for form in _forms(w)})
+    return said & {form for w in words for form in _forms(w)}
 
 
 # Words an order may hold beside what it names: "Two croissants, cheers.", "Half a dozen

@@ -107,9 +107,12 @@ def prompt_leak(say: str, instructions: str) -> str | None:
 
 
 def example_sentences(sheet: CharacterSheet) -> set[tuple[str, ...]]:
-    """The sentences of the sheet's example replies, as words, that are long enough to count."""
+    """The sentences of the sheet's examples, as words, that are long enough to count: the
+    replies, and the players' lines, which are never the character's to say."""
     says = [*sheet.example_lines, *(e.say for e in sheet.examples)]
     says += [e.say for a in sheet.actions for e in a.examples]
+    says += [e.player for e in sheet.examples]
+    says += [e.player for a in sheet.actions for e in a.examples]
     out = set()
     for say in says:
         for sentence in _SENTENCE.split(say):

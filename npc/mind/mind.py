@@ -20,10 +20,13 @@ from npc.actions.intent import (
     SheetVerbs,
     again,
     asks_about,
+    asks_for_code,
     leads,
     points_back,
+    refers,
     requests,
     settles,
+    summons,
 )
 from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
@@ -39,11 +42,12 @@ from npc.character.prompt import (
     scene_text,
     standing_knowledge,
     system_prompt,
+    telling,
     unsaid,
     user_text,
 )
 from npc.character.secrets import secret_words
-from npc.character.sheet import ChoiceParam
+from npc.character.sheet import ChoiceParam, SceneParam
 from npc.config import LLMSettings
 from npc.errors import ActionError
 from npc.events import ActionCall, ErrorEvent, Event
@@ -213,6 +217,11 @@ class Mind:
         self.examples = [*sheet.example_lines, *(e.say for e in sheet.examples)]
         self._action_examples = {a.name: [e.say for e in a.examples] for a in sheet.actions}
         self.examples += [say for says in self._action_examples.values() for say in says]
+        # The examples' player lines are never the character's: "I'll need a helmet, the dark
+        # one" came back as the reply to three lines of the ski desk (fourth blind pair).
+        self._action_words = " ".join(f"{a.name} {a.description}" for a in sheet.actions)
+        self._asked = [e.player for e in sheet.examples]
+        self._asked += [e.player for a in sheet.actions for e in a.examples]
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
@@ -315,6 +324,10 @@ class Mind:
             # acted on asks for more, of the same action unless it names what another takes.
             asked = bool(last.calls) and again(player, bool(names))
             done = [key.split("{", 1)[0] for key in last.calls] if asked else []
+        if asks_for_code(player, self._action_words):
+            # "Write me a Python script that counts lift tickets.": no action (walk_to(lift
+            # gate) was taken, the lift gate named).
+            return Hints(named, (NO_ACTION,), self.intents.verbs)
         if self.intents.pays and settles(player):
             # "What do I owe you?" at a till: the action that takes the money, though the
             # line is put as a question (the baker answered with the price and took none).
@@ -322,11 +335,18 @@ class Mind:
         boost = self.format.space.fitting(names)
         if done:
             boost = [a for a in done if a in boost] or boost or done
-        if leads(player) and not any(kind == "place" for _, kind in named):
+        places = self.format.space.fitting(self.scene.entries("location"))
+        going = leads(player)
+        if going and not any(kind == "place" for _, kind in named):
             # "Show me where you keep the saddles.": the actions that take a place, though the
             # line names none (the place is for the model to pick).
-            places = self.format.space.fitting(self.scene.entries("location"))
             boost += [a for a in places if a not in boost]
+        people: list[str] = []
+        if summons(player) and not any(kind == "person" for _, kind in named):
+            # "Get your mechanic over here, my radio's busted.": the actions that take a
+            # person, though the line names none (the mechanic is for the model to find).
+            people = self.format.space.fitting(self.scene.entries("character"))
+            boost += [a for a in people if a not in boost]
         # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
         asked = asked or (bool(boost) and orders(player, names))
         boost += [
@@ -334,6 +354,11 @@ class Mind:
             for a in self.format.space.actions
             if a.name not in boost and names_action(player, a.name, names)
         ]
+        if len(boost) > 1 and (going or people):
+            # "..., let's head over to the bench for boots.": to the boot bench, not fit_boots;
+            # "get your mechanic over here, my radio's busted": whistle_for, not tune_radio.
+            boost = [a for a in boost if a in (places if going else people)] or boost
+        told: list[str] = []
         if len(boost) > 1:
             # "Could you get this letter up to the abbey?": book_flight and send_post both
             # take the abbey; the letter is send_post's ("Take a letter or small parcel...").
@@ -342,9 +367,42 @@ class Mind:
                 for a in self.format.space.actions
                 if a.name in boost and describes(player, a.description, names)
             ]
-            boost = told if len(told) == 1 else boost
+            boost = told or boost
         likely = tuple(self.intents.rank(player, boost=boost, asked=asked))
+        if len(told) > 1 and NO_ACTION not in likely and self._apart(player, told, names):
+            # "Size 38 boots for my son, and a beginner pass for him": two requests, each
+            # speaking of its own action ("boots", "pass"); the grammar allows both.
+            likely += tuple(a for a in told if a not in likely)
+        if (
+            likely
+            and not boost
+            and NO_ACTION not in likely
+            and all(map(self._on_scene, likely))
+            and not refers(player)
+        ):
+            # "Could you lend me your car?": every action offered acts on something of the
+            # scene, and the line names nothing any of them takes, not even by "it" or
+            # "him"; it may ask for what is not there, so it is not forced (call_over(player)
+            # was taken).
+            likely += (NO_ACTION,)
         return Hints(named, likely, self.intents.verbs, asked)
+
+    def _on_scene(self, name: str) -> bool:
+        """Whether action ``name`` takes a scene entry (an object, place or person)."""
+        action = self.format.space.get(name)
+        return action is not None and any(
+            isinstance(p, SceneParam) for p in action.parameters.values()
+        )
+
+    def _apart(self, player: str, told: Sequence[str], names: Sequence[str]) -> bool:
+        """Whether each of the ``told`` actions is spoken of by a word of ``player`` that
+        no other one's description holds ("lane" tells assign_lane from set_bumpers not)."""
+        words = [
+            telling(player, a.description, names)
+            for a in self.format.space.actions
+            if a.name in told
+        ]
+        return all(w - set().union(*(o for o in words if o is not w)) for w in words)
 
     def _user(
         self,
@@ -460,7 +518,7 @@ class Mind:
         there made the model try again and lose the action (issue 18's guard, measured on
         bench/latency.py: 5-6 of 12 of Jin's replies asked again)."""
         fitting = {say for name in likely for say in self._action_examples.get(name, [])}
-        return [e for e in self.examples if e not in fitting]
+        return [e for e in self.examples if e not in fitting] + self._asked
 
     @staticmethod
     def banned_openings(player: str) -> frozenset[str]:

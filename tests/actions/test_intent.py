@@ -12,12 +12,15 @@ from npc.actions.intent import (
     IntentHints,
     again,
     asks_about,
+    asks_for_code,
     follows_on,
     leads,
     opened_by,
     points_back,
+    refers,
     requests,
     settles,
+    summons,
 )
 from npc.character.loader import load_sheet
 from npc.providers.fakes import HashingEmbedder
@@ -78,6 +81,7 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Let's go to the lab.", True, False),
         # ... and lines that only look like them
         ("Could we talk about the fire?", False, True),
+        ("Can we ski at night on a Tuesday?", False, True),  # whether it is allowed
         ("Do you have kids?", False, True),
         ("Stop the train here so I can get off.", False, False),
         ("I think you could be right.", False, False),
@@ -89,6 +93,13 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("We'll take the one with the window, so.", True, False),
         ("Go on, be honest. Do you bake it here?", False, True),
         ("I'll have to think about it.", False, False),
+        # needs, spares, a turn to hold, a pick (fourth blind pair)
+        ("My kid's gonna need skis too, the little short ones.", True, False),
+        ("Honestly I left my poles at home, so if you've got a pair spare...", True, False),
+        ("The radio, the crank one. Let me hold it.", True, False),
+        ("I'll go with the grown-up skis, the carvers.", True, False),
+        ("You're gonna need a bigger boat.", False, False),
+        ("I'll go with you to the gate.", False, False),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
@@ -156,6 +167,11 @@ def test_a_yes_no_question_naming_a_thing(line: str, about: bool) -> None:
         ("Can I get the bill?", True),
         ("I'm ready to pay.", True),
         ("Can I pay by card?", True),
+        ("Alright, run it all through, here's my card.", True),
+        ("Here's my chits. Are we square?", True),
+        ("Here's my card if you ever need a plumber.", False),
+        ("Run it through the scanner first.", False),
+        ("Here's my cash for tomorrow's bread, keep it back for me.", False),
     ],
 )
 def test_lines_that_settle_up(line: str, pays: bool) -> None:
@@ -212,10 +228,36 @@ def test_lines_asking_for_the_request_before_again(line: str, names: bool, repea
         ("Don't take me to the captain!", False),
         ("He'll take us to the gate tomorrow.", False),
         ("Bring us over two ales.", False),
+        # in a clause of its own
+        ("My friend sliced her hand, can you take us to first aid?", True),
+        ("I need to sit down, let's head over to the bench for boots.", True),
+        ("When you've got a second, could you go back to where Tove works?", True),
+        ("Well, he'll take us to the gate.", False),
+        ("Let's get the boots on first.", False),
     ],
 )
 def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
     assert leads(line) is taken
+
+
+@pytest.mark.parametrize(
+    ("line", "fetched"),
+    [
+        ("My edges are shot, can you get your ski tech over here?", True),
+        ("Get your mechanic over here, my radio's busted.", True),
+        ("Then get him over, mine keeps flickering.", True),
+        ("Would you mind radioing the guy who runs the chairlift?", True),
+        ("Send for the doctor!", True),
+        ("Write me some JavaScript for a login page.", False),
+        ("The radio, the crank one, not yours.", False),
+        ("Let's get it over with.", False),
+        ("Bring the bumpers up, please.", False),
+        ("Is your mechanic over there?", False),
+        ("Did you call for help?", False),
+    ],
+)
+def test_lines_asking_for_someone_to_be_fetched(line: str, fetched: bool) -> None:
+    assert summons(line) is fetched
 
 
 def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
@@ -238,11 +280,18 @@ def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
     description: Settle the player's horse in the stable.
   - name: charge_battery
     description: Plug the lamp in to charge.
+  - name: sell_pass
+    description: Print lift passes; they are paid for at the till with the rest.
+  - name: take_payment
+    description: Add up everything on the bill and take the customer's card or cash.
+  - name: settle_up
+    description: Count the chits the player hands over for what they bought.
 """
     )
     built = IntentHints.build(load_sheet(sheet).sheet, HashingEmbedder())
-    # By name or description; speaking of paying, giving money or charging a lamp is not it.
-    assert built.pays == ("ring_up", "sell_ticket")
+    # By name or description, those named so first; speaking of paying, giving money or
+    # charging a lamp is not it, nor a pass "paid for at the till".
+    assert built.pays == ("ring_up", "take_payment", "settle_up", "sell_ticket")
 
 
 def test_a_request_is_offered_its_action(hints: IntentHints) -> None:
@@ -438,3 +487,32 @@ def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> 
     line = "and the wheelchair."
     assert hints.rank(line, boost=["give"]) != ["give"]  # alone: not a request
     assert hints.rank(line, boost=["give"], asked=True) == ["give"]
+
+
+@pytest.mark.parametrize(
+    ("line", "sheet", "code"),
+    [
+        ("Write me a Python script that counts lift tickets.", "", True),
+        ("Write me a SQL query that keeps track of bowling scores.", "", True),
+        ("Could you write some code for my website?", "", True),
+        ("Write me a letter to my mother.", "", False),
+        ("Give me the code to the safe.", "", False),
+        ("What's the code for the door?", "", False),  # asks to be told, not to write
+        ("Write a script for the terminal.", "run_script: type a script into the terminal", False),
+    ],
+)
+def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
+    assert asks_for_code(line, sheet) is code
+
+
+@pytest.mark.parametrize(
+    ("line", "points"),
+    [
+        ("Could you ask him to shift it?", True),
+        ("The light that charges off the sun, I'll have that.", True),
+        ("Could you lend me your car?", False),
+        ("Can you call me a helicopter out of this dump?", False),
+    ],
+)
+def test_lines_that_name_something_by_pointing_at_it(line: str, points: bool) -> None:
+    assert refers(line) is points

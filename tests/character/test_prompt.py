@@ -95,6 +95,9 @@ def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> 
         ("a cup of tea", "green tea", True),
         ("the one in front", "Gallery One", False),
         ("wifi voucher, cheers", "Wi-Fi voucher", True),
+        ("a wi-fi voucher", "Wi-Fi voucher", True),
+        ("Two full-day passes, please.", "full day", True),
+        ("four of whatever the three-day thing is", "three day", True),
     ],
 )
 def test_a_common_word_alone_names_no_entry(text: str, name: str, names: bool) -> None:
@@ -135,6 +138,21 @@ def test_an_entry_named_whole_leaves_out_those_sharing_a_word(text: str, found: 
 def test_a_word_names_the_entries_it_is_the_head_of(text: str, found: list[str]) -> None:
     names = ["cabin key", "deck plan", "your cabin", "car deck 3", "outer deck", "lardy cake"]
     assert picked(text, [*names, "carrot cake"]) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("The red one on the top shelf, can I try that on?", ["red helmet"]),
+        ("I'll take the rye.", ["rye loaf"]),
+        # a short word several entries hold tells none apart; a common one names nothing
+        ("Where'd you learn to ski like that?", []),
+        ("A hot one, please.", []),
+    ],
+)
+def test_a_short_word_telling_one_entry_from_the_rest_names_it(text: str, found: list[str]) -> None:
+    names = ["red helmet", "black helmet", "rye loaf", "ski wax", "ski patroller", "hot dog"]
+    assert picked(text, names) == found
 
 
 @pytest.mark.parametrize(

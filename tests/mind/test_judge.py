@@ -10,7 +10,7 @@ from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.character.loader import load_sheet
 from npc.character.prompt import instructions
-from npc.mind.judge import Sheetwise, contains, prompt_leak
+from npc.mind.judge import Sheetwise, contains, copied, example_sentences, prompt_leak
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +55,11 @@ def test_the_sheets_refusal_line_said_is_no_prompt_leak() -> None:
     assert prompt_leak(sheet.guardrails.refusal, wise.instructions) is None
     recited = "Answer the player in your own words; never say their words back to them."
     assert prompt_leak(recited, wise.instructions) is not None  # the rules still count
+
+
+def test_an_example_s_reply_or_player_line_said_word_for_word_is_a_copy() -> None:
+    sheet = load_sheet(ROOT / "characters/nova.yaml").sheet
+    examples = example_sentences(sheet)
+    assert copied("Sure. Full scan on the rack. Give it a minute.", examples)  # a reply
+    assert copied("Hmm. Can you draw how a GPU works?", examples)  # the player's line
+    assert copied("Full scan on the server rack.", examples) is None  # not word for word

@@ -414,6 +414,55 @@ def test_asked_again_is_the_action_before_unless_the_line_names_another(
     assert intents.seen[-1] == ("Same again.", [], False)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "My arm is bleeding, get your boss over here!",
+        "This wheelchair's wobbly. Send for someone, would you?",  # a thing named too
+    ],
+)
+def test_fetching_someone_unnamed_offers_the_actions_that_take_a_person(
+    runtime: Runtime, line: str
+) -> None:
+    intents = ScriptedIntents({})
+    loaded = runtime.character("triage_nurse")
+    m = Mind(loaded, ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    m.hints(line)
+    assert [boost for _, boost, _ in intents.seen] == [["call"]]  # not give(wheelchair)
+
+
+@pytest.mark.parametrize(
+    ("ranked", "likely"),
+    [
+        (["run_scan"], ("run_scan", "draw_diagram")),  # both requests' actions allowed
+        (["run_scan", "none"], ("run_scan", "none")),  # the ranking leaves it open: as ranked
+    ],
+)
+def test_two_requests_in_one_line_offer_both_actions(
+    runtime: Runtime, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    line = "Run a scan on the laptop, and draw a diagram of it while you're at it."
+    intents = ScriptedIntents({line: ranked})
+    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    assert m.hints(line).likely == likely
+
+
+@pytest.mark.parametrize(
+    ("line", "likely"),
+    [
+        ("Could you lend me your car?", ("hand_over", "none")),  # not in the scene: not forced
+        ("Could you pass me that?", ("hand_over",)),  # points at something: as ranked
+        ("Could you run a quick scan?", ("run_scan",)),  # names the action itself: as ranked
+    ],
+)
+def test_a_request_naming_nothing_an_action_takes_is_not_forced(
+    runtime: Runtime, line: str, likely: tuple[str, ...]
+) -> None:
+    intents = ScriptedIntents({line: [likely[0]]})
+    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    assert m.hints(line).likely == likely
+
+
 @pytest.mark.parametrize("pays", [("hand_over",), ()])
 def test_settling_up_is_the_action_that_takes_the_money(
     runtime: Runtime, pays: tuple[str, ...]

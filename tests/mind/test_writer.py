@@ -242,8 +242,10 @@ def test_an_action_s_own_example_may_be_said_when_that_action_is_asked_for(
     path = tmp_path / "smith.yaml"
     path.write_text(SHEET + extra)
     mind = Mind(load_sheet(path), scripted(""), LLMSettings())
-    assert mind.examples_to_avoid(("hand_over",)) == ["Well met, traveller."]
-    assert set(mind.examples_to_avoid(())) == {"Here they are.", "Well met, traveller."}
+    asked = {"pass the tongs", "hello there"} | {e.player for e in mind.sheet.examples}
+    # The examples' player lines are never the character's to say.
+    assert set(mind.examples_to_avoid(("hand_over",))) == {"Well met, traveller."} | asked
+    assert set(mind.examples_to_avoid(())) == {"Here they are.", "Well met, traveller."} | asked
 
 
 async def test_a_command_refused_with_an_apology_is_asked_again_and_acted_on(
