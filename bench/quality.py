@@ -7,12 +7,13 @@
     .venv/bin/python bench/quality.py --split test \\
         --answer-model none --answer-model qwen2.5-coder-1.5b-instruct-q4_k_m
 
-Sixteen characters of different genres and shapes live in bench/data/quality/, split in
-two: **dev** (ten; tune on these) and **test** (six; report only: never read its failures
-to tune). Each sheet carries its labelled lines as `tests:` (commands, lore questions, small talk,
-impossible requests, adversarial probes, game events and a 20-turn conversation), run as
-`npc check` runs them: each test in a fresh conversation with the character's knowledge,
-each reply judged by ``npc.mind.judge`` (which is written apart from the mind's own guards).
+Twenty characters of different genres and shapes live in bench/data/quality/, split in
+two: **dev** (fourteen; tune on these) and **test** (six; report only: never read its
+failures to tune). Each sheet carries its labelled lines as `tests:` (commands, lore
+questions, small talk, impossible requests, adversarial probes, game events and a 20-turn
+conversation), run as `npc check` runs them: each test in a fresh conversation with the
+character's knowledge, each reply judged by ``npc.mind.judge`` (which is written apart from
+the mind's own guards).
 
 Prints one table per model and split: correct actions on commands, actions on lines that
 ask for none, grounded lore answers, assistant talk, lines out of character, prompt and

@@ -256,7 +256,24 @@ def _said(text: str) -> set[str]:
     """The forms of ``text``'s words; a hyphenated word also as its parts ("two full-day
     passes" says the "full day" of a choice, "wi-fi" still "wifi")."""
     words = _tokens(text) + re.findall(r"[a-z0-9]+", text.lower())
-    return {form for w in words for form in _forms(w)}
+    out = {form for w in words for form in _forms(w)}
+    # A number said as a plural names a thing by it: "one of those twelves" is the
+    # "12-pound ball", "the 8s" the "8-pound ball" (marked apart: "two hot dogs" is a count).
+    out |= {f"#{_PLURAL_NUMBERS.get(w, w[:-1])}" for w in words if _NUMBERS_SAID.fullmatch(w)}
+    return out
+
+
+_PLURAL_NUMBERS = dict(
+    zip(
+        _tokens(
+            "twos threes fours fives sixes sevens eights nines tens elevens twelves thirteens "
+            "fourteens fifteens sixteens"
+        ),
+        map(str, range(2, 17)),
+        strict=True,
+    )
+)
+_NUMBERS_SAID = re.compile(r"\d+s|" + "|".join(_PLURAL_NUMBERS))
 
 
 def _naming_words(said: set[str], name: str, shared: frozenset[str] = frozenset()) -> set[str]:
@@ -271,7 +288,8 @@ def _naming_words(said: set[str], name: str, shared: frozenset[str] = frozenset(
     # A three-letter word that tells one entry from another: the "rye" of "rye loaf", the
     # "red" of "red helmet" (not "the", "old", "big": words any entry might hold).
     short |= {w for w in words if len(w) == 3 and w.isalpha() and w not in _SHORT_COMMON | shared}
-    return {w for w in words if (len(w) >= 4 or w in short) and w in said and w not in _FUNCTION}
+    named = {w for w in words if (len(w) >= 4 or w in short) and w in said and w not in _FUNCTION}
+    return named | {w for w in words if w.isdigit() and f"#{w}" in said}
 
 
 _SHORT_COMMON = frozenset(

@@ -214,3 +214,18 @@ def test_a_line_of_nothing_but_named_things_orders_them(
     text: str, names: list[str], order: bool
 ) -> None:
     assert orders(text, names) is order
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Hand me one of those twelves, would you?", ["12-pound ball"]),
+        ("One of the eights, maybe?", ["8-pound ball"]),
+        ("The 15s are too heavy.", ["15-pound ball"]),
+        ("Two hot dogs, please.", ["hot dog"]),  # a count names nothing
+        ("Tens of thousands came.", []),
+    ],
+)
+def test_a_number_said_as_a_plural_names_the_thing_it_is_on(text: str, found: list[str]) -> None:
+    names = ["8-pound ball", "12-pound ball", "15-pound ball", "table 2", "hot dog"]
+    assert picked(text, names) == found
