@@ -90,7 +90,7 @@ _REQUEST = re.compile(
     r"\b(?:i|we|he|she|they)(?:'ll| will) need\b|\bif you(?:'ve| have) got\b|"
     r"\blet me (?:hold|try|have|borrow|take)\b|\b(?:i|we)(?:'ll| will) go (?:with|for) (?:the|a|an|"
     r"one|two|some|that|those|these)\b|"
-    r"\bif you (?:could|would|can|don't mind)\b|\b(?:hoping|suppose) you (?:could|can|would)\b|"
+    r"\bif you (?:could|would|can|don't mind)\b(?! (?:me|my) asking)|\b(?:hoping|suppose) you (?:could|can|would)\b|"
     r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
     # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the

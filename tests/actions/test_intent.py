@@ -82,6 +82,7 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         # ... and lines that only look like them
         ("Could we talk about the fire?", False, True),
         ("Can we ski at night on a Tuesday?", False, True),  # whether it is allowed
+        ("If you don't mind me asking, what happened to your hand?", False, True),
         ("Do you have kids?", False, True),
         ("Stop the train here so I can get off.", False, False),
         ("I think you could be right.", False, False),
