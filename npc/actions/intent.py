@@ -90,7 +90,8 @@ _REQUEST = re.compile(
     r"\b(?:i|we|he|she|they)(?:'ll| will) need\b|\bif you(?:'ve| have) got\b|"
     r"\blet me (?:hold|try|have|borrow|take)\b|\b(?:i|we)(?:'ll| will) go (?:with|for) (?:the|a|an|"
     r"one|two|some|that|those|these)\b|"
-    r"\bif you (?:could|would|can|don't mind)\b(?! (?:me|my) asking)|\b(?:hoping|suppose) you (?:could|can|would)\b|"
+    r"\bif you (?:could|would|can|don't mind)\b(?! (?:me|my) asking)|"
+    r"\b(?:hoping|suppose) you (?:could|can|would)\b|"
     r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
     # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the
@@ -347,6 +348,17 @@ _ASKS_CODE = re.compile(
     r"query|snippet|algorithm)\b|"
     r"\bwrite (?:me |us )?(?:some |the |a bit of )?(code)\b"  # not "the code to the safe"
 )
+
+
+def both(line: str) -> bool:
+    """Whether ``line`` joins what it asks for ("a snowboard, and the black helmet"), not
+    one thing or another ("the red or the black one", "swap the red for the black")."""
+    low = _low(line)
+    return bool(_JOINED.search(low)) and not _ONE_OF.search(low)
+
+
+_JOINED = re.compile(r"\band\b|\w,\s+\w")
+_ONE_OF = re.compile(r"\b(?:or|instead|rather|than|not|swap|either|nor|but|either)\b|n't\b")
 
 
 def refers(line: str) -> bool:

@@ -62,6 +62,7 @@ class ReplyFormat:
     language: str = "en"
     prefer: frozenset[str] = frozenset()  # values the player named: enums narrow to them
     must_act: bool = False  # at least one action (a plain request the hints tie to actions)
+    least: int = 1  # with must_act, at least this many ("a snowboard and the black helmet")
 
     @property
     def assistant_prefix(self) -> str:
@@ -133,8 +134,10 @@ class ReplyFormat:
         return self._some_actions()
 
     def _some_actions(self) -> str:
-        listed = f'action ( ", " action ){{0,{MAX_ACTIONS - 1}}}'
-        return f'{listed} "]"' if self.must_act else f'( {listed} )? "]"'
+        if self.must_act:
+            least = min(max(self.least, 1), MAX_ACTIONS)
+            return f'action ( ", " action ){{{least - 1},{MAX_ACTIONS - 1}}} "]"'
+        return f'( action ( ", " action ){{0,{MAX_ACTIONS - 1}}} )? "]"'
 
     def _action_rule(self, action: Action, rules: dict[str, str]) -> str:
         out = _lit('{"name": ' + json.dumps(action.name))

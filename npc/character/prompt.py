@@ -347,6 +347,23 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
     return out
 
 
+def apart(text: str, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` that ``text`` names (``picked``) each by words of its own: "a
+    snowboard and the black helmet" names two; "skis" names "carving skis" and "junior
+    skis" by the same word, one thing; "pitcher of root beer" holds the words of "pitcher
+    of beer" too, one thing."""
+    said = _said(text)
+    found = picked(text, names)
+    words = {name: {w for w in _tokens(name) if w in said} for name in found}
+    out: list[str] = []
+    for name in found:
+        mine = words[name]
+        if any(mine < words[o] or (mine == words[o] and o in out) for o in found if o != name):
+            continue
+        out.append(name)
+    return out
+
+
 # Last words of action names that are not what they act on ("hand_over", "sit_down").
 _PARTICLES = frozenset(["over", "down", "away", "back", "into", "onto", "around", "about", "with"])
 

@@ -21,6 +21,7 @@ from npc.actions.intent import (
     again,
     asks_about,
     asks_for_code,
+    both,
     leads,
     points_back,
     refers,
@@ -34,6 +35,7 @@ from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
 from npc.character.prompt import (
     KINDS,
+    apart,
     describes,
     mentions,
     names_action,
@@ -77,6 +79,7 @@ class Hints:
     likely: tuple[str, ...] = ()  # likely actions, best first
     verbs: SheetVerbs | None = None  # the sheet's own request verbs
     asked: bool = False  # the line asks for something by what came before ("And a pen.")
+    least: int = 1  # calls a line that must act asks for ("a snowboard and the black helmet")
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -385,7 +388,23 @@ class Mind:
             # "him"; it may ask for what is not there, so it is not forced (call_over(player)
             # was taken).
             likely += (NO_ACTION,)
-        return Hints(named, likely, self.intents.verbs, asked)
+        return Hints(named, likely, self.intents.verbs, asked, self._things(player, likely))
+
+    def _things(self, player: str, likely: Sequence[str]) -> int:
+        """How many things ``player`` asks of the one likely action, each named by words of
+        its own and joined by "and" or a comma: "a snowboard, and the black helmet to go
+        with it" is two (one call was made); "the red or the black helmet" is one."""
+        action = self.format.space.get(likely[0]) if len(likely) == 1 else None
+        if action is None or not both(player):
+            return 1
+        takes = {
+            v
+            for p in action.parameters.values()
+            if isinstance(p, SceneParam)
+            for v in self.format.space.values(p) or ()
+        }
+        entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
+        return max(1, len([e for e in apart(player, entries) if e in takes]))
 
     def _on_scene(self, name: str) -> bool:
         """Whether action ``name`` takes a scene entry (an object, place or person)."""
@@ -429,6 +448,7 @@ class Mind:
         must_act: bool = False,
         reacting: bool = False,
         order: tuple[str, ...] | None = None,
+        least: int = 1,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
         the speech's ``banned`` openings.
@@ -445,6 +465,7 @@ class Mind:
             self.format.language,
             prefer=frozenset(named),
             must_act=must_act,
+            least=least,
         )
         return fmt.grammar(banned)
 
@@ -479,6 +500,7 @@ class Mind:
                 narrow.must_act(player),
                 self.reacts(events, player),
                 fmt.order,
+                narrow.least,
             ),
             json_schema=fmt.json_schema(),
             max_tokens=self.settings.max_reply_tokens,

@@ -13,6 +13,7 @@ from npc.actions.intent import (
     again,
     asks_about,
     asks_for_code,
+    both,
     follows_on,
     leads,
     opened_by,
@@ -517,3 +518,18 @@ def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
 )
 def test_lines_that_name_something_by_pointing_at_it(line: str, points: bool) -> None:
     assert refers(line) is points
+
+
+@pytest.mark.parametrize(
+    ("line", "joined"),
+    [
+        ("A snowboard, and the black helmet to go with it.", True),
+        ("Three dogs and two pretzels.", True),
+        ("The red or the black helmet, I can't decide.", False),
+        ("Swap the red helmet for the black one, and quick.", False),
+        ("The black helmet, not the red.", False),
+        ("The black helmet.", False),
+    ],
+)
+def test_lines_joining_what_they_ask_for(line: str, joined: bool) -> None:
+    assert both(line) is joined

@@ -110,6 +110,10 @@ def test_must_act_drops_the_empty_action_list() -> None:
         if ln.startswith("first-tail")
     )
     assert tail == 'first-tail ::= action ( ", " action ){0,2} "]"'
+    # A line asking for two things of one action: at least two calls.
+    two = actions_rule(jin_format(must_act=True, least=2))
+    assert two == 'actions ::= "[" action ( ", " action ){1,2} "]"'
+    assert actions_rule(jin_format(least=2)).endswith(')? "]"')  # only with must_act
 
 
 def test_actions_then_speech_keeps_the_speechs_banned_openings() -> None:

@@ -11,6 +11,7 @@ from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from npc.character.prompt import (
     STANDING_CHARS,
+    apart,
     describes,
     instructions,
     mentions,
@@ -229,3 +230,24 @@ def test_a_line_of_nothing_but_named_things_orders_them(
 def test_a_number_said_as_a_plural_names_the_thing_it_is_on(text: str, found: list[str]) -> None:
     names = ["8-pound ball", "12-pound ball", "15-pound ball", "table 2", "hot dog"]
     assert picked(text, names) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("A snowboard, and the black helmet to go with it.", ["black helmet", "snowboard"]),
+        ("My kid needs skis.", ["carving skis"]),  # one word for two entries: one thing
+        ("Pitcher of root beer and four cups please.", ["pitcher of root beer", "plastic cup"]),
+    ],
+)
+def test_things_named_each_by_words_of_their_own(text: str, found: list[str]) -> None:
+    names = [
+        "black helmet",
+        "snowboard",
+        "carving skis",
+        "junior skis",
+        "pitcher of beer",
+        "pitcher of root beer",
+        "plastic cup",
+    ]
+    assert apart(text, names) == found

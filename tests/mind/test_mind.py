@@ -463,6 +463,24 @@ def test_a_request_naming_nothing_an_action_takes_is_not_forced(
     assert m.hints(line).likely == likely
 
 
+@pytest.mark.parametrize(
+    ("line", "least"),
+    [
+        ("Bring me the soy sauce and the green tea, please.", 2),
+        ("Bring me the soy sauce or the green tea, please.", 1),  # one or the other
+        ("Bring me the soy sauce, please.", 1),
+    ],
+)
+def test_a_request_for_two_things_of_one_action_asks_for_two_calls(
+    runtime: Runtime, line: str, least: int
+) -> None:
+    intents = ScriptedIntents({line: ["fetch"]})
+    m = Mind(runtime.character("jin"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    assert m.hints(line).least == least
+    request = m.request(line, [])
+    assert ("{1,2}" in (request.grammar or "")) is (least == 2)
+
+
 @pytest.mark.parametrize("pays", [("hand_over",), ()])
 def test_settling_up_is_the_action_that_takes_the_money(
     runtime: Runtime, pays: tuple[str, ...]
