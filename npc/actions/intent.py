@@ -79,21 +79,37 @@ _REQUEST = re.compile(
     # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we
     # go to the gift shop?", "Any chance of a blanket?", "I was hoping you could...".
     r"\bi (?:could|might) (?:have|borrow|take|use|keep)\b|"
-    # "Can we go to the lab?", not "Can we ski at night?" (whether it is allowed)
+    # "Can we go to the lab?", not "Can we ski at night?" (whether it is allowed), "Could we
+    # have met before?", "Can we go swimming?", "Could we get in trouble for this?"
     r"\b(?:can|could|shall) we (?:please )?(?:go|head|walk|move|get|have|take|borrow|see|try|"
     r"use|buy|book|rent|hire|order|grab|sit|swap|change|switch|pay|come|start|leave|put|keep|"
-    r"check|look|bring)\b|\blet(?:'s| us) (?:go|head|get|move)\b|"
+    r"check|look|bring)\b(?! (?:been|met|seen|done|had|known|gone|got|lost)\b| \w+ing\b|"
+    r" (?:in|into) trouble\b)|\blet(?:'s| us) (?:go|head|get|move)\b|"
     r"\bany chance (?:of|you)\b|\b(?:would|will) it be possible\b|"
     # "My kid's gonna need skis too.", "...so if you've got a pair spare", "Let me hold it.",
-    # "I'll go with the carvers."
-    r"\bwhile you(?:'re| are) at it\b|(?<!you're )(?<!you are )\b(?:gonna|going to) need\b|"
-    r"\b(?:i|we|he|she|they)(?:'ll| will) need\b|\bif you(?:'ve| have) got\b|"
-    r"\blet me (?:hold|try|have|borrow|take)\b|\b(?:i|we)(?:'ll| will) go (?:with|for) (?:the|a|an|"
-    r"one|two|some|that|those|these)\b|"
+    # "I'll go with the carvers." (Not a need to do something or of time, "I'll need to think
+    # about it", "I'm gonna need a minute"; "Let me try again", "Let me have a think"; "I'll
+    # go for a walk", "I'll go with the others".)
+    r"\bwhile you(?:'re| are) at it\b|"
+    r"(?:(?<!you're )(?<!you are )\b(?:gonna|going to)|\b(?:i|we|he|she|they)(?:'ll| will)) "
+    r"need\b(?! to\b| (?:a |some |more )?(?:minute|moment|second|sec|while|time)\b)|"
+    r"\bif you(?:'ve| have) got\b(?! (?:a |the |some )?(?:minute|moment|second|sec|time)\b|"
+    r" nothing\b| no\b)|"
+    r"\blet me (?:hold|try|have|borrow|take)\b(?! again\b| to\b| and\b| (?:a|another) (?:think|"
+    r"guess|moment|minute|second|sec|break|breather|breath|seat)\b)|"
+    r"\b(?:i|we)(?:'ll| will) go (?:with|for) (?:the|a|an|one|two|some|that|those|these)\b"
+    r"(?!(?<=for a) (?:walk|swim|run|ride|stroll|wander|jog|hike|nap|smoke)\b|"
+    r"(?<=with the) (?:others|rest|group|flow)\b)|"
     r"\bif you (?:could|would|can|don't mind)\b(?! (?:me|my) asking)|"
     r"\b(?:hoping|suppose) you (?:could|can|would)\b|"
     r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
-    r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)|"  # "bring me...", "give us...": an imperative
+    r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)"  # "bring me...", "give us...": an imperative
+    # (not "Excuse me, where...", "Let me think", "Let me try again")
+    r"(?<!excuse me)(?<!pardon me)(?<!forgive me)(?<!believe me)(?<!trust me)"
+    r"(?<!let me)(?<!let us)|"
+    r"^(?:\w+, )?let (?:me|us) (?!(?:think|guess|see)\b(?=\s*(?:[,.!?]|$))|"
+    r"(?:try|have|take) (?:again|to|and|(?:a|another) (?:think|guess|moment|minute|second|sec|"
+    r"break|breather|breath|seat))\b)|"
     # A sentence that opens with a verb of doing: "Lock the hold doors.", "Fire! Sound the
     # alarm!" (a short list: "Wait, what?" and "Come on..." are talk).
     r"(?:^|[.!?]\s+)(?:\w+, )?(give|hand|pass|bring|fetch|get|take|show|open|close|shut|lock|"
@@ -138,11 +154,14 @@ _SETTLE = re.compile(
     r"\b(?:get|have|see) (?:the|my|our) (?:bill|check|tab)\b|"
     r"\bring (?:me|us|it|this|that|these|those|everything) up(?=\s*(?:[?.!,]|$|and\b|please\b|"
     r"then\b))|\bkeep the change\b|\bput (?:it|that|this) on (?:my|the|our) (?:tab|account|room)\b|"
-    # "Run it all through, here's my card.", "Here's my chits. Are we square?"
-    r"\brun (?:it|that|this|them|everything) (?:all )?through(?=\s*(?:[?.!,]|$|for me\b|"
-    r"please\b|then\b|now\b))|"
-    r"\bhere(?:'s| is| are) (?:my|the|your|our) (?:card|cash|money|payment|coins|chits)\b|"
-    r"\bare we (?:all )?(?:square|even|settled)\b"
+    # "Run it all through, here's my card.", "Here's my chits. Are we square?" (not "Run them
+    # through, men!", "Here's my card, I'm with the watch", "Here are the coins I found",
+    # "Are we even close?", "Are we settled in for the night?")
+    r"\brun (?:it|that|this|everything|them all) (?:all )?through(?=\s*(?:[?.!,]|$|for me\b|"
+    r"please\b|then\b|now\b|on (?:my|the|our) (?:card|account|tab)\b))|"
+    r"\bhere(?:'s| is| are) (?:my|the|your|our) (?:card|cash|money|payment|coins|chits)\b"
+    r"(?! (?:i|you|we|he|she|they|that|which)\b|,? (?:i'm|i am|call me|my name)\b)|"
+    r"\bare we (?:all )?(?:square|even|settled)(?=\s*(?:[?.!,]|$|now\b|then\b|yet\b|or\b))"
 )
 _LATER = re.compile(
     r"\b(?:later|tomorrow|back|another (?:day|time)|next time|when|cancel|never ?mind|"
@@ -154,7 +173,10 @@ _LATER = re.compile(
 _TAKES_PAYMENT = re.compile(
     r"\b(?:take|takes|taking|collect|collects|accept|accepts) (?:the |their |a |his |her )?"
     r"(?:(?:player|customer|guest|traveller|passenger)'s )?"
-    r"(?:money|payment|cash|card|fare|fee|coins|gold)\b(?! (?:box|drawer|register))|"
+    r"(?:money|payment|cash|fare|fee|coins|gold)\b(?! (?:box|drawer|register))|"
+    # the player's card, not "Take a card from the deck"
+    r"\b(?:take|takes|taking|accept|accepts) (?:their |his |her |(?:the )?(?:player|customer|"
+    r"guest|traveller|passenger)'s )card\b|"
     r"\bring up (?:the|their|his|her|everything|what)\b|"
     r"(?<!paid for )(?<!paid )\b(?:on|at|through|from) the till\b|\bcheckout\b|"
     r"\b(?:settle|pay|close) (?:the |their |a )?(?:bill|tab|account)\b|\bsettle up\b|"
@@ -205,19 +227,29 @@ _LEADS = re.compile(
     r"^(?:\w+, )?(?:where(?:'s| is)|which is) the way (?:out|to|back)\b|"
     r"^(?:\w+, )?which way (?:to|is)\b|"
     # "..., let's head over to the bench for boots.", "Could you go back to where Tove works?"
-    r"^(?:\w+, )?(?:let's|let us) (?:head|go|walk|move)(?: back| over| down| up)? to\b|"
+    # ("Let's go to bed", "Let's move to the next topic", "Let's go back to what you said")
+    r"^(?:\w+, )?(?:let's|let us) (?:head|go|walk|move)(?: back| over| down| up)? to\b"
+    r"(?! (?:war|bed|sleep|work|business|it|that|this|what|the (?:next|point|matter|topic))\b)|"
     r"^(?:\w+, )?(?:can|could|would|will) you (?:please )?(?:go|head|walk)(?: back| over)? "
     r"to where\b"
 )
 # Asks for someone to be fetched, named or not: "Get your mechanic over here.", "Would you
 # mind radioing the guy who runs the lift?", "Then get him over." ("Get it over with", "Bring
-# the bumpers up" are not: a thing is brought, not called.)
+# the bumpers up" are not: a thing is brought, not called; nor "Fix the radio for me", "Turn
+# the page for me", "This calls for a drink", "I'll whistle for my dog", "Get your hands up",
+# "Get him out of here", "Grab the man in the red coat", "Bring them up to my room".)
 _SUMMONS = re.compile(
+    r"(?<!the )(?<!my )(?<!your )(?<!a )(?<!our )(?<!his )(?<!her )(?<!that )(?<!this )"
     r"\b(?:radio|page|summon)(?:ing|s)? (?:the|your|him|her|them|somebody|someone|for)\b|"
-    r"\b(?:send|call|shout|holler|whistle)(?:ing|s)? for\b|\bwhistl(?:e|es|ing) up\b|"
-    r"\b(?:get|fetch|grab|call|bring)(?:ing)? (?:him|her|them|somebody|someone|anybody|anyone|"
-    r"your \w+(?: \w+)?|the (?:\w+ )?(?:guy|man|woman|lady|girl|boy|kid))"
-    r" (?:over|down|up|out|in|here|back)\b"
+    r"(?:^|[.!?,;]\s*|\b(?:you|please|to|and|mind|someone|somebody|just|go|a) )"
+    r"(?:send|call|shout|holler|whistle)(?:ing)? for\b|\bwhistl(?:e|es|ing) up\b|"
+    r"\b(?:get|fetch|grab|call|bring)(?:ing)? (?:him|her|(?<=call )them|(?<=calling )them|"
+    r"somebody|someone|anybody|anyone|your (?!(?:hands?|feet|foot|head|arms?|legs?|eyes|face|"
+    r"nose|hair|arse|ass|butt|backside|bum|coat|jacket|hat|hood|boots?|shoes?|shirt|trousers|"
+    r"pants|stuff|things|gear|bags?|money|act|car|kit|weapons?|swords?|guns?)\b)\w+(?: \w+)?|"
+    r"the (?:\w+ )?(?:guy|man|woman|lady|girl|boy|kid))"
+    r" (?:over|down|up|out|in|here|back(?= (?:here|in|inside|over|up|down)\b))\b"
+    r"(?! (?:of|on|off|for|the|a|an|my|his|her|their|your|alive|trouble)\b)"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one
@@ -339,14 +371,19 @@ def asks_for_code(line: str, sheet_words: str = "") -> bool:
     lift tickets."), which no action of a character does, unless its ``sheet_words`` (its
     actions' names and descriptions) speak of code ("Write a script for the terminal")."""
     found = _ASKS_CODE.search(_low(line))
-    return found is not None and (found.group(1) or found.group(2)) not in _low(sheet_words)
+    return found is not None and next(g for g in found.groups() if g) not in _low(sheet_words)
 
 
+# A language by name; "java" and "bash" only written ("a cup of java", "a bash on the head");
+# a script, function or program only written to do something ("a script that counts
+# tickets", not "a script for the play", "the program for tonight", "a query letter").
 _ASKS_CODE = re.compile(
     r"\b(?:write|code|make|give|show|generate|build|draft|type)(?: me| us)?\b[^.!?]{0,40}?\b"
-    r"(python|javascript|typescript|java|bash|sql|html|css|regex|script|function|program|"
-    r"query|snippet|algorithm)\b|"
-    r"\bwrite (?:me |us )?(?:some |the |a bit of )?(code)\b"  # not "the code to the safe"
+    r"(python|javascript|typescript|sql|html|css|regex)\b|"
+    r"\b(?:write|code|generate)(?: me| us)?\b[^.!?]{0,40}?\b(java|bash)\b|"
+    r"\b(?:write|code|generate|build)(?: me| us)? (?:a |an |some |the )?(?:\w+ )?"
+    r"(script|function|program|query|snippet|algorithm)s? (?:that|which|to)\b|"
+    r"\bwrite (?:me |us )?(?:some |a bit of )?(code)\b"  # not "the code to the safe"
 )
 
 
@@ -358,7 +395,13 @@ def both(line: str) -> bool:
 
 
 _JOINED = re.compile(r"\band\b|\w,\s+\w")
-_ONE_OF = re.compile(r"\b(?:or|instead|rather|than|not|swap|either|nor|but|either)\b|n't\b")
+# ... nor one thing asked and another spoken of ("the black helmet, the red one is too small",
+# "I'll take the snowboard, my poles are at home", "Here's the red helmet back, and the black
+# one for me", "I had the red one yesterday, and now the black one").
+_ONE_OF = re.compile(
+    r"\b(?:or|instead|rather|than|not|swap|either|nor|but|is|are|was|were|back|return|"
+    r"returning|already|yesterday)\b|n't\b"
+)
 
 
 def refers(line: str) -> bool:
@@ -366,7 +409,11 @@ def refers(line: str) -> bool:
     return bool(_POINTS_BACK.search(_low(line)) or _PERSON.search(_low(line)))
 
 
-_PERSON = re.compile(r"\b(?:him|her|he|she|them|they)\b|\bthat\s*(?:[.!?]|$)")
+# ... or "those", "these", "both", "I'll have this." (not "these days", "after this")
+_PERSON = re.compile(
+    r"\b(?:him|her|he|she|them|they|those|these(?! days)|both)\b|\bthat\s*(?:[.!?]|$)|"
+    r"(?<!after )(?<!like )(?<!about )(?<!for )(?<!all )\bthis\s*(?:[.!?]|$)"
+)
 
 
 def points_back(line: str, verbs: SheetVerbs | None = None) -> bool:
@@ -420,10 +467,11 @@ def takes_payment(action: Action) -> bool:
     return bool(_TAKES_PAYMENT.search(f"{name} {_low(action.description)}"))
 
 
-# Names of actions that take the money: ring_up, take_payment, settle_up, checkout.
+# Names of actions that take the money: ring_up, take_payment, settle_up, checkout (not
+# "pay", which may as well pay the player: its description tells).
 _PAYING_NAME = re.compile(
     r"ring up|(?:take|taking|collect|accept) (?:payment|money|cash)|settle up|settle bill|"
-    r"check ?out|pay(?:ment)?|charge customer"
+    r"check ?out|payment|charge customer"
 )
 
 

@@ -253,13 +253,40 @@ def _forms(word: str) -> set[str]:
 
 
 def _said(text: str) -> set[str]:
-    """The forms of ``text``'s words; a hyphenated word also as its parts ("two full-day
-    passes" says the "full day" of a choice, "wi-fi" still "wifi")."""
-    words = _tokens(text) + re.findall(r"[a-z0-9]+", text.lower())
-    out = {form for w in words for form in _forms(w)}
+    """The forms of ``text``'s words; a hyphenated word also as its parts, marked "-", that
+    name an entry only all together (``_whole``): "two full-day passes" says the "full day"
+    of a choice, but "red-faced" is not the "red helmet", "x-ray" not Ray; "wi-fi" is still
+    "wifi"."""
+    low = text.lower()
+    out = {form for w in _tokens(text) for form in _forms(w)}
+    parts = [p for w in re.findall(r"[a-z]+(?:-[a-z]+)+", low) for p in w.split("-")]
+    out |= {f"-{form}" for p in parts for form in _forms(p)}
     # A number said as a plural names a thing by it: "one of those twelves" is the
     # "12-pound ball", "the 8s" the "8-pound ball" (marked apart: "two hot dogs" is a count).
-    out |= {f"#{_PLURAL_NUMBERS.get(w, w[:-1])}" for w in words if _NUMBERS_SAID.fullmatch(w)}
+    return out | _plural_numbers(re.findall(r"[a-z0-9]+", low))
+
+
+def _plural_numbers(words: list[str]) -> set[str]:
+    """The numbers ``words`` say as plurals that name a thing (``_said``): not in a saying
+    ("in twos and threes", "at sixes and sevens", "tens of thousands", "high fives"), nor a
+    decade or an age ("the 80s", "in his 60s")."""
+    out = set()
+    for i, w in enumerate(words):
+        if not _NUMBERS_SAID.fullmatch(w):
+            continue
+        number = _PLURAL_NUMBERS.get(w, w[:-1])
+        before = words[max(0, i - 2) : i]
+        after = words[i + 1 : i + 3]
+        if before[-1:] and before[-1] in _NOT_BEFORE_NUMBERS:
+            continue
+        if after[:1] == ["of"] or (after[:1] == ["and"] and _NUMBERS_SAID.fullmatch(after[-1])):
+            continue
+        if before[-1:] == ["and"] and _NUMBERS_SAID.fullmatch(before[0]):
+            continue
+        decade = number.endswith("0") and (len(number) == 4 or int(number) >= 20)
+        if decade and before[-1:] and before[-1] in _BEFORE_DECADES:
+            continue
+        out.add(f"#{number}")
     return out
 
 
@@ -274,6 +301,8 @@ _PLURAL_NUMBERS = dict(
     )
 )
 _NUMBERS_SAID = re.compile(r"\d+s|" + "|".join(_PLURAL_NUMBERS))
+_NOT_BEFORE_NUMBERS = frozenset(["in", "by", "at", "high"])
+_BEFORE_DECADES = frozenset(_tokens("the their his her my your our early late mid"))
 
 
 def _naming_words(said: set[str], name: str, shared: frozenset[str] = frozenset()) -> set[str]:
@@ -295,13 +324,18 @@ def _naming_words(said: set[str], name: str, shared: frozenset[str] = frozenset(
 _SHORT_COMMON = frozenset(
     _tokens(
         "the and for you one two six ten her his our its any all can get out off new old big "
-        "bag box cup set top end way day man kit pot jar hot ice"
+        "bag box cup set top end way day man kit pot jar hot ice "
+        # words said often for themselves: "I smell gas", "it pays", "the sun is out"
+        "are but not was had has him she who how why now yes yet may see saw say let put use "
+        "try buy pay ask got own few far lot bit ago did too run sun sea air war age fun gas"
     )
 )
 
 
 def _whole(said: set[str], name: str) -> bool:
     words = _tokens(name)
+    if len(words) > 1:  # "full day" of "full-day passes"
+        return all(w in said or f"-{w}" in said for w in words)
     return bool(words) and all(w in said for w in words)
 
 
@@ -352,9 +386,12 @@ def apart(text: str, names: Sequence[str]) -> list[str]:
     snowboard and the black helmet" names two; "skis" names "carving skis" and "junior
     skis" by the same word, one thing; "pitcher of root beer" holds the words of "pitcher
     of beer" too, one thing."""
+    # A verb is no name: "Hand me the goggles, please." is one thing, not the "hand warmers"
+    # too.
+    text = _VERB_BEFORE.sub("", text)
     said = _said(text)
     found = picked(text, names)
-    words = {name: {w for w in _tokens(name) if w in said} for name in found}
+    words = {name: {w for w in _tokens(name) if said & {w, f"#{w}", f"-{w}"}} for name in found}
     out: list[str] = []
     for name in found:
         mine = words[name]
@@ -362,6 +399,15 @@ def apart(text: str, names: Sequence[str]) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+# A word right before "me", "us", "it over" or "over the" ("Hand me...", "pass us...", "hand
+# it over", "hand over the map"; not "get Tove over here").
+_VERB_BEFORE = re.compile(
+    r"\b[a-z]+(?= (?:me|us)\b| (?:it|them) over\b| over (?:the|a|an|my|your|some|those|these|"
+    r"that|this)\b)",
+    re.IGNORECASE,
+)
 
 
 # Last words of action names that are not what they act on ("hand_over", "sit_down").

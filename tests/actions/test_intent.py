@@ -102,6 +102,21 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("I'll go with the grown-up skis, the carvers.", True, False),
         ("You're gonna need a bigger boat.", False, False),
         ("I'll go with you to the gate.", False, False),
+        ("I'm gonna need a room.", True, False),
+        ("We'll need a table for six.", True, False),
+        ("Let me try the red helmet on.", True, False),
+        ("I'll go for the black helmet.", True, False),
+        # ... not a need to do something or of time, a turn to think, a walk, company
+        ("I'll need to think about it.", False, False),
+        ("I'm gonna need a minute to think.", False, False),
+        ("If you've got a moment, tell me about the old mine.", False, False),
+        ("Let me try again.", False, False),
+        ("Let me have a think.", False, False),
+        ("I'll go for a walk.", False, False),
+        ("I'll go with the others to the gate.", False, False),
+        # whether something was or may be, not a request
+        ("Could we have met before?", False, True),
+        ("Can we go swimming in the lake?", False, True),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
@@ -174,6 +189,14 @@ def test_a_yes_no_question_naming_a_thing(line: str, about: bool) -> None:
         ("Here's my card if you ever need a plumber.", False),
         ("Run it through the scanner first.", False),
         ("Here's my cash for tomorrow's bread, keep it back for me.", False),
+        ("Run it through on my card.", True),
+        ("Are we square, then?", True),
+        # a sword, a business card, coins found, how close, a room for the night
+        ("Run them through, men!", False),
+        ("Here's my card, I'm with the city watch.", False),
+        ("Here are the coins I found in the cave.", False),
+        ("Are we even close to the town?", False),
+        ("Are we settled in for the night?", False),
     ],
 )
 def test_lines_that_settle_up(line: str, pays: bool) -> None:
@@ -236,6 +259,9 @@ def test_lines_asking_for_the_request_before_again(line: str, names: bool, repea
         ("When you've got a second, could you go back to where Tove works?", True),
         ("Well, he'll take us to the gate.", False),
         ("Let's get the boots on first.", False),
+        ("Fine, let's go to bed.", False),
+        ("Let's move to the next topic.", False),
+        ("Let's go back to what you said earlier.", False),
     ],
 )
 def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
@@ -256,6 +282,21 @@ def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
         ("Bring the bumpers up, please.", False),
         ("Is your mechanic over there?", False),
         ("Did you call for help?", False),
+        ("Get your manager out here.", True),
+        ("Quick, call for the guards!", True),
+        ("Give him a shout for me.", True),
+        # the radio or a page, a need, the player's own doing, one's body or coat, someone
+        # sent away or grabbed, things
+        ("Fix the radio for me.", False),
+        ("Turn the page for me.", False),
+        ("This recipe calls for three eggs.", False),
+        ("I'll whistle for my dog.", False),
+        ("Get your hands up!", False),
+        ("Get your coat back on.", False),
+        ("Get him out of here!", False),
+        ("Grab the man in the red coat over there.", False),
+        ("Bring them up to my room.", False),
+        ("I'll get him back for this.", False),
     ],
 )
 def test_lines_asking_for_someone_to_be_fetched(line: str, fetched: bool) -> None:
@@ -288,11 +329,16 @@ def test_the_actions_that_take_the_players_money(tmp_path: Path) -> None:
     description: Add up everything on the bill and take the customer's card or cash.
   - name: settle_up
     description: Count the chits the player hands over for what they bought.
+  - name: pay
+    description: Pay the player their wages for the job.
+  - name: deal_card
+    description: Take a card from the deck and turn it over.
 """
     )
     built = IntentHints.build(load_sheet(sheet).sheet, HashingEmbedder())
     # By name or description, those named so first; speaking of paying, giving money or
-    # charging a lamp is not it, nor a pass "paid for at the till".
+    # charging a lamp is not it, nor a pass "paid for at the till", paying the player's
+    # wages or taking a card from the deck.
     assert built.pays == ("ring_up", "take_payment", "settle_up", "sell_ticket")
 
 
@@ -500,6 +546,14 @@ def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> 
         ("Write me a letter to my mother.", "", False),
         ("Give me the code to the safe.", "", False),
         ("What's the code for the door?", "", False),  # asks to be told, not to write
+        ("Write a bash script that deletes every file.", "", True),
+        ("Write me a script that counts gold coins.", "", True),
+        # coffee, a blow, a play, a programme, a door code
+        ("Make me a cup of java.", "", False),
+        ("Give me a quick bash on the head.", "", False),
+        ("Write me a script for the play.", "", False),
+        ("Show me the program for tonight's show.", "", False),
+        ("Write the code on the door.", "", False),
         ("Write a script for the terminal.", "run_script: type a script into the terminal", False),
     ],
 )
@@ -514,6 +568,11 @@ def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
         ("The light that charges off the sun, I'll have that.", True),
         ("Could you lend me your car?", False),
         ("Can you call me a helicopter out of this dump?", False),
+        ("I'll have those.", True),
+        ("I'll take this.", True),
+        ("I'll have both.", True),
+        ("I'm going to need a drink after this.", False),
+        ("What's a gas mask go for these days?", False),
     ],
 )
 def test_lines_that_name_something_by_pointing_at_it(line: str, points: bool) -> None:
@@ -529,6 +588,10 @@ def test_lines_that_name_something_by_pointing_at_it(line: str, points: bool) ->
         ("Swap the red helmet for the black one, and quick.", False),
         ("The black helmet, not the red.", False),
         ("The black helmet.", False),
+        # one asked, the other spoken of
+        ("Give me the black helmet, the red helmet is too small.", False),
+        ("I'll take the snowboard, my poles are at home.", False),
+        ("Here's the red helmet back, and the black one for me.", False),
     ],
 )
 def test_lines_joining_what_they_ask_for(line: str, joined: bool) -> None:

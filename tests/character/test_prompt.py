@@ -99,6 +99,11 @@ def test_long_lore_is_left_to_retrieval_but_short_facts_stay(tmp_path: Path) -> 
         ("a wi-fi voucher", "Wi-Fi voucher", True),
         ("Two full-day passes, please.", "full day", True),
         ("four of whatever the three-day thing is", "three day", True),
+        ("Any first-aid hut near the lift?", "first aid hut", True),
+        # a part of a hyphenated word names an entry only with the rest of it
+        ("I went red-faced.", "red helmet", False),
+        ("Do I need an x-ray?", "Ray", False),
+        ("Is it half-price today?", "price sheet", False),
     ],
 )
 def test_a_common_word_alone_names_no_entry(text: str, name: str, names: bool) -> None:
@@ -149,10 +154,14 @@ def test_a_word_names_the_entries_it_is_the_head_of(text: str, found: list[str])
         # a short word several entries hold tells none apart; a common one names nothing
         ("Where'd you learn to ski like that?", []),
         ("A hot one, please.", []),
+        ("Got a gas mask?", ["gas mask"]),
+        ("I smell gas.", []),  # a word said for itself
+        ("The sun is out.", []),
     ],
 )
 def test_a_short_word_telling_one_entry_from_the_rest_names_it(text: str, found: list[str]) -> None:
     names = ["red helmet", "black helmet", "rye loaf", "ski wax", "ski patroller", "hot dog"]
+    names += ["gas mask", "sun hat"]
     assert picked(text, names) == found
 
 
@@ -225,10 +234,16 @@ def test_a_line_of_nothing_but_named_things_orders_them(
         ("The 15s are too heavy.", ["15-pound ball"]),
         ("Two hot dogs, please.", ["hot dog"]),  # a count names nothing
         ("Tens of thousands came.", []),
+        ("The twos, please.", ["table 2"]),
+        # a saying, a decade, an age
+        ("We came in twos and threes.", []),
+        ("Give us high twelves!", []),
+        ("Back in the 20s we had real bread.", []),
+        ("My kids are in their 20s.", []),
     ],
 )
 def test_a_number_said_as_a_plural_names_the_thing_it_is_on(text: str, found: list[str]) -> None:
-    names = ["8-pound ball", "12-pound ball", "15-pound ball", "table 2", "hot dog"]
+    names = ["8-pound ball", "12-pound ball", "15-pound ball", "table 2", "hot dog", "lane 20"]
     assert picked(text, names) == found
 
 
@@ -238,6 +253,9 @@ def test_a_number_said_as_a_plural_names_the_thing_it_is_on(text: str, found: li
         ("A snowboard, and the black helmet to go with it.", ["black helmet", "snowboard"]),
         ("My kid needs skis.", ["carving skis"]),  # one word for two entries: one thing
         ("Pitcher of root beer and four cups please.", ["pitcher of root beer", "plastic cup"]),
+        ("Hand me the goggles, please.", ["goggles"]),  # "hand" is a verb: one thing
+        ("Hand over the goggles and the hand warmers.", ["goggles", "hand warmers"]),
+        ("The eights and the twelves, please.", ["8-pound ball", "12-pound ball"]),
     ],
 )
 def test_things_named_each_by_words_of_their_own(text: str, found: list[str]) -> None:
@@ -249,5 +267,9 @@ def test_things_named_each_by_words_of_their_own(text: str, found: list[str]) ->
         "pitcher of beer",
         "pitcher of root beer",
         "plastic cup",
+        "goggles",
+        "hand warmers",
+        "8-pound ball",
+        "12-pound ball",
     ]
     assert apart(text, names) == found
