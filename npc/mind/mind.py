@@ -222,9 +222,10 @@ class Mind:
         self.examples += [say for says in self._action_examples.values() for say in says]
         # The examples' player lines are never the character's: "I'll need a helmet, the dark
         # one" came back as the reply to three lines of the ski desk (fourth blind pair).
-        self._action_words = " ".join(f"{a.name} {a.description}" for a in sheet.actions)
         self._asked = [e.player for e in sheet.examples]
         self._asked += [e.player for a in sheet.actions for e in a.examples]
+        # What the actions speak of: a sheet whose actions write scripts may be asked for one.
+        self._action_words = " ".join(f"{a.name} {a.description}" for a in sheet.actions)
         self.set_scene(Scene.of(self.sheet))
 
     # -- the world ------------------------------------------------------------------
