@@ -406,11 +406,11 @@ _ONE_OF = re.compile(
 
 def refers(line: str) -> bool:
     """Whether ``line`` names something by pointing at it ("it", "that", "him")."""
-    return bool(_POINTS_BACK.search(_low(line)) or _PERSON.search(_low(line)))
+    return bool(_POINTS_BACK.search(_low(line)) or _POINTING.search(_low(line)))
 
 
 # ... or "those", "these", "both", "I'll have this." (not "these days", "after this")
-_PERSON = re.compile(
+_POINTING = re.compile(
     r"\b(?:him|her|he|she|them|they|those|these(?! days)|both)\b|\bthat\s*(?:[.!?]|$)|"
     r"(?<!after )(?<!like )(?<!about )(?<!for )(?<!all )\bthis\s*(?:[.!?]|$)"
 )
