@@ -28,6 +28,8 @@ TARGETS: dict[str, float] = {
     "goal": 0.6,
 }
 
+MODEL_READ = frozenset({"judge", "goal"})  # verdicts a model gives, not a rule
+
 
 def cohen_kappa(pairs: Sequence[tuple[bool, bool]]) -> float | None:
     """Cohen's kappa of (check, reader) verdicts; None when chance agreement is total
@@ -76,6 +78,7 @@ class Measured:
 
     by_kind: dict[str, Agreement]
     source: str  # how it was measured (the bench's command, the data's size)
+    judge_model: str = "none"  # the model whose verdicts the judge and goal figures are
 
     def advisory(self, kind: str) -> bool:
         """Whether verdicts of ``kind`` are advisory; a kind never measured is."""
@@ -87,9 +90,11 @@ class Measured:
         if found is None:
             return f"{kind}: not measured against a reader's labels"
         kappa = "n/a" if found.kappa is None else f"{found.kappa:.2f}"
+        # A model's figures say nothing of another model's verdicts: name the one measured.
+        model = f" ({self.judge_model} as judge)" if kind in MODEL_READ else ""
         return (
             f"{kind}: kappa {kappa} (target {found.target:.1f}), accuracy "
-            f"{found.accuracy:.0%} on {found.n} held-out labels"
+            f"{found.accuracy:.0%} on {found.n} held-out labels{model}"
         )
 
 
@@ -103,4 +108,4 @@ def load_measured(path: Path = AGREEMENT_FILE) -> Measured:
         kind: Agreement(kind, v["n"], v["accuracy"], v["kappa"], v["target"])
         for kind, v in data.get("heldout", {}).items()
     }
-    return Measured(by_kind, str(data.get("command", "")))
+    return Measured(by_kind, str(data.get("command", "")), str(data.get("judge_model", "none")))

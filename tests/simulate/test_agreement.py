@@ -29,9 +29,12 @@ def test_stored_figures_mark_what_is_advisory(tmp_path: Path) -> None:
         "regex": {"n": 40, "accuracy": 0.95, "kappa": 0.9, "target": 0.8},
         "judge": {"n": 40, "accuracy": 0.7, "kappa": 0.41, "target": 0.6},
     }
-    path.write_text(json.dumps({"command": "python bench/judge_agreement.py", "heldout": held}))
+    stored = {"command": "python bench/judge_agreement.py", "judge_model": "m1", "heldout": held}
+    path.write_text(json.dumps(stored))
     measured = load_measured(path)
     assert not measured.advisory("regex")
     assert measured.advisory("judge") and measured.advisory("emotion")  # never measured
     assert "kappa 0.41 (target 0.6)" in measured.note("judge")
+    assert measured.note("judge").endswith("(m1 as judge)")
+    assert "as judge" not in measured.note("regex")  # a rule's figures hold for any model
     assert load_measured(tmp_path / "missing.json").advisory("regex")
