@@ -12,11 +12,12 @@ from npc.actions.reply import ACT_SAY, SAY_FIRST
 from npc.actions.space import Scene
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
-from npc.mind.mind import Exchange, Hints, Mind, TurnResult, call_key, echoes
+from npc.mind.mind import Mind, TurnResult, call_key, echoes
 from npc.mind.recall import Note
 from npc.providers.base import GenerationRequest, LLMCapabilities
 from npc.providers.fakes import ScriptedModel, in_layout, say
 from npc.runtime import Runtime
+from tests.mind.fakes import ScriptedIntents
 from tests.simulate.fakes import ScriptedLLM
 
 
@@ -183,20 +184,6 @@ async def test_the_final_words_reuse_the_notes_and_hints_of_the_same_partial(
     assert len(calls) == 2
 
 
-class ScriptedIntents:
-    """Test double for IntentHints: the likely actions for each line, as scripted."""
-
-    def __init__(self, ranks: dict[str, list[str]], pays: tuple[str, ...] = ()) -> None:
-        self.ranks = ranks
-        self.verbs = None  # no verbs of the sheet's own: the common request patterns only
-        self.pays = pays  # the actions that take the player's money
-        self.seen: list[tuple[str, list[str], bool]] = []  # (line, boost, asked)
-
-    def rank(self, line: str, boost: Sequence[str] = (), asked: bool = False) -> list[str]:
-        self.seen.append((line, list(boost), asked))
-        return self.ranks.get(line, ["none"])
-
-
 async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Runtime) -> None:
     llm = ScriptedLLM(["Here."])
     intents = ScriptedIntents(
@@ -224,29 +211,6 @@ async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Ru
     await reply(m, "no wait, bring me the ladle now", turn=3)  # not the words read ahead
     final = llm.requests[-1].messages[-1].content  # no action likely: no hint, no "none"
     assert "Likely" not in final and "none" not in final
-
-
-def test_hints_cover_what_they_hold() -> None:
-    wide = Hints((("ladle", "object"), ("knife", "object")), ("fetch", "none"))
-    assert wide.covers(Hints((("ladle", "object"),), ("fetch",)))
-    assert not wide.covers(Hints((("ladle", "object"),), ("cook",)))
-    assert not Hints().covers(wide)
-
-
-@pytest.mark.parametrize(
-    ("likely", "line", "must"),
-    [
-        (("fetch",), "bring me the ladle", True),
-        (("fetch", "cook"), "could you make me a ramen?", True),
-        (("fetch", "none"), "bring me the ladle", False),  # no action is likely too
-        (("fetch",), "the ladle is nice", False),  # not a request
-        ((), "bring me the ladle", False),  # no action likely
-    ],
-)
-def test_a_plain_request_tied_to_actions_must_act(
-    likely: tuple[str, ...], line: str, must: bool
-) -> None:
-    assert Hints(likely=likely).must_act(line) is must
 
 
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
@@ -391,78 +355,6 @@ async def test_what_a_line_names_boosts_the_actions_taking_it_and_an_order_asks(
         assert intents.seen[-1] == (line, boost, asked), line
 
 
-def test_asked_again_is_the_action_before_unless_the_line_names_another(
-    runtime: Runtime,
-) -> None:
-    intents = ScriptedIntents({})
-    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    scan = call_key("run_scan", {"target": "laptop", "depth": 1})
-    m.history.append(Exchange("Scan the laptop.", "", 1, "Scan the laptop.", calls=(scan,)))
-    timeline = [  # (line, the routing's boost, asked)
-        ("Same again, but make it thorough.", ["run_scan"], True),
-        ("And the server rack.", ["run_scan"], True),  # run_scan takes it too
-        ("And the USB key.", ["hand_over"], True),  # only hand_over takes it
-        ("One more, depth three.", ["run_scan"], True),
-        ("One more thing: where's the server room?", ["move_to"], False),  # a question
-        ("Thanks, that's great.", [], False),
-    ]
-    for line, boost, asked in timeline:
-        m.hints(line)
-        assert intents.seen[-1] == (line, boost, asked), line
-    m.history.append(Exchange("Hi.", "", 2, "Hi."))  # nothing done: nothing to repeat
-    m.hints("Same again.")
-    assert intents.seen[-1] == ("Same again.", [], False)
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "My arm is bleeding, get your boss over here!",
-        "This wheelchair's wobbly. Send for someone, would you?",  # a thing named too
-    ],
-)
-def test_fetching_someone_unnamed_offers_the_actions_that_take_a_person(
-    runtime: Runtime, line: str
-) -> None:
-    intents = ScriptedIntents({})
-    loaded = runtime.character("triage_nurse")
-    m = Mind(loaded, ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    m.hints(line)
-    assert [boost for _, boost, _ in intents.seen] == [["call"]]  # not give(wheelchair)
-
-
-@pytest.mark.parametrize(
-    ("ranked", "likely"),
-    [
-        (["run_scan"], ("run_scan", "draw_diagram")),  # both requests' actions allowed
-        (["run_scan", "none"], ("run_scan", "none")),  # the ranking leaves it open: as ranked
-    ],
-)
-def test_two_requests_in_one_line_offer_both_actions(
-    runtime: Runtime, ranked: list[str], likely: tuple[str, ...]
-) -> None:
-    line = "Run a scan on the laptop, and draw a diagram of it while you're at it."
-    intents = ScriptedIntents({line: ranked})
-    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    assert m.hints(line).likely == likely
-
-
-@pytest.mark.parametrize(
-    ("line", "likely"),
-    [
-        ("Could you lend me your car?", ("hand_over", "none")),  # not in the scene: not forced
-        ("Could you pass me that?", ("hand_over",)),  # points at something: as ranked
-        ("Could you run a quick scan?", ("run_scan",)),  # names the action itself: as ranked
-    ],
-)
-def test_a_request_naming_nothing_an_action_takes_is_not_forced(
-    runtime: Runtime, line: str, likely: tuple[str, ...]
-) -> None:
-    intents = ScriptedIntents({line: [likely[0]]})
-    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    assert m.hints(line).likely == likely
-
-
 @pytest.mark.parametrize(
     ("line", "least"),
     [
@@ -481,21 +373,6 @@ def test_a_request_for_two_things_of_one_action_asks_for_two_calls(
     assert ("{1,2}" in (request.grammar or "")) is (least == 2)
 
 
-@pytest.mark.parametrize("pays", [("hand_over",), ()])
-def test_settling_up_is_the_action_that_takes_the_money(
-    runtime: Runtime, pays: tuple[str, ...]
-) -> None:
-    intents = ScriptedIntents({}, pays=pays)
-    m = Mind(runtime.character("nova"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
-    line = "Thanks. Right, what do I owe you?"
-    hints = m.hints(line)
-    if pays:  # put as a question, but the till's action, and it must be taken
-        assert (hints.likely, hints.must_act(line), intents.seen) == (pays, True, [])
-    else:  # no action takes money: the ranking decides, as for any question
-        assert (hints.likely, intents.seen) == (("none",), [(line, [], False)])
-    assert m.hints("How much is the scanner?").likely == ("none",)  # a price, not paying
-
-
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     runtime: Runtime,
 ) -> None:
@@ -506,7 +383,7 @@ async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     line = "could you bring me the soy sauce?"
     narrow = m.hints(line)
     banned = m.banned_openings(line)
-    routed = m._grammar_for(narrow.likely, m._named(line), banned, True, order=ACT_SAY)
+    routed = m._grammar_for(narrow.likely, m.finder.named(line), banned, True, order=ACT_SAY)
     assert routed != m.format.grammar(m.banned_openings(line))
     m.add_action_result(action_id, ok=True)
     assert m.request(line, []).grammar == routed

@@ -1,0 +1,125 @@
+"""Hints from the player's words: what a line names, the likely actions, whether it must act."""
+
+from __future__ import annotations
+
+import pytest
+
+from npc.actions.space import ActionSpace, Scene
+from npc.mind.hints import HintFinder, Hints
+from npc.mind.mind import Exchange, call_key
+from npc.runtime import Runtime
+from tests.mind.fakes import ScriptedIntents
+
+
+def finder(runtime: Runtime, character: str, intents: ScriptedIntents) -> HintFinder:
+    sheet = runtime.character(character).sheet
+    scene = Scene.of(sheet)
+    return HintFinder(scene, ActionSpace.build(sheet, scene), intents)  # type: ignore[arg-type]
+
+
+def test_hints_cover_what_they_hold() -> None:
+    wide = Hints((("ladle", "object"), ("knife", "object")), ("fetch", "none"))
+    assert wide.covers(Hints((("ladle", "object"),), ("fetch",)))
+    assert not wide.covers(Hints((("ladle", "object"),), ("cook",)))
+    assert not Hints().covers(wide)
+
+
+@pytest.mark.parametrize(
+    ("likely", "line", "must"),
+    [
+        (("fetch",), "bring me the ladle", True),
+        (("fetch", "cook"), "could you make me a ramen?", True),
+        (("fetch", "none"), "bring me the ladle", False),  # no action is likely too
+        (("fetch",), "the ladle is nice", False),  # not a request
+        ((), "bring me the ladle", False),  # no action likely
+    ],
+)
+def test_a_plain_request_tied_to_actions_must_act(
+    likely: tuple[str, ...], line: str, must: bool
+) -> None:
+    assert Hints(likely=likely).must_act(line) is must
+
+
+def test_asked_again_is_the_action_before_unless_the_line_names_another(
+    runtime: Runtime,
+) -> None:
+    intents = ScriptedIntents({})
+    found = finder(runtime, "nova", intents)
+    scan = call_key("run_scan", {"target": "laptop", "depth": 1})
+    last = Exchange("Scan the laptop.", "", 1, "Scan the laptop.", calls=(scan,))
+    timeline = [  # (line, the routing's boost, asked)
+        ("Same again, but make it thorough.", ["run_scan"], True),
+        ("And the server rack.", ["run_scan"], True),  # run_scan takes it too
+        ("And the USB key.", ["hand_over"], True),  # only hand_over takes it
+        ("One more, depth three.", ["run_scan"], True),
+        ("One more thing: where's the server room?", ["move_to"], False),  # a question
+        ("Thanks, that's great.", [], False),
+    ]
+    for line, boost, asked in timeline:
+        found.find(line, last)
+        assert intents.seen[-1] == (line, boost, asked), line
+    found.find("Same again.", Exchange("Hi.", "", 2, "Hi."))  # nothing done: nothing to repeat
+    assert intents.seen[-1] == ("Same again.", [], False)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "My arm is bleeding, get your boss over here!",
+        "This wheelchair's wobbly. Send for someone, would you?",  # a thing named too
+    ],
+)
+def test_fetching_someone_unnamed_offers_the_actions_that_take_a_person(
+    runtime: Runtime, line: str
+) -> None:
+    intents = ScriptedIntents({})
+    found = finder(runtime, "triage_nurse", intents)
+    found.find(line)
+    assert [boost for _, boost, _ in intents.seen] == [["call"]]  # not give(wheelchair)
+
+
+@pytest.mark.parametrize(
+    ("ranked", "likely"),
+    [
+        (["run_scan"], ("run_scan", "draw_diagram")),  # both requests' actions allowed
+        (["run_scan", "none"], ("run_scan", "none")),  # the ranking leaves it open: as ranked
+    ],
+)
+def test_two_requests_in_one_line_offer_both_actions(
+    runtime: Runtime, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    line = "Run a scan on the laptop, and draw a diagram of it while you're at it."
+    intents = ScriptedIntents({line: ranked})
+    found = finder(runtime, "nova", intents)
+    assert found.find(line).likely == likely
+
+
+@pytest.mark.parametrize(
+    ("line", "likely"),
+    [
+        ("Could you lend me your car?", ("hand_over", "none")),  # not in the scene: not forced
+        ("Could you pass me that?", ("hand_over",)),  # points at something: as ranked
+        ("Could you run a quick scan?", ("run_scan",)),  # names the action itself: as ranked
+    ],
+)
+def test_a_request_naming_nothing_an_action_takes_is_not_forced(
+    runtime: Runtime, line: str, likely: tuple[str, ...]
+) -> None:
+    intents = ScriptedIntents({line: [likely[0]]})
+    found = finder(runtime, "nova", intents)
+    assert found.find(line).likely == likely
+
+
+@pytest.mark.parametrize("pays", [("hand_over",), ()])
+def test_settling_up_is_the_action_that_takes_the_money(
+    runtime: Runtime, pays: tuple[str, ...]
+) -> None:
+    intents = ScriptedIntents({}, pays=pays)
+    found = finder(runtime, "nova", intents)
+    line = "Thanks. Right, what do I owe you?"
+    hints = found.find(line)
+    if pays:  # put as a question, but the till's action, and it must be taken
+        assert (hints.likely, hints.must_act(line), intents.seen) == (pays, True, [])
+    else:  # no action takes money: the ranking decides, as for any question
+        assert (hints.likely, intents.seen) == (("none",), [(line, [], False)])
+    assert found.find("How much is the scanner?").likely == ("none",)  # a price, not paying
