@@ -103,6 +103,8 @@ _REQUEST = re.compile(
     r"\bif you (?:could|would|can|don't mind)\b(?! (?:me|my) asking)|"
     r"\b(?:hoping|suppose) you (?:could|can|would)\b|"
     r"^(?:\w+, )?mind \w+ing\b|^(?:\w+, )?(?:you )?got (?:a|an|any|some) \w+|"
+    # "My shoulder's killing me. Got anything for the pain?"
+    r"(?:^|[.!?] )(?:\w+, )?(?:you )?got (?:anything|something) for\b|"
     r"^(?:\w+, )?\w+ (?:me|us)\b(?! ?\?)"  # "bring me...", "give us...": an imperative
     # (not "Excuse me, where...", "Let me think", "Let me try again")
     r"(?<!excuse me)(?<!pardon me)(?<!forgive me)(?<!believe me)(?<!trust me)"
@@ -231,7 +233,15 @@ _LEADS = re.compile(
     r"^(?:\w+, )?(?:let's|let us) (?:head|go|walk|move)(?: back| over| down| up)? to\b"
     r"(?! (?:war|bed|sleep|work|business|it|that|this|what|the (?:next|point|matter|topic))\b)|"
     r"^(?:\w+, )?(?:can|could|would|will) you (?:please )?(?:go|head|walk)(?: back| over)? "
-    r"to where\b"
+    r"to where\b|"
+    # "Come with me to the quarantine ward.", "Meet me over at the second biobed.", "Follow
+    # me." ("Come with me on this", "Meet me halfway", "Follow me on the map" are not.)
+    r"^(?:\w+, )?(?:please )?(?:(?:can|could|would|will) you (?:please )?)?"
+    r"(?:(?:come|walk) (?:with|along with) (?:me|us)\b(?! on\b| in\b)|"
+    r"meet (?:me|us) (?:(?:over|down|up|out|back) )?(?:at|by|in|outside|on)\b"
+    r"(?! (?:this|that|it|the middle|dawn|dusk|noon|midday|midnight|sunset|sunrise|sundown|"
+    r"first light|half|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)|"
+    r"follow (?:me|us)\b(?! on\b))"
 )
 # Asks for someone to be fetched, named or not: "Get your mechanic over here.", "Would you
 # mind radioing the guy who runs the lift?", "Then get him over." ("Get it over with", "Bring
@@ -249,7 +259,16 @@ _SUMMONS = re.compile(
     r"pants|stuff|things|gear|bags?|money|act|car|kit|weapons?|swords?|guns?)\b)\w+(?: \w+)?|"
     r"the (?:\w+ )?(?:guy|man|woman|lady|girl|boy|kid))"
     r" (?:over|down|up|out|in|here|back(?= (?:here|in|inside|over|up|down)\b))\b"
-    r"(?! (?:of|on|off|for|the|a|an|my|his|her|their|your|alive|trouble)\b)"
+    r"(?! (?:of|on|off|for|the|a|an|my|his|her|their|your|alive|trouble)\b)|"
+    # "Call security, this patient's getting violent!", "Ask the life support guy to come look
+    # at the scrubbers.", "Can you buzz your orderly?" ("Call the shot", "ask the price to
+    # come down" are not: the one asked to come is a person, or the guards are called.)
+    r"(?:^|[.!?,;]\s*|\b(?:you|please|and|just|then) )call (?:security|the (?:guards?|watch|"
+    r"police|constables?|sheriff|marshals?))\b|"
+    r"\b(?:ask|tell|get) (?:the|your|that|this|our) (?:[\w'-]+ ){0,3}?(?:guy|man|woman|lady|"
+    r"girl|boy|kid|one|\w+(?:er|or|ist|ian|ic|ain|ant|ent|ard|man|woman)) to (?:come|get over|"
+    r"pop over|swing by|stop by)\b|"
+    r"(?:^|[.!?,;]\s*|\b(?:you|please|and|just|then) )buzz (?:your|the|for)\b"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one

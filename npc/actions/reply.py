@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from npc.actions.space import ActionSpace
+from npc.actions.space import ActionSpace, number_labels
 from npc.character.sheet import Action, NumberParam, Param, StringParam
 
 MAX_ACTIONS = 3
@@ -157,6 +157,9 @@ class ReplyFormat:
         if isinstance(param, StringParam):
             return f'"\\"" {TEXT_VALUE}{{0,{param.max_length}}} "\\""'
         assert isinstance(param, NumberParam)
+        said = {n for label, n in number_labels(param).items() if label in self.prefer}
+        if len(said) == 1:  # "Set the quarantine to deck lockdown": its number, 3
+            return _lit(str(said.pop()))
         if param.integer and param.maximum - param.minimum <= 50:
             lo, hi = int(param.minimum), int(param.maximum)
             return _alternatives(_lit(str(i)) for i in range(lo, hi + 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -78,13 +79,16 @@ class ActionSpace:
 
     def fitting(self, mentioned: Iterable[str]) -> list[str]:
         """Actions with a parameter that can take one of the ``mentioned`` scene entries or
-        choice values ("give me a shrug": gesture)."""
+        choice values ("give me a shrug": gesture), or a number by its label ("deck
+        lockdown" for a level described "... 3 deck lockdown, 4 full station lockdown")."""
         names = set(mentioned)
         out = []
         for action in self.actions:
             for param in action.parameters.values():
                 values = self.values(param)
-                if isinstance(param, SceneParam | ChoiceParam) and values and names & set(values):
+                if values is None and isinstance(param, NumberParam):
+                    values = tuple(number_labels(param))
+                if values and names & set(values):
                     out.append(action.name)
                     break
         return out
@@ -116,3 +120,27 @@ def _describe(param: Param) -> str:
     assert isinstance(param, NumberParam)
     kind = "whole number" if param.integer else "number"
     return f"{kind} from {param.minimum:g} to {param.maximum:g}"
+
+
+# A number's label in its parameter's description: "0 none, 1 advisory, 2 masks and scans,
+# 3 deck lockdown, 4 full station lockdown", "1 = gentle; 2 = firm".
+_LABEL = re.compile(
+    r"(?:^|[,;(])\s*(-?\d+)\s*(?:[:=]|-|\u2013|is|for|means)?\s*([a-z][a-z' -]*[a-z])\s*(?=[,;)]|$)"
+)
+# Labels too plain to name a setting when said ("none of your business").
+_PLAIN_LABELS = frozenset(["none", "off", "on", "no", "yes", "normal", "default", "nothing"])
+
+
+def number_labels(param: NumberParam) -> dict[str, int]:
+    """The labels a whole-number parameter's description gives its values, when it gives
+    two or more within its range; the plain ones ("none", "off") left out."""
+    if not param.integer:
+        return {}
+    found = {
+        label.strip(): int(n)
+        for n, label in _LABEL.findall(param.description.lower())
+        if param.minimum <= int(n) <= param.maximum
+    }
+    if len(found) < 2:
+        return {}
+    return {label: n for label, n in found.items() if label not in _PLAIN_LABELS}

@@ -9,6 +9,7 @@ tests/mind/test_mind.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,7 +29,7 @@ from npc.actions.intent import (
     settles,
     summons,
 )
-from npc.actions.space import ActionSpace, Scene
+from npc.actions.space import ActionSpace, Scene, number_labels
 from npc.character.prompt import (
     KINDS,
     apart,
@@ -39,7 +40,16 @@ from npc.character.prompt import (
     picked,
     telling,
 )
-from npc.character.sheet import ChoiceParam, SceneParam
+from npc.character.sheet import ChoiceParam, NumberParam, SceneParam
+
+# What an action that brings someone over says of itself: "Page a crew member over the
+# station comm to come to the med bay", "Whistle someone over to the stall", "Call another
+# member of staff".
+_CALLS_OVER = re.compile(
+    r"\b(?:call|calls|page|pages|summon|summons|fetch|fetches|send for|sends for|radio|radios|"
+    r"whistle|whistles|beckon|beckons|wave|waves|hail|hails|shout for|get (?:someone|somebody))\b|"
+    r"\bto come\b|\bover here\b|\bover to\b"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,33 @@ class Hints:
         return self.asked or requests(player, self.verbs)
 
 
+# Where one request of a line may end and the next begin: "Scan me for spores, then get me
+# a field kit.", "Seal the ward and bump the quarantine up to level 3."
+_REQUEST_CLAUSES = re.compile(
+    r"[.!?;]\s+|,\s*(?:and\s+)?(?:then\s+)?|\s+(?:and(?:\s+then)?|then)\s+"
+)
+# A clause opened by one of these tells or asks; it asks for nothing to be done ("I got
+# thrown across the cargo bay. Scan everything.").
+_NOT_ASKING = frozenset(
+    re.findall(
+        r"\S+",
+        "i i'm i've i'd i'll we we're you you're he he's she she's it it's they they're there "
+        "there's this that these those my our your his her their the a an what who why how "
+        "when where which is are do does did was were has have had if because but",
+    )
+)
+# Words before a clause's verb: "and then", "please", "could you".
+_FILLER = re.compile(
+    r"^(?:(?:and|then|also|now|please|just|oh|ok|okay|right|so)\b,?\s*|"
+    r"(?:can|could|would|will) you\s+(?:please\s+)?)+"
+)
+
+
+def _first_word(text: str) -> str:
+    words = text.lower().split()
+    return words[0].strip(".,;:!?") if words else ""
+
+
 class Earlier(Protocol):
     """The exchange before a line, as hints read it."""
 
@@ -94,11 +131,23 @@ class HintFinder:
         """Scene entries and choice values the player named, picked together: "a piece of
         that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice."""
         names = [name for _, field in KINDS for name in getattr(self.scene, field)]
+        labels: list[str] = []
         for action in self.space.actions:
             for param in action.parameters.values():
                 if isinstance(param, ChoiceParam):
                     names += [v for v in param.values if v not in names]
-        return picked(player, names)
+                elif isinstance(param, NumberParam):
+                    labels += number_labels(param)
+        # A number's label only when its last word is said with the rest ("on full
+        # lockdown" for "4 full station lockdown"), not one of its words alone ("the
+        # station computer").
+        said = set(re.findall(r"[a-z']+", player.lower()))
+        return picked(player, names) + [
+            label
+            for label in labels
+            if label.split()[-1] in said
+            and (len(label.split()) == 1 or len(said & set(label.split())) >= 2)
+        ]
 
     def find(self, player: str, last: Earlier | None = None) -> Hints:
         """The hints for ``player``'s line; ``last`` is the exchange before it, if any."""
@@ -132,15 +181,22 @@ class HintFinder:
             boost = [a for a in done if a in boost] or boost or done
         places = self.space.fitting(self.scene.entries("location"))
         going = leads(player)
+        # "Come with me to the quarantine ward.": asks to go somewhere, a request.
+        asked = asked or going
         if going and not any(kind == "place" for _, kind in named):
             # "Show me where you keep the saddles.": the actions that take a place, though the
             # line names none (the place is for the model to pick).
             boost += [a for a in places if a not in boost]
         people: list[str] = []
-        if summons(player) and not any(kind == "person" for _, kind in named):
+        fetching = summons(player)
+        asked = asked or fetching  # "Ask the life support guy to come look at the scrubbers."
+        if fetching and not any(kind == "person" for _, kind in named):
             # "Get your mechanic over here, my radio's busted.": the actions that take a
             # person, though the line names none (the mechanic is for the model to find).
             people = self.space.fitting(self.scene.entries("character"))
+            # Of those, the ones that bring someone ("Page a crew member ... to come to the
+            # med bay"), not scan_patient or give_stim, which take a person too.
+            people = [a for a in people if self._calls_over(a)] or people
             boost += [a for a in people if a not in boost]
         # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
         asked = asked or (bool(boost) and orders(player, names))
@@ -168,6 +224,14 @@ class HintFinder:
             # "Size 38 boots for my son, and a beginner pass for him": two requests, each
             # speaking of its own action ("boots", "pass"); the grammar allows both.
             likely += tuple(a for a in told if a not in likely)
+        least = self._things(player, likely)
+        asked_for = self._by_clause(player) if NO_ACTION not in likely else []
+        if len(asked_for) > 1 and likely and likely[0] in asked_for:
+            # "Scan me for spores, then get me a field kit.", "Light the lamp and start the
+            # slow bell": one request per clause, each for an action of its own; both calls.
+            # In the order asked: the game does them in the order they come.
+            likely = (*asked_for, *(a for a in likely if a not in asked_for))
+            least = len(asked_for)
         if (
             likely
             and not boost
@@ -180,7 +244,36 @@ class HintFinder:
             # "him"; it may ask for what is not there, so it is not forced (call_over(player)
             # was taken).
             likely += (NO_ACTION,)
-        return Hints(named, likely, self.intents.verbs, asked, self._things(player, likely))
+        return Hints(named, likely, self.intents.verbs, asked, least)
+
+    def _by_clause(self, player: str) -> list[str]:
+        """The actions asked for clause by clause, when every clause that asks for one asks
+        for a single action of its own: opened by the action's verb ("Scan me for spores"),
+        naming its own thing ("bump the quarantine up") or what only it takes ("get me a
+        field kit"). Empty when any such clause could be more than one action."""
+        found: list[str] = []
+        for clause in _REQUEST_CLAUSES.split(player):
+            clause = _FILLER.sub("", clause.strip().lower())
+            if not clause:
+                continue
+            first = clause.split()[0]
+            if first in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
+                continue
+            fits = {
+                a.name
+                for a in self.space.actions
+                if first in (a.name.split("_")[0].lower(), _first_word(a.description))
+            }
+            if not fits:
+                # The action's own thing first: "start the slow bell" is ring_fog_bell's,
+                # though point_at takes the fog bell too.
+                fits = {a.name for a in self.space.actions if names_action(clause, a.name)}
+            if not fits:
+                fits = set(self.space.fitting(self.named(clause)))
+            if len(fits) > 1:
+                return []
+            found += [a for a in fits if a not in found]
+        return found
 
     def _things(self, player: str, likely: Sequence[str]) -> int:
         """How many things ``player`` asks of the one likely action, each named by words of
@@ -197,6 +290,13 @@ class HintFinder:
         }
         entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
         return max(1, len([e for e in apart(player, entries) if e in takes]))
+
+    def _calls_over(self, name: str) -> bool:
+        """Whether action ``name`` brings someone over, by its name or description."""
+        action = self.space.get(name)
+        return action is not None and bool(
+            _CALLS_OVER.search(f"{name.replace('_', ' ')} {action.description}".lower())
+        )
 
     def _on_scene(self, name: str) -> bool:
         """Whether action ``name`` takes a scene entry (an object, place or person)."""

@@ -114,6 +114,9 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Let me have a think.", False, False),
         ("I'll go for a walk.", False, False),
         ("I'll go with the others to the gate.", False, False),
+        ("My shoulder's killing me. Got anything for the pain?", True, False),
+        ("You got something for burns?", True, False),
+        ("I got something for you.", False, False),
         # whether something was or may be, not a request
         ("Could we have met before?", False, True),
         ("Can we go swimming in the lake?", False, True),
@@ -262,6 +265,18 @@ def test_lines_asking_for_the_request_before_again(line: str, names: bool, repea
         ("Fine, let's go to bed.", False),
         ("Let's move to the next topic.", False),
         ("Let's go back to what you said earlier.", False),
+        # come along, meet or follow, to a place (not a time, a compromise or a reading)
+        ("Come with me to the quarantine ward.", True),
+        ("Meet me over at the second biobed.", True),
+        ("Could you walk with me to the dock?", True),
+        ("Meet me by the lighthouse.", True),
+        ("Follow me.", True),
+        ("Come with me on this one, it's a good deal.", False),
+        ("Meet me halfway on the price.", False),
+        ("Meet me in the middle.", False),
+        ("Meet me at dawn.", False),
+        ("Meet me at 8.", False),
+        ("Follow me on the map here.", False),
     ],
 )
 def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
@@ -297,6 +312,15 @@ def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
         ("Grab the man in the red coat over there.", False),
         ("Bring them up to my room.", False),
         ("I'll get him back for this.", False),
+        # the guards called, someone asked to come, a buzz (not a shot, a price, a threat)
+        ("Call security, this patient's getting violent!", True),
+        ("Ask the life support guy to come look at the air scrubbers in here.", True),
+        ("Can you buzz your orderly? I need a hand lifting this guy.", True),
+        ("Ask the doctor to come down here.", True),
+        ("Call the shot.", False),
+        ("Ask the price to come down.", False),
+        ("I'll call the guards on you!", False),
+        ("Buzz off.", False),
     ],
 )
 def test_lines_asking_for_someone_to_be_fetched(line: str, fetched: bool) -> None:

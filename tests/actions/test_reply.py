@@ -5,6 +5,7 @@ import json
 from npc.actions.reply import ACT_FIRST, ACT_SAY, SAY_ACT_SAY, ReplyFormat, opening
 from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
+from npc.character.sheet import Action
 from tests.conftest import CHARACTERS
 
 
@@ -128,3 +129,27 @@ def test_actions_then_speech_keeps_the_speechs_banned_openings() -> None:
     assert banned[0].startswith('root ::= first-tail ", \\"say\\": " "\\"" say-tail ')
     tail = next(ln for ln in banned if ln.startswith("say-tail ::="))
     assert "[Bb]" in tail  # the trie of the banned word starts there
+
+
+def test_a_number_named_by_its_label_is_that_number() -> None:
+    sheet = load_sheet(CHARACTERS / "jin.yaml").sheet
+    level = {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 4,
+        "integer": True,
+        "description": "0 none, 1 advisory, 2 masks, 3 deck lockdown, 4 full station lockdown",
+    }
+    action = Action.model_validate(
+        {"name": "set_level", "description": "Set the level.", "parameters": {"level": level}}
+    )
+    space = ActionSpace((action,), Scene.of(sheet))
+
+    def rule(prefer: frozenset[str]) -> str:
+        fmt = ReplyFormat(space, ("neutral",), prefer=prefer)
+        return next(ln for ln in fmt.grammar().splitlines() if ln.startswith("v-set"))
+
+    assert rule(frozenset({"deck lockdown"})).endswith('::= "3"')
+    every = '::= ( "0" | "1" | "2" | "3" | "4" )'
+    assert rule(frozenset()).endswith(every)
+    assert rule(frozenset({"advisory", "deck lockdown"})).endswith(every)  # two: the model's

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from npc.actions.space import ActionSpace, Scene
-from npc.character.sheet import Action
+import pytest
+
+from npc.actions.space import ActionSpace, Scene, number_labels
+from npc.character.sheet import Action, NumberParam
 
 
 def _action(name: str, params: dict[str, dict[str, object]]) -> Action:
@@ -23,3 +25,35 @@ def test_fitting_takes_scene_entries_and_choice_values() -> None:
     assert space.fitting(["salve"]) == ["hand_over"]
     assert space.fitting(["porch", "shrug"]) == ["walk_to", "gesture"]
     assert space.fitting(["lantern", "fever"]) == []  # not in the scene; text takes anything
+
+
+LEVELS = "0 none, 1 advisory, 2 masks and scans, 3 deck lockdown, 4 full station lockdown"
+
+
+@pytest.mark.parametrize(
+    ("description", "labels"),
+    [
+        (
+            LEVELS,  # "none" too plain to name a setting
+            {"advisory": 1, "masks and scans": 2, "deck lockdown": 3, "full station lockdown": 4},
+        ),
+        ("1 = gentle; 2 = firm; 3: brutal", {"gentle": 1, "firm": 2, "brutal": 3}),
+        ("Speed (1 slow, 2 steady, 3 fast)", {"slow": 1, "steady": 2, "fast": 3}),
+        ("how many kits; 1 when not said", {}),  # one number said: no labels
+        ("level 1 to 4", {}),
+        ("0 off, 9 max", {}),  # 9 is out of range: one label left, so none
+    ],
+)
+def test_a_number_described_by_labels(description: str, labels: dict[str, int]) -> None:
+    param = NumberParam(type="number", minimum=0, maximum=4, integer=True, description=description)
+    assert number_labels(param) == labels
+
+
+def test_fitting_takes_a_number_by_its_label() -> None:
+    level = {"type": "number", "minimum": 0, "maximum": 4, "integer": True, "description": LEVELS}
+    plain = {**level, "description": ""}
+    space = ActionSpace(
+        (_action("set_quarantine", {"level": level}), _action("count", {"n": plain})), Scene()
+    )
+    assert space.fitting(["deck lockdown"]) == ["set_quarantine"]
+    assert space.fitting(["none"]) == []

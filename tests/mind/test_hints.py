@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from npc.actions.space import ActionSpace, Scene
+from npc.character.loader import LoadedSheet, load_sheet
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.mind import Exchange, call_key
 from npc.runtime import Runtime
@@ -123,3 +126,118 @@ def test_settling_up_is_the_action_that_takes_the_money(
     else:  # no action takes money: the ranking decides, as for any question
         assert (hints.likely, intents.seen) == (("none",), [(line, [], False)])
     assert found.find("How much is the scanner?").likely == ("none",)  # a price, not paying
+
+
+MEDIC = """\
+id: medic
+name: Dara
+role: the medic of a space station
+scene:
+  objects: [field kit, trauma kit, med bay door, ward hatch]
+  locations: [quarantine ward, lab]
+  characters: [player, Ensign Pike, Chief Rook]
+actions:
+  - name: scan_patient
+    description: Run the med scanner over someone.
+    parameters:
+      patient: {type: character}
+  - name: issue_kit
+    description: Hand out a medical kit from the stores.
+    parameters:
+      kit: {type: object, values: [field kit, trauma kit]}
+  - name: seal_door
+    description: Seal one of the med bay's doors.
+    parameters:
+      door: {type: object, values: [med bay door, ward hatch]}
+  - name: set_quarantine
+    description: Set the station's quarantine level.
+    parameters:
+      level: {type: number, minimum: 0, maximum: 4, integer: true, description: "0 none, 1 advisory,
+        2 masks and scans, 3 deck lockdown, 4 full station lockdown"}
+  - name: page_crew
+    description: Page a crew member over the comm to come to the med bay.
+    parameters:
+      crew_member: {type: character}
+  - name: walk_to
+    description: Walk to a place.
+    parameters:
+      place: {type: location}
+"""
+
+
+@pytest.fixture(scope="module")
+def medic(tmp_path_factory: pytest.TempPathFactory) -> LoadedSheet:
+    path = Path(tmp_path_factory.mktemp("sheet")) / "medic.yaml"
+    path.write_text(MEDIC)
+    return load_sheet(path)
+
+
+def medic_finder(loaded: LoadedSheet, intents: ScriptedIntents) -> HintFinder:
+    scene = Scene.of(loaded.sheet)
+    return HintFinder(scene, ActionSpace.build(loaded.sheet, scene), intents)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely", "least"),
+    [
+        # one request per clause, each opened by its action's verb, naming its action's own
+        # thing or what only that action takes: both calls, in the order asked
+        (
+            "Seal the ward hatch and bump the quarantine up to level 3.",
+            ["set_quarantine"],
+            ("seal_door", "set_quarantine"),
+            2,
+        ),
+        (
+            "Scan me for spores, then get me a field kit.",
+            ["issue_kit"],
+            ("scan_patient", "issue_kit"),
+            2,
+        ),
+        # a clause that tells or asks is no request; a clause two actions fit decides nothing
+        ("I got thrown across the lab. Scan everything.", ["scan_patient"], ("scan_patient",), 1),
+        ("Scan me, and what level is the quarantine at?", ["scan_patient"], ("scan_patient",), 1),
+        ("Scan me and get Pike over here.", ["scan_patient"], ("scan_patient",), 1),
+        # the ranking leaves talk open, or puts neither first: as ranked
+        ("Seal the ward hatch and scan me.", ["seal_door", "none"], ("seal_door", "none"), 1),
+        ("Seal the ward hatch and scan me.", ["walk_to"], ("walk_to",), 1),
+    ],
+)
+def test_a_request_per_clause_asks_for_each_action(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...], least: int
+) -> None:
+    hints = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
+    assert (hints.likely, hints.least) == (likely, least)
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # fetching someone unnamed: the action that brings people, of those that take one
+        ("Ask the life support guy to come look at the scrubbers.", ["page_crew"]),
+        ("Call security, this patient's getting violent!", ["page_crew"]),
+        # going somewhere, named: a request for the action that takes the place
+        ("Come with me to the quarantine ward.", ["walk_to"]),
+    ],
+)
+def test_fetching_or_going_is_a_request(medic: LoadedSheet, line: str, boost: list[str]) -> None:
+    intents = ScriptedIntents({})
+    medic_finder(medic, intents).find(line)
+    assert intents.seen == [(line, boost, True)]
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("Set the quarantine to deck lockdown.", ["deck lockdown"]),
+        ("Put the whole station on full lockdown.", ["full station lockdown"]),
+        ("Ease it off to just an advisory.", ["advisory"]),
+        # a word of a label alone names none ("station"), nor does a plain label ("none")
+        ("You're just the station computer with a face, admit it.", []),
+        ("None of your business.", []),
+    ],
+)
+def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: list[str]) -> None:
+    labels = {"advisory", "masks and scans", "deck lockdown", "full station lockdown", "none"}
+    found = medic_finder(medic, ScriptedIntents({})).named(line)
+    assert [n for n in found if n in labels] == named

@@ -347,7 +347,7 @@ async def test_what_a_line_names_boosts_the_actions_taking_it_and_an_order_asks(
         ("Tell me about the oscilloscope.", ["hand_over"], False),  # no action's own noun
         ("The USB key, thanks.", ["hand_over"], True),  # an order: nothing but the thing
         ("The USB key?", ["hand_over"], False),  # a question
-        ("Show me where you keep the spare parts.", ["move_to"], False),  # to a place unnamed
+        ("Show me where you keep the spare parts.", ["move_to"], True),  # to a place unnamed: asks
         ("Show me the spare parts.", [], False),
     ]
     for turn, (line, boost, asked) in enumerate(timeline, 1):
