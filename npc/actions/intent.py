@@ -385,6 +385,22 @@ def summons(line: str) -> bool:
     return bool(_SUMMONS.search(low)) and not _asks_how(low)
 
 
+# Asks which of those present is the one meant: "Which one's the whaleboat?", "Which of these
+# fellows is the salvage diver?", "Which book is the keeper's log?" (not "Which deck is the
+# med bay on?", where it is, nor "Which company is paying him?").
+_IDENTIFIES = re.compile(
+    r"^(?:\w+, )?which (?:(?:one|ones|of (?:these|those|them|you|the \w+)(?: \w+)?)(?:'s| is| are)"
+    r" \w|(?!way\b)\w+(?:'s| is| are) (?:the|your|that|this|these|those)\b)"
+    r"(?!.*\b(?:on|in|at|from|for|to|by|near|with|of|about|like)\s*\?*$)"
+)
+
+
+def identifies(line: str) -> bool:
+    """Whether ``line`` asks which of those present is the one it names, which a character
+    may answer by pointing ("Which one's the whaleboat?")."""
+    return any(_IDENTIFIES.match(s) for s in _SENTENCES.split(_low(line)))
+
+
 def asks_for_code(line: str, sheet_words: str = "") -> bool:
     """Whether ``line`` asks for code to be written ("Write me a Python script that counts
     lift tickets."), which no action of a character does, unless its ``sheet_words`` (its

@@ -22,6 +22,7 @@ from npc.actions.intent import (
     asks_about,
     asks_for_code,
     both,
+    identifies,
     leads,
     points_back,
     refers,
@@ -40,7 +41,7 @@ from npc.character.prompt import (
     picked,
     telling,
 )
-from npc.character.sheet import ChoiceParam, NumberParam, SceneParam
+from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -78,6 +79,16 @@ class Hints:
         if not self.likely or NO_ACTION in self.likely:
             return False
         return self.asked or requests(player, self.verbs)
+
+
+# What an action that shows which one is meant says of itself: "Point at something or
+# someone nearby", "point_to", "Show the player where something is".
+_POINTS_OUT = re.compile(r"^point|\bpoint (?:at|to|out)\b|\bshow (?:the player )?(?:which|where)\b")
+
+
+def _spoken(action: Action) -> str:
+    """An action's name and description, as words."""
+    return f"{action.name.replace('_', ' ')} {action.description}".lower()
 
 
 # Where one request of a line may end and the next begin: "Scan me for spores, then get me
@@ -224,6 +235,10 @@ class HintFinder:
             # "Size 38 boots for my son, and a beginner pass for him": two requests, each
             # speaking of its own action ("boots", "pass"); the grammar allows both.
             likely += tuple(a for a in told if a not in likely)
+        pointing = [a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))]
+        if pointing and identifies(player):
+            # "Which one's the whaleboat?": shown by pointing, or told in words.
+            likely = (pointing[0].name, NO_ACTION)
         least = self._things(player, likely)
         asked_for = self._by_clause(player) if NO_ACTION not in likely else []
         if len(asked_for) > 1 and likely and likely[0] in asked_for:
@@ -269,7 +284,11 @@ class HintFinder:
                 # though point_at takes the fog bell too.
                 fits = {a.name for a in self.space.actions if names_action(clause, a.name)}
             if not fits:
-                fits = set(self.space.fitting(self.named(clause)))
+                names = self.named(clause)
+                fits = set(self.space.fitting(names))
+                # One that lists the thing among its values over one that takes anything
+                # ("get me a field kit": issue_kit, not point_at).
+                fits = {a for a in fits if self._lists(a, names)} or fits
             if len(fits) > 1:
                 return []
             found += [a for a in fits if a not in found]
@@ -291,12 +310,19 @@ class HintFinder:
         entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
         return max(1, len([e for e in apart(player, entries) if e in takes]))
 
+    def _lists(self, name: str, names: Sequence[str]) -> bool:
+        """Whether action ``name`` has a parameter whose own list of values holds one of
+        ``names`` (not one that takes any entry of the scene)."""
+        action = self.space.get(name)
+        return action is not None and any(
+            isinstance(p, SceneParam | ChoiceParam) and p.values and set(p.values) & set(names)
+            for p in action.parameters.values()
+        )
+
     def _calls_over(self, name: str) -> bool:
         """Whether action ``name`` brings someone over, by its name or description."""
         action = self.space.get(name)
-        return action is not None and bool(
-            _CALLS_OVER.search(f"{name.replace('_', ' ')} {action.description}".lower())
-        )
+        return action is not None and bool(_CALLS_OVER.search(_spoken(action)))
 
     def _on_scene(self, name: str) -> bool:
         """Whether action ``name`` takes a scene entry (an object, place or person)."""

@@ -15,6 +15,7 @@ from npc.actions.intent import (
     asks_for_code,
     both,
     follows_on,
+    identifies,
     leads,
     opened_by,
     points_back,
@@ -620,3 +621,23 @@ def test_lines_that_name_something_by_pointing_at_it(line: str, points: bool) ->
 )
 def test_lines_joining_what_they_ask_for(line: str, joined: bool) -> None:
     assert both(line) is joined
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        ("Which one's the whaleboat?", True),
+        ("Which of these fellows is the salvage diver?", True),
+        ("Which book is the keeper's log?", True),
+        ("Right. Which one is the skiff?", True),
+        # where something is, what it does, which is best, which way: not which one is meant
+        ("Which deck is the med bay on?", False),
+        ("Which floor is the lab on?", False),
+        ("Which company is paying the Commander off?", False),
+        ("Which crate has the medicine?", False),
+        ("Which way is the harbour?", False),
+        ("Which is the best boat?", False),
+    ],
+)
+def test_lines_asking_which_one_is_meant(line: str, asks: bool) -> None:
+    assert identifies(line) is asks

@@ -162,6 +162,10 @@ actions:
     description: Walk to a place.
     parameters:
       place: {type: location}
+  - name: point_at
+    description: Point at something or someone nearby.
+    parameters:
+      target: {type: entity}
 """
 
 
@@ -241,3 +245,19 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
     labels = {"advisory", "masks and scans", "deck lockdown", "full station lockdown", "none"}
     found = medic_finder(medic, ScriptedIntents({})).named(line)
     assert [n for n in found if n in labels] == named
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely"),
+    [
+        # which one is meant: shown by pointing, or told in words, whatever the ranking
+        ("Which one's the trauma kit?", ["none"], ("point_at", "none")),
+        ("Which of these fellows is Pike?", ["scan_patient"], ("point_at", "none")),
+        # where something is: as ranked
+        ("Which deck is the lab on?", ["none"], ("none",)),
+    ],
+)
+def test_asking_which_one_is_meant_offers_pointing(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
