@@ -60,7 +60,9 @@ class Hints:
     named: tuple[tuple[str, str], ...] = ()  # (scene entry, its kind)
     likely: tuple[str, ...] = ()  # likely actions, best first
     verbs: SheetVerbs | None = None  # the sheet's own request verbs
-    asked: bool = False  # the line asks for something by what came before ("And a pen.")
+    # The line asks for something though no request words say so: by what came before ("And
+    # a pen."), or by going or fetching ("Come with me to the ward", "Call security!").
+    asked: bool = False
     least: int = 1  # calls a line that must act asks for ("a snowboard and the black helmet")
 
     def covers(self, other: Hints) -> bool:
