@@ -307,14 +307,11 @@ class SheetVerbs:
         plain: set[str] = set()
         choices: set[str] = set()
         for action in sheet.actions:
-            plain.add(action.name.split("_")[0].lower())
-            plain.update(_low(action.description).split()[:1])
+            plain.update(action_verbs(action))
             for param in action.parameters.values():
                 if isinstance(param, ChoiceParam):
                     choices.update(v.lower() for v in param.values if v.isalpha())
-        return cls(
-            frozenset(w for w in plain if w.isalpha() and w not in _NOT_VERBS), frozenset(choices)
-        )
+        return cls(frozenset(plain), frozenset(choices))
 
     def open(self, sentence: str) -> bool:
         said = re.findall(r"[a-z']+", sentence)
@@ -327,6 +324,13 @@ class SheetVerbs:
         if len(said) == 1:
             return not sentence.rstrip().endswith("?")  # "Shoo!", not "Urgent?"
         return said[1] in _AFTER_CHOICE
+
+
+def action_verbs(action: Action) -> set[str]:
+    """The verbs an action names itself by: its name's first word and its description's
+    ("brew_potion", "Seal one of the doors")."""
+    found = {action.name.split("_")[0].lower(), *_low(action.description).split()[:1]}
+    return {w for w in found if w.isalpha() and w not in _NOT_VERBS}
 
 
 _WORD = re.compile(r"([a-z]+)")

@@ -18,6 +18,7 @@ from npc.actions.intent import (
     NO_ACTION,
     IntentHints,
     SheetVerbs,
+    action_verbs,
     again,
     asks_about,
     asks_for_code,
@@ -113,11 +114,6 @@ _FILLER = re.compile(
     r"^(?:(?:and|then|also|now|please|just|oh|ok|okay|right|so)\b,?\s*|"
     r"(?:can|could|would|will) you\s+(?:please\s+)?)+"
 )
-
-
-def _first_word(text: str) -> str:
-    words = text.lower().split()
-    return words[0].strip(".,;:!?") if words else ""
 
 
 class Earlier(Protocol):
@@ -237,8 +233,10 @@ class HintFinder:
             # "Size 38 boots for my son, and a beginner pass for him": two requests, each
             # speaking of its own action ("boots", "pass"); the grammar allows both.
             likely += tuple(a for a in told if a not in likely)
-        pointing = [a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))]
-        if pointing and identifies(player):
+        pointing = identifies(player) and [
+            a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))
+        ]
+        if pointing:
             # "Which one's the whaleboat?": shown by pointing, or told in words.
             likely = (pointing[0].name, NO_ACTION)
         least = self._things(player, likely)
@@ -276,11 +274,7 @@ class HintFinder:
             first = clause.split()[0]
             if first in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
                 continue
-            fits = {
-                a.name
-                for a in self.space.actions
-                if first in (a.name.split("_")[0].lower(), _first_word(a.description))
-            }
+            fits = {a.name for a in self.space.actions if first in action_verbs(a)}
             if not fits:
                 # The action's own thing first: "start the slow bell" is ring_fog_bell's,
                 # though point_at takes the fog bell too.
