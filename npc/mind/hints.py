@@ -106,8 +106,14 @@ _NOT_ASKING = frozenset(
         r"\S+",
         "i i'm i've i'd i'll we we're you you're he he's she she's it it's they they're there "
         "there's this that these those my our your his her their the a an what who why how "
-        "when where which is are do does did was were has have had if because but",
+        "when where which is are do does did was were has have had if because but for in "
+        "at on with from of by about after before",
     )
+)
+# What follows the verb of a clause that asks ("bump the quarantine up", "start the slow
+# bell", "row me over"), not a noun's "in" ("Fire in the galley! Sound the alarm!").
+_AFTER_VERB = frozenset(
+    re.findall(r"\S+", "the a an me us it them him her my your our some that this those these")
 )
 # Words before a clause's verb: "and then", "please", "could you".
 _FILLER = re.compile(
@@ -271,10 +277,13 @@ class HintFinder:
             clause = _FILLER.sub("", clause.strip().lower())
             if not clause:
                 continue
-            first = clause.split()[0]
-            if first in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
+            words = clause.split()
+            if words[0] in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
                 continue
-            fits = {a.name for a in self.space.actions if first in action_verbs(a)}
+            fits = {a.name for a in self.space.actions if words[0] in action_verbs(a)}
+            verb_shaped = len(words) > 1 and words[1] in _AFTER_VERB
+            if not (fits or verb_shaped or requests(clause)):
+                continue  # no verb of the sheet's, no request, not a verb's shape
             if not fits:
                 # The action's own thing first: "start the slow bell" is ring_fog_bell's,
                 # though point_at takes the fog bell too.

@@ -202,6 +202,8 @@ def medic_finder(loaded: LoadedSheet, intents: ScriptedIntents) -> HintFinder:
         ("I got thrown across the lab. Scan everything.", ["scan_patient"], ("scan_patient",), 1),
         ("Scan me, and what level is the quarantine at?", ["scan_patient"], ("scan_patient",), 1),
         ("Scan me and get Pike over here.", ["scan_patient"], ("scan_patient",), 1),
+        ("Fire in the lab! Seal the ward hatch.", ["seal_door"], ("seal_door",), 1),
+        ("For the ward, a trauma kit.", ["issue_kit"], ("issue_kit",), 1),
         # the ranking leaves talk open, or puts neither first: as ranked
         ("Seal the ward hatch and scan me.", ["seal_door", "none"], ("seal_door", "none"), 1),
         ("Seal the ward hatch and scan me.", ["walk_to"], ("walk_to",), 1),
