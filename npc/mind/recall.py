@@ -16,6 +16,11 @@ MEMORY_NOTE_CHARS = 100  # a reminder of an earlier exchange, not a transcript o
 # Only clearly relevant lore goes into a turn: every token of a note is evaluated after the
 # player stops speaking (~25 ms each on 2 cores). Short facts pass lower.
 FIRST_BAR, SECOND_BAR, FACT_BAR = 0.5, 0.6, 0.4
+# A fact below its bar still comes when it is the best hit by a clear lead: the bundled
+# embedder scores "How many crew have caught it so far?" 0.37 against "Fourteen crew have
+# rimefever and two have died of it." (the next hit 0.29), and without the note beside the
+# question the small model answered "Nine." from another fact of the prompt.
+LEADING_FACT_BAR, LEAD = 0.33, 0.05
 # An earlier exchange comes back only when it is about the same thing: the bundled embedder
 # gives 0.4-0.65 for "the soy sauce again" against that exchange, 0.25-0.33 for small talk.
 MEMORY_BAR = 0.36
@@ -35,6 +40,17 @@ def _bar(hit: Any, rank: int) -> float:
     if hit.heading == "facts":
         return FACT_BAR
     return FIRST_BAR if rank == 0 else SECOND_BAR
+
+
+def _passes(hits: Sequence[Any], rank: int) -> bool:
+    """Whether hit ``rank`` of ``hits`` (best first) is relevant enough to be a note."""
+    hit = hits[rank]
+    if hit.score >= _bar(hit, rank):
+        return True
+    if rank or hit.heading != "facts" or hit.score < LEADING_FACT_BAR:
+        return False
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hit.score - runner_up >= LEAD
 
 
 def _short(text: str, limit: int = MAX_NOTE_CHARS) -> str:
@@ -110,7 +126,7 @@ class KnowledgeRecall:
         out = [
             Note(focus(h.text, query), "lore: " + h.text)
             for i, h in enumerate(hits)
-            if h.score >= _bar(h, i)
+            if _passes(hits, i)
         ]
         if self.memory is None:
             return out

@@ -1,3 +1,6 @@
+import pytest
+
+from npc.knowledge.index import Hit
 from npc.knowledge.memory import Memory
 from npc.mind.recall import MAX_NOTE_CHARS, KnowledgeRecall, Note, focus
 
@@ -55,15 +58,52 @@ class ScriptedMemory:
 
 
 class ScriptedKnowledge:
-    def __init__(self, similarity: float = 0.5, turns: list[str] | None = None) -> None:
+    """Test double for Knowledge: the given lore hits for any query, and a scripted memory."""
+
+    def __init__(
+        self,
+        similarity: float = 0.5,
+        turns: list[str] | None = None,
+        hits: list[Hit] | None = None,
+    ) -> None:
         self.similarity = similarity
         self.turns = turns
+        self.hits = hits or []
 
     def memory(self, character_id: str, player_id: str) -> ScriptedMemory:
         return ScriptedMemory(self.similarity, self.turns)
 
-    def retrieve(self, character_id: str, query: str, k: int = 2) -> list[object]:
-        return []
+    def retrieve(self, character_id: str, query: str, k: int = 2) -> list[Hit]:
+        return self.hits[:k]
+
+
+def fact(text: str, score: float) -> Hit:
+    return Hit(text, "sheet", 1, 1, score, heading="facts")
+
+
+def chunk(text: str, score: float) -> Hit:
+    return Hit(text, "lore.md", 1, 3, score, heading="Lore")
+
+
+CAUGHT = "Fourteen crew have rimefever."
+ABOARD = "The station has 412 crew aboard."
+
+
+@pytest.mark.parametrize(
+    ("hits", "noted"),
+    [
+        ([fact(CAUGHT, 0.45), fact(ABOARD, 0.41)], [CAUGHT, ABOARD]),  # both over the bar
+        ([fact(CAUGHT, 0.37), fact(ABOARD, 0.29)], [CAUGHT]),  # under it, a clear lead
+        ([fact(CAUGHT, 0.37)], [CAUGHT]),  # the only hit
+        ([fact(CAUGHT, 0.37), fact(ABOARD, 0.35)], []),  # no clear lead: either may be meant
+        ([fact(CAUGHT, 0.31)], []),  # too far from the line
+        ([chunk(CAUGHT, 0.45)], []),  # a file's chunk needs its own bar (0.5)
+        ([fact(CAUGHT, 0.45), fact(ABOARD, 0.38)], [CAUGHT]),  # only the first may lead
+    ],
+)
+def test_lore_notes_by_score_and_lead(hits: list[Hit], noted: list[str]) -> None:
+    recall = KnowledgeRecall(ScriptedKnowledge(hits=hits), "dara", None)
+    assert texts(recall.notes("How many crew have caught it so far?")) == noted
 
 
 def test_turns_still_in_the_dialogue_are_not_recalled_again() -> None:
