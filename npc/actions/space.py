@@ -97,10 +97,15 @@ class ActionSpace:
         return next((a for a in self.actions if a.name == name), None)
 
     def signatures(self) -> Iterable[str]:
-        """One line per action for the prompt, e.g. ``fetch(item: object) - Go and get ...``."""
+        """One line per action for the prompt, e.g. ``fetch(item: an object in the scene
+        [what to bring]) - Go and get ...``: a parameter's description follows its type in
+        brackets, since the author wrote it for the choice ("trauma: heavy bleeding and
+        fractures", "1 when not said")."""
         for action in self.actions:
             params = ", ".join(
-                f"{name}: {_describe(p)}" + ("" if p.required else " (optional)")
+                f"{name}: {_describe(p)}"
+                + (f" [{' '.join(p.description.split())}]" if p.description.strip() else "")
+                + ("" if p.required else " (optional)")
                 for name, p in action.parameters.items()
             )
             yield f"{action.name}({params}) - {action.description}"

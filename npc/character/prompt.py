@@ -101,13 +101,19 @@ def unsaid(sheet: CharacterSheet, fmt: ReplyFormat) -> list[str]:
     a run of their words): the framing, the rules, how to act, the actions' descriptions
     and the reply format. Not its refusal line (said when it refuses), its persona or
     knowledge (said freely), the secrets a condition lets it tell, nor the actions'
-    parameters (scene entries, which it names). A description said after its action went
-    out was the whole speech: "Ring up the customer's shopping on the till." with
-    ``ring_up``."""
+    parameters (scene entries, which it names), though their descriptions are. A
+    description said after its action went out was the whole speech: "Ring up the
+    customer's shopping on the till." with ``ring_up``."""
     refusal = sheet.guardrails.refusal.strip()
     rules = _rules(sheet)
     pieces = rules.split(refusal) if refusal else [rules]
     described = [a.description for a in sheet.actions if a.description.strip()]
+    described += [
+        " ".join(p.description.split())
+        for a in sheet.actions
+        for p in a.parameters.values()
+        if p.description.strip()
+    ]
     return [_framing(sheet), *pieces, _acting_rules(sheet), *described, _format_text(fmt)]
 
 

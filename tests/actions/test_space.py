@@ -57,3 +57,17 @@ def test_fitting_takes_a_number_by_its_label() -> None:
     )
     assert space.fitting(["deck lockdown"]) == ["set_quarantine"]
     assert space.fitting(["none"]) == []
+
+
+def test_signatures_give_each_parameters_description_after_its_type() -> None:
+    kit = {
+        "type": "choice",
+        "values": ["field", "trauma"],
+        "description": "field: general first aid;\n trauma: heavy bleeding",
+    }
+    count = {"type": "number", "minimum": 1, "maximum": 6, "integer": True, "required": False}
+    space = ActionSpace((_action("issue_kit", {"kit": kit, "count": count}),), Scene())
+    assert list(space.signatures()) == [
+        "issue_kit(kit: one of field, trauma [field: general first aid; trauma: heavy bleeding], "
+        "count: whole number from 1 to 6 (optional)) - x"
+    ]

@@ -45,6 +45,9 @@ def test_unsaid_is_the_prompts_instructions_without_what_the_character_may_say()
         assert sig not in text
     for action in sheet.actions:  # but what an action does is not said for it
         assert action.description in pieces
+        for param in action.parameters.values():  # nor what a parameter is for
+            assert not param.description or param.description in pieces
+    assert any(p.description for a in sheet.actions for p in a.parameters.values())
 
 
 def _sheet(tmp_path: Path, facts: list[str], lore: str | None) -> Path:
