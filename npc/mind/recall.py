@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from npc.knowledge.index import Hit
 from npc.knowledge.keywords import terms
 from npc.mind.echo import echoes
 from npc.mind.phrases import ABBREVIATIONS
@@ -36,13 +37,13 @@ class Note:
     source: str = ""
 
 
-def _bar(hit: Any, rank: int) -> float:
+def _bar(hit: Hit, rank: int) -> float:
     if hit.heading == "facts":
         return FACT_BAR
     return FIRST_BAR if rank == 0 else SECOND_BAR
 
 
-def _passes(hits: Sequence[Any], rank: int) -> bool:
+def _passes(hits: Sequence[Hit], rank: int) -> bool:
     """Whether hit ``rank`` of ``hits`` (best first) is relevant enough to be a note."""
     hit = hits[rank]
     if hit.score >= _bar(hit, rank):
