@@ -294,6 +294,10 @@ _AFTER_CHOICE = frozenset(
 )
 
 
+# Words a request may open with before its verb.
+_LEAD_INS = frozenset(["okay", "ok", "alright", "right", "now", "so", "then", "well", "oh"])
+
+
 @dataclass(frozen=True)
 class SheetVerbs:
     """Verbs the sheet's own actions name, which open a request in a sentence of their own
@@ -315,6 +319,8 @@ class SheetVerbs:
 
     def open(self, sentence: str) -> bool:
         said = re.findall(r"[a-z']+", sentence)
+        while said[1:] and said[0] in _LEAD_INS:
+            said = said[1:]  # "Okay, run the spore test on me."
         if not said:
             return False
         if said[0] in self.plain:

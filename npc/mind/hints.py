@@ -122,6 +122,46 @@ _FILLER = re.compile(
 )
 
 
+# Verbs that lend a request to the noun after them ("give him a scan", "run a check").
+_LIGHT = frozenset(["give", "get", "have", "do", "run", "take"])
+# Words that end a light verb's object: "give the bell a slow ring so the boats...".
+_ENDS_OBJECT = frozenset(
+    re.findall(
+        r"\S+",
+        "so on for to in at with before after while when because if and or but then from of by "
+        "he she they it's he's she's they're i i'm we",
+    )
+)
+_SUBJECTS = frozenset(["you", "i", "we", "they", "he", "she", "it", "ye", "y'all"])
+# Past participles not made by "-ed": "get the lamp lit".
+_PARTICIPLES = {
+    "lit": "light",
+    "rung": "ring",
+    "sold": "sell",
+    "sent": "send",
+    "brought": "bring",
+    "shut": "shut",
+    "set": "set",
+    "made": "make",
+    "done": "do",
+    "fed": "feed",
+    "swept": "sweep",
+    "built": "build",
+}
+
+
+def _verb_forms(word: str) -> set[str]:
+    """The verbs ``word`` may be: itself ("scan"), or the verb of a participle ("sealed",
+    "stopped", "saved", "lit")."""
+    forms = {word, _PARTICIPLES.get(word, word)}
+    if word.endswith("ed") and len(word) > 4:
+        stem = word[:-2]
+        forms |= {stem, word[:-1]}  # sealed -> seal, saved -> save
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            forms.add(stem[:-1])  # stopped -> stop
+    return forms
+
+
 class Earlier(Protocol):
     """The exchange before a line, as hints read it."""
 
@@ -239,6 +279,13 @@ class HintFinder:
             # "Size 38 boots for my son, and a beginner pass for him": two requests, each
             # speaking of its own action ("boots", "pass"); the grammar allows both.
             likely += tuple(a for a in told if a not in likely)
+        lent = self._lent(player, names)
+        if lent and likely and likely[0] != lent:
+            # "Give Pike the head-to-toe scan", "Get the lamp lit": the verb lends the
+            # request to the noun or participle after it, which is another action's own verb
+            # (scan_patient, light_lamp), not give_stim's "give" nor rent_boat's "get".
+            light = self._light_verb(player)
+            likely = (lent, *(a for a in likely if a != lent and not self._opens(a, light)))
         pointing = identifies(player) and [
             a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))
         ]
@@ -298,6 +345,49 @@ class HintFinder:
                 return []
             found += [a for a in fits if a not in found]
         return found
+
+    def _lent(self, player: str, names: Sequence[str]) -> str | None:
+        """The action whose own verb a light verb's clause says after it, as a noun ("give
+        Pike the head-to-toe scan", "give the bell a slow ring") or a participle ("get the
+        lamp lit", "have the hatch sealed"); None when no clause is so."""
+        named = {w for name in names for w in name.lower().split()}
+        for clause in _REQUEST_CLAUSES.split(player):
+            words = self._light_clause(clause)
+            if not words:
+                continue
+            after: list[str] = []
+            for word in words[1:]:
+                if word in _ENDS_OBJECT:
+                    break
+                after.append(word)
+            for word in after:
+                if word in named:  # "give me the ring": a ring of the scene, not ring_bell
+                    continue
+                for action in self.space.actions:
+                    verbs = action_verbs(action)
+                    if words[0] not in verbs and verbs & _verb_forms(word):
+                        return action.name
+        return None
+
+    @staticmethod
+    def _light_clause(clause: str) -> list[str]:
+        """The words of ``clause`` when a light verb opens it as a request ("give Pike the
+        scan"), not as a question's auxiliary ("do you take cards?")."""
+        clause = _FILLER.sub("", clause.strip().lower())
+        words = re.findall(r"[a-z][a-z'-]*", clause)
+        if len(words) < 3 or words[0] not in _LIGHT or words[1] in _SUBJECTS:
+            return []
+        return words if not clause.endswith("?") or requests(clause) else []
+
+    def _light_verb(self, player: str) -> str:
+        return next(
+            (w[0] for c in _REQUEST_CLAUSES.split(player) if (w := self._light_clause(c))), ""
+        )
+
+    def _opens(self, name: str, verb: str) -> bool:
+        """Whether ``verb`` is one of action ``name``'s own verbs."""
+        action = self.space.get(name)
+        return action is not None and verb in action_verbs(action)
 
     def _things(self, player: str, likely: Sequence[str]) -> int:
         """How many things ``player`` asks of the one likely action, each named by words of

@@ -476,6 +476,8 @@ def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
     assert not herbalist.requests("Cackle cackle, she goes.")  # a value, not said as a verb
     assert herbalist.requests("Shoo!")
     assert not herbalist.requests("Shoo?")
+    assert herbalist.requests("Okay, brew me something for it.")  # a lead-in before the verb
+    assert not herbalist.requests("Right.")
 
 
 def test_an_action_without_examples_is_known_by_its_name_and_choices(

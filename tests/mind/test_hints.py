@@ -166,6 +166,10 @@ actions:
     description: Point at something or someone nearby.
     parameters:
       target: {type: entity}
+  - name: give_stim
+    description: Inject someone with a stim.
+    parameters:
+      recipient: {type: character}
 """
 
 
@@ -260,6 +264,25 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
     ],
 )
 def test_asking_which_one_is_meant_offers_pointing(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely"),
+    [
+        # a light verb lends the request to the noun or participle after it: the action
+        # whose own verb that is, first; the light verb's own action (give_stim) dropped
+        ("Give Pike the head-to-toe scan, he took a fall.", ["give_stim"], ("scan_patient",)),
+        ("Get the ward hatch sealed before it spreads.", ["walk_to"], ("seal_door", "walk_to")),
+        ("Have the lab door shut, please.", ["none"], ("none",)),  # no action's verb
+        # not a light verb's request: an auxiliary's question, a thing the scene has
+        ("Do you give scans to visitors?", ["none"], ("none",)),
+        ("Give me the trauma kit.", ["issue_kit"], ("issue_kit",)),
+    ],
+)
+def test_a_light_verb_lends_the_request_to_the_noun_after_it(
     medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
 ) -> None:
     assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
