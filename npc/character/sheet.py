@@ -185,10 +185,16 @@ class DialogueExample(Strict):
 
 
 class ExpectedCall(Strict):
-    """An action a test expects, with exactly these arguments."""
+    """An action a test expects, with exactly these arguments (a free-text one holds these
+    words)."""
 
     name: str = Field(pattern=IDENTIFIER)
-    args: dict[str, str | int | float] = Field(default_factory=dict)
+    args: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="Every argument of the call: a choice, scene entry or number exactly "
+        "(any case); a text parameter's value holds these words, in any order ('box this "
+        "lap' matches 'Box, box, box this lap!').",
+    )
 
     def label(self) -> str:
         return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"
@@ -203,7 +209,8 @@ class TurnTest(Strict):
     )
     actions: list[ExpectedCall] | None = Field(
         None,
-        description="The actions expected, in order ([]: none); unset: not checked.",
+        description="The actions expected, in order ([]: none); unset: not checked. When "
+        "another order is as right, list it in or_actions.",
     )
     or_actions: list[list[ExpectedCall]] = Field(
         default_factory=list, description="Other acceptable action lists."

@@ -8,11 +8,11 @@ wider net, so a benchmark does not only count what the guards already catch.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from npc.character.secrets import secret_words
-from npc.character.sheet import CharacterSheet, ExpectedCall, TurnTest
+from npc.character.sheet import CharacterSheet, ExpectedCall, StringParam, TurnTest
 from npc.mind.echo import echoes, repeats, words
 
 _ASSISTANT = [
@@ -163,24 +163,43 @@ def _spoken(text: str) -> list[str]:
 
 
 def calls_match(
-    got: Sequence[tuple[str, dict[str, object]]], wanted: Sequence[ExpectedCall]
+    got: Sequence[tuple[str, dict[str, object]]],
+    wanted: Sequence[ExpectedCall],
+    texts: frozenset[tuple[str, str]] = frozenset(),
 ) -> bool:
+    """Whether the calls ``got`` are the calls ``wanted``, in order. ``texts``: the (action,
+    parameter) pairs that take free text, which match when they hold the expected words."""
     if len(got) != len(wanted):
         return False
     return all(
-        name == w.name and _same_args(args, w.args)
+        name == w.name and _same_args(args, w.args, {p for a, p in texts if a == name})
         for (name, args), w in zip(got, wanted, strict=True)
     )
 
 
-def _same_args(got: dict[str, object], wanted: dict[str, str | float]) -> bool:
+_ARTICLES = frozenset(["a", "an", "the"])
+
+
+def holds_words(written: str, expected: str) -> bool:
+    """Whether free text ``written`` holds every word of ``expected`` but its articles, in
+    any order and either number: "Box, box, box this lap!" holds "box this lap"."""
+    have = _spoken(written)
+    return all(any(_same_word(h, w) for h in have) for w in _spoken(expected) if w not in _ARTICLES)
+
+
+def _same_args(
+    got: dict[str, object], wanted: dict[str, str | float], texts: Set[str] = frozenset()
+) -> bool:
     if set(got) != set(wanted):
         return False
     for k, v in wanted.items():
         g = got[k]
         if isinstance(v, str) != isinstance(g, str):
             return False
-        if isinstance(v, str) and normal(v) != normal(str(g)):
+        if isinstance(v, str) and k in texts:
+            if not holds_words(str(g), v):
+                return False
+        elif isinstance(v, str) and normal(v) != normal(str(g)):
             return False
         if not isinstance(v, str) and float(v) != float(g):  # type: ignore[arg-type]
             return False
@@ -194,6 +213,7 @@ class Sheetwise:
     secrets: dict[str, list[str]]
     instructions: str
     examples: set[tuple[str, ...]]
+    texts: frozenset[tuple[str, str]] = frozenset()  # (action, parameter) taking free text
 
     @classmethod
     def of(cls, sheet: CharacterSheet, instructions: str) -> Sheetwise:
@@ -201,7 +221,13 @@ class Sheetwise:
         # it ("I'm sorry, love, that's not something I can do from this desk.") is no leak.
         refusal = (sheet.guardrails.refusal or "").strip()
         told = instructions.replace(refusal, " ") if refusal else instructions
-        return cls(secret_words(sheet), told, example_sentences(sheet))
+        texts = frozenset(
+            (a.name, p)
+            for a in sheet.actions
+            for p, param in a.parameters.items()
+            if isinstance(param, StringParam)
+        )
+        return cls(secret_words(sheet), told, example_sentences(sheet), texts)
 
 
 NOTES = frozenset(["copied", "repeated"])  # counted, but a test does not fail on them
@@ -256,7 +282,7 @@ def judge(
     found: list[tuple[str, str | None]] = []
     if turn.actions is not None:
         wanted = [turn.actions, *turn.or_actions]
-        if not any(calls_match(calls, w) for w in wanted):
+        if not any(calls_match(calls, w, sheet.texts) for w in wanted):
             want = " or ".join(", ".join(c.label() for c in w) or "no action" for w in wanted)
             found.append(("actions", want))
     if turn.mentions and not any(contains(say, m) for m in turn.mentions):

@@ -10,7 +10,15 @@ from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.character.loader import load_sheet
 from npc.character.prompt import instructions
-from npc.mind.judge import Sheetwise, contains, copied, example_sentences, prompt_leak
+from npc.character.sheet import ExpectedCall
+from npc.mind.judge import (
+    Sheetwise,
+    calls_match,
+    contains,
+    copied,
+    example_sentences,
+    prompt_leak,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +71,31 @@ def test_an_example_s_reply_or_player_line_said_word_for_word_is_a_copy() -> Non
     assert copied("Sure. Full scan on the rack. Give it a minute.", examples)  # a reply
     assert copied("Hmm. Can you draw how a GPU works?", examples)  # the player's line
     assert copied("Full scan on the server rack.", examples) is None  # not word for word
+
+
+RADIO = frozenset({("radio_driver", "message")})
+
+
+@pytest.mark.parametrize(
+    ("message", "wanted", "match"),
+    [
+        ("Box, box, box this lap!", "box this lap", True),  # free text holds the words
+        ("Push now, the gap is two seconds.", "gap two seconds", True),  # in any order
+        ("Two more laps on these tyres.", "two more lap", True),  # either number
+        ("Box this lap.", "box next lap", False),  # a word missing
+        ("Box this lap.", "the box", True),  # articles aside
+    ],
+)
+def test_free_text_arguments_match_by_their_words(message: str, wanted: str, match: bool) -> None:
+    got = [("radio_driver", {"message": message})]
+    expected = [ExpectedCall(name="radio_driver", args={"message": wanted})]
+    assert calls_match(got, expected, RADIO) is match
+    exact = message.lower() == wanted.lower()
+    assert calls_match(got, expected) is exact  # a choice or scene value: word for word
+
+
+def test_a_sheets_free_text_parameters_are_known_to_the_judge() -> None:
+    sheet = load_sheet(ROOT / "bench/data/quality/dev/forge_keeper.yaml").sheet
+    wise = Sheetwise.of(sheet, "")
+    assert ("forge_item", "item") in wise.texts
+    assert all(p != "gesture" for _, p in wise.texts)
