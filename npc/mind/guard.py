@@ -41,8 +41,9 @@ ASSISTANT = re.compile(
             r"\bsorry, but i (?:can't|cannot) (?:provide|fulfill|comply with) (?:that|this|"
             r"your request)\b",
             # "I'm sorry, but I don't have any information about the amount you pay." (a
-            # customer asked his own internet bill, the figure in his notes)
-            r"\bsorry, but i (?:don't|do not) have (?:any |the |access to )?(?:specific |"
+            # customer asked his own internet bill, the figure in his notes; "... enough
+            # information to" from the pit crew chief asked about last year's race)
+            r"\bsorry, but i (?:don't|do not) have (?:any |the |enough |access to )?(?:specific |"
             r"real-time |personal )?(?:information|data|details)\b",
             r"\bhow (?:can|may) i assist\b",
             # The 1.5B's sign-offs (museum curator, dev split): "If you have any other

@@ -24,6 +24,7 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "I'm sorry, but I can't provide that.",
         "I'm sorry, but I don't have any information about the amount you pay.",
         "Sorry, but I do not have access to real-time data.",
+        "I'm sorry, but I don't have enough information to answer that question.",
         "I'd love to help you with that.",
         "We're sorry, but we can't support you with that.",
         "You're welcome! If you have any other questions, feel free to ask.",
