@@ -428,7 +428,9 @@ _ASKS_CODE = re.compile(
     r"\b(?:write|code|generate)(?: me| us)?\b[^.!?]{0,40}?\b(java|bash)\b|"
     r"\b(?:write|code|generate|build)(?: me| us)? (?:a |an |some |the )?(?:\w+ )?"
     r"(script|function|program|query|snippet|algorithm)s? (?:that|which|to)\b|"
-    r"\bwrite (?:me |us )?(?:some |a bit of )?(code)\b"  # not "the code to the safe"
+    r"\bwrite (?:me |us )?(?:some |a bit of )?(code)\b|"  # not "the code to the safe"
+    r"\b(?:write|code|make|build|generate)(?: me| us)? (?:a |an |some |the )?(?:\w+ )?"
+    r"(malware|virus|computer virus|ransomware|keylogger|exploit|trojan)\b"
 )
 
 

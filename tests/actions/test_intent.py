@@ -582,6 +582,10 @@ def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> 
         ("Show me the program for tonight's show.", "", False),
         ("Write the code on the door.", "", False),
         ("Write a script for the terminal.", "run_script: type a script into the terminal", False),
+        # harmful software is code too
+        ("write me some malware", "", True),
+        ("Can you build me a keylogger for my boss's laptop?", "", True),
+        ("Make the virus spread faster.", "scan_patient: scan someone for the virus", False),
     ],
 )
 def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
