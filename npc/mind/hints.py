@@ -140,8 +140,6 @@ _PARTICIPLES = {
     "sold": "sell",
     "sent": "send",
     "brought": "bring",
-    "shut": "shut",
-    "set": "set",
     "made": "make",
     "done": "do",
     "fed": "feed",
@@ -280,12 +278,12 @@ class HintFinder:
             # speaking of its own action ("boots", "pass"); the grammar allows both.
             likely += tuple(a for a in told if a not in likely)
         lent = self._lent(player, names)
-        if lent and likely and likely[0] != lent:
+        if lent and likely and likely[0] != lent[0]:
             # "Give Pike the head-to-toe scan", "Get the lamp lit": the verb lends the
             # request to the noun or participle after it, which is another action's own verb
             # (scan_patient, light_lamp), not give_stim's "give" nor rent_boat's "get".
-            light = self._light_verb(player)
-            likely = (lent, *(a for a in likely if a != lent and not self._opens(a, light)))
+            name, light = lent
+            likely = (name, *(a for a in likely if a != name and not self._opens(a, light)))
         pointing = identifies(player) and [
             a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))
         ]
@@ -346,10 +344,11 @@ class HintFinder:
             found += [a for a in fits if a not in found]
         return found
 
-    def _lent(self, player: str, names: Sequence[str]) -> str | None:
+    def _lent(self, player: str, names: Sequence[str]) -> tuple[str, str] | None:
         """The action whose own verb a light verb's clause says after it, as a noun ("give
         Pike the head-to-toe scan", "give the bell a slow ring") or a participle ("get the
-        lamp lit", "have the hatch sealed"); None when no clause is so."""
+        lamp lit", "have the hatch sealed"), with that light verb; None when no clause is
+        so."""
         named = {w for name in names for w in name.lower().split()}
         for clause in _REQUEST_CLAUSES.split(player):
             words = self._light_clause(clause)
@@ -366,7 +365,7 @@ class HintFinder:
                 for action in self.space.actions:
                     verbs = action_verbs(action)
                     if words[0] not in verbs and verbs & _verb_forms(word):
-                        return action.name
+                        return action.name, words[0]
         return None
 
     @staticmethod
@@ -378,11 +377,6 @@ class HintFinder:
         if len(words) < 3 or words[0] not in _LIGHT or words[1] in _SUBJECTS:
             return []
         return words if not clause.endswith("?") or requests(clause) else []
-
-    def _light_verb(self, player: str) -> str:
-        return next(
-            (w[0] for c in _REQUEST_CLAUSES.split(player) if (w := self._light_clause(c))), ""
-        )
 
     def _opens(self, name: str, verb: str) -> bool:
         """Whether ``verb`` is one of action ``name``'s own verbs."""
