@@ -375,13 +375,8 @@ class Mind:
         turn likely asks for. "One bowl, coming right up" fits an order for a bowl; stopping it
         there made the model try again and lose the action (issue 18's guard, measured on
         bench/latency.py: 5-6 of 12 of Jin's replies asked again)."""
-        fitting = set(self.own_examples(likely))
+        fitting = {say for name in likely for say in self._action_examples.get(name, [])}
         return [e for e in self.examples if e not in fitting] + self._asked
-
-    def own_examples(self, likely: Sequence[str]) -> list[str]:
-        """The example replies of the ``likely`` actions, pasted only before those actions
-        went out (``SpeechGuard``)."""
-        return [say for name in likely for say in self._action_examples.get(name, [])]
 
     @staticmethod
     def banned_openings(player: str) -> frozenset[str]:
@@ -525,7 +520,6 @@ class Mind:
                 role=self.sheet.role,
                 personality=self.sheet.personality,
                 scene=[*self.scene.objects, *self.scene.locations, *self.scene.characters],
-                own_examples=self.own_examples(narrow.likely),
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

@@ -128,15 +128,6 @@ def test_an_examples_sentence_is_paraphrased_not_pasted() -> None:
     assert guard.check("As an AI, I sell nothing.").reason == "assistant"
 
 
-def test_an_asked_actions_own_example_is_pasted_only_before_the_action_went_out() -> None:
-    guard = SpeechGuard("twelve bolts", [], own_examples=["Ten. Count them yourself if you like."])
-    assert guard.check("Twelve. Count them yourself if you like.").call is Call.RELEASE
-    guard.acted = True  # the count went out: the speech alone can be written again
-    assert guard.check("Twelve. Count them").call is Call.HOLD
-    assert guard.check("Twelve. Count them yourself if you like.").reason == "copy"
-    assert guard.check("Twelve, counted twice.").call is Call.RELEASE
-
-
 def test_the_character_says_it_is_nobody_else() -> None:
     guard = SpeechGuard("who is that?", [], name="Brenna Ashdown")
     assert guard.check("I'm Master Vell, the tax collector.").reason == "identity"
