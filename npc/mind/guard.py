@@ -214,6 +214,16 @@ def _recital_runs(
     return runs, openings
 
 
+def _sentences_of(examples: Sequence[str]) -> set[tuple[str, ...]]:
+    """The sentences of ``examples`` long enough to be a copy when said, as words."""
+    return {
+        tuple(w)
+        for e in examples
+        for sentence in _SENTENCE.split(e)
+        if len(w := words(sentence)) >= COPY_WORDS
+    }
+
+
 class SpeechGuard:
     """Rules on each phrase of one reply before it is spoken.
 
@@ -236,6 +246,7 @@ class SpeechGuard:
         role: str = "",
         personality: Sequence[str] = (),
         scene: Sequence[str] = (),
+        own_examples: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -248,7 +259,12 @@ class SpeechGuard:
         (``acted``, set by the writer); ``role``: the sheet's role, the one the character
         claims (not one the player offers it); ``personality``: the sheet's traits, never
         listed (``TRAITS`` of them in one sentence); ``scene``: the scene's entries, never
-        read out as a list (``SCENE_LIST`` of them making most of a sentence)."""
+        read out as a list (``SCENE_LIST`` of them making most of a sentence);
+        ``own_examples``: the example replies of the actions the line likely asks for: their
+        sentences may open a reply ("One bowl, coming right up." to an order for a bowl;
+        stopped there, the 0.5B model's next tries were worse), but once the reply's actions
+        went out and a sentence was said, one tacked on after it ("Ten. Count them yourself
+        if you like.") is a copy, and the speech ends with what was said."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
@@ -269,12 +285,8 @@ class SpeechGuard:
         self._unsaid, self._unsaid_openings = _recital_runs(tuple(unsaid))
         self._traits = [t for t in (" ".join(words(p)) for p in personality) if t]
         self._scene = [e for e in (" ".join(words(x)) for x in scene) if e]
-        self._examples = {
-            tuple(w)
-            for e in examples
-            for sentence in _SENTENCE.split(e)
-            if len(w := words(sentence)) >= COPY_WORDS
-        }
+        self._examples = _sentences_of(examples)
+        self._own_examples = _sentences_of(own_examples) | self._examples
 
     def check(self, text: str, *, final: bool = False) -> Ruling:
         """``text``: the reply's speech so far, spoken or not, up to the end of a phrase;
@@ -325,6 +337,11 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
+        # After the first sentence, and once the actions went out, the asked action's own
+        # examples are copies too.
+        examples = self._own_examples if self.acted and len(sentences) > 1 else self._examples
+        if any(s in examples for s in done[1:]):
+            return Ruling(Call.STOP, "copy")
         refusal = self._says_refusal_line(said, final) if self.acted else None
         if refusal is None and self._command:
             refusal = self._refusal(sentences, len(done), final)
@@ -339,7 +356,7 @@ class SpeechGuard:
         if said and self._last_short[: len(said)] == said:
             return HOLD  # the last reply again, so far
         last = sentences[-1] if sentences and len(done) < len(sentences) else ()
-        if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in self._examples):
+        if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in examples):
             return HOLD  # an example's sentence, so far
         return RELEASE
 

@@ -375,8 +375,13 @@ class Mind:
         turn likely asks for. "One bowl, coming right up" fits an order for a bowl; stopping it
         there made the model try again and lose the action (issue 18's guard, measured on
         bench/latency.py: 5-6 of 12 of Jin's replies asked again)."""
-        fitting = {say for name in likely for say in self._action_examples.get(name, [])}
+        fitting = set(self.own_examples(likely))
         return [e for e in self.examples if e not in fitting] + self._asked
+
+    def own_examples(self, likely: Sequence[str]) -> list[str]:
+        """The example replies of the ``likely`` actions, pasted only before those actions
+        went out (``SpeechGuard``)."""
+        return [say for name in likely for say in self._action_examples.get(name, [])]
 
     @staticmethod
     def banned_openings(player: str) -> frozenset[str]:
@@ -520,6 +525,7 @@ class Mind:
                 role=self.sheet.role,
                 personality=self.sheet.personality,
                 scene=[*self.scene.objects, *self.scene.locations, *self.scene.characters],
+                own_examples=self.own_examples(narrow.likely),
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),
@@ -560,7 +566,8 @@ class Mind:
             return writer.format.assistant_prefix + result.reply_text
         actions = [{"name": a.name, **a.args} for a in result.actions]
         emotion = result.emotion or self.sheet.emotions.default
-        return self.format.render(result.kept_say, emotion, 1, actions)
+        # In the turn's own layout: actions first when they were written first.
+        return writer.format.render(result.kept_say, emotion, 1, actions)
 
     def _action(self, turn_id: int, call: Any, result: TurnResult, asked: bool) -> Event | None:
         """The event for a call the model wrote; None for one the game already carried out

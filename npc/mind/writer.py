@@ -233,6 +233,8 @@ class ReplyWriter:
             if len(self._feeling) < 2:
                 return []
             draft.acted = True
+            if self.emotion_sent:  # a try after a stop: the face keeps the first one
+                return []
             return [self.emotion(self._feeling["emotion"], self._feeling["intensity"])]
         if isinstance(item, ActionItem):
             draft.acted = True

@@ -128,6 +128,19 @@ def test_an_examples_sentence_is_paraphrased_not_pasted() -> None:
     assert guard.check("As an AI, I sell nothing.").reason == "assistant"
 
 
+def test_an_asked_actions_own_example_may_open_the_reply_but_is_not_tacked_on() -> None:
+    own = ["Ten. Count them yourself if you like."]
+    guard = SpeechGuard("twelve bolts", [], own_examples=own)
+    assert guard.check("Twelve. Count them yourself if you like.").call is Call.RELEASE
+    guard.acted = True  # the count went out: a sentence after the first is a copy now
+    assert guard.check("Twelve. Count them").call is Call.HOLD
+    assert guard.check("Twelve. Count them yourself if you like.").reason == "copy"
+    assert guard.check("Twelve, counted twice.").call is Call.RELEASE
+    # As the reply's first sentence it fits the action done, and is said.
+    assert guard.check("Count them yourself if you like.").call is Call.RELEASE
+    assert guard.check("Count them yourself if you like. Twelve.").call is Call.RELEASE
+
+
 def test_the_character_says_it_is_nobody_else() -> None:
     guard = SpeechGuard("who is that?", [], name="Brenna Ashdown")
     assert guard.check("I'm Master Vell, the tax collector.").reason == "identity"
