@@ -354,7 +354,7 @@ AXE = '{"actions": [{"name": "hand_over", "item": "axe"}], "say": "'  # an actio
 
 async def acting_first(
     tmp_path: Path, *speech: str
-) -> tuple[ScriptedModel, list[object], TurnResult]:
+) -> tuple[ScriptedModel, list[object], TurnResult, Mind]:
     """``give me the axe`` answered actions first, with ``hand_over(axe)`` and then each of
     ``speech`` in turn."""
     end = '", "emotion": "neutral", "intensity": 1}'
@@ -368,13 +368,13 @@ async def acting_first(
         intents=OneAction(),  # type: ignore[arg-type]
     )
     events, result = await run(mind, "give me the axe")
-    return model, events, result
+    return model, events, result, mind
 
 
 async def test_actions_first_a_stopped_speech_is_written_again_after_the_same_actions(
     tmp_path: Path,
 ) -> None:
-    model, events, result = await acting_first(
+    model, events, result, _ = await acting_first(
         tmp_path, "I'm sorry, but I can't assist with that.", "Here, take it."
     )
     calls = [e for e in events if isinstance(e, ActionCall)]
@@ -395,7 +395,7 @@ async def test_actions_first_the_refusal_line_after_the_action_is_written_again(
     tmp_path: Path,
 ) -> None:
     # hand_over(axe) went out; "Not from my forge, traveller." would contradict it.
-    model, events, result = await acting_first(
+    model, events, result, _ = await acting_first(
         tmp_path, "Not from my forge, traveller.", "Here, mind the edge."
     )
     assert [(c.name, c.args) for c in result.actions] == [("hand_over", {"item": "axe"})]
@@ -406,10 +406,14 @@ async def test_actions_first_the_refusal_line_after_the_action_is_written_again(
 async def test_actions_first_words_cut_short_break_off_and_the_speech_alone_follows(
     tmp_path: Path,
 ) -> None:
-    model, events, result = await acting_first(
+    model, events, result, mind = await acting_first(
         tmp_path, "You can't give me the axe.", "Here, take it."
     )
     assert [(c.name, c.args) for c in result.actions] == [("hand_over", {"item": "axe"})]
     assert spoken(events) == "You can't Here, take it."  # the echo never reached the voice
     assert result.say.startswith("You can't") and result.kept_say == "Here, take it."
     assert model.requests[1].assistant_prefix == AXE
+    # The first try wrote on, unheard, to its emotion: the second one's is not sent again.
+    assert len([e for e in events if isinstance(e, Emotion)]) == 1
+    # The dialogue keeps the reply in the layout it was written in, actions first.
+    assert mind.history[-1].reply.startswith('{"actions": [{"name": "hand_over"')
