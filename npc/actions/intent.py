@@ -317,7 +317,9 @@ class SheetVerbs:
                     choices.update(v.lower() for v in param.values if v.isalpha())
         return cls(frozenset(plain), frozenset(choices))
 
-    def open(self, sentence: str) -> bool:
+    def open(self, sentence: str, choices: bool = True) -> bool:
+        """Whether ``sentence`` opens with a verb of the sheet, or (``choices``) with one of
+        its choice values ("Shoo!")."""
         said = re.findall(r"[a-z']+", sentence)
         while said[1:] and said[0] in _LEAD_INS:
             said = said[1:]  # "Okay, run the spore test on me."
@@ -325,7 +327,7 @@ class SheetVerbs:
             return False
         if said[0] in self.plain:
             return True
-        if said[0] not in self.choices:
+        if not choices or said[0] not in self.choices:
             return False
         if len(said) == 1:
             return not sentence.rstrip().endswith("?")  # "Shoo!", not "Urgent?"
@@ -351,14 +353,21 @@ def opened_by(line: str, names: Iterable[str]) -> list[str]:
 
 def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
     """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
-    sentence with one of the sheet's own ``verbs``."""
+    sentence, or a clause after a comma, with one of the sheet's own ``verbs`` ("She's
+    done, release her!", where release_car's verb opens the second clause)."""
     low = _asking(_low(line))
     if _REQUEST.search(low):
         return True
-    return verbs is not None and any(verbs.open(s) for s in _SENTENCES.split(low))
+    if verbs is None:
+        return False
+    sentences = _SENTENCES.split(low)
+    return any(verbs.open(s) for s in sentences) or any(
+        verbs.open(c, choices=False) for s in sentences for c in _AFTER_COMMA.split(s)[1:]
+    )
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_AFTER_COMMA = re.compile(r"(?<=[,;])\s+")
 
 
 def follows_on(line: str) -> bool:

@@ -478,6 +478,11 @@ def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
     assert not herbalist.requests("Shoo?")
     assert herbalist.requests("Okay, brew me something for it.")  # a lead-in before the verb
     assert not herbalist.requests("Right.")
+    # A clause after a comma opened by a verb asks too; a choice value alone there does not.
+    assert herbalist.requests("She's coughing badly, brew her something.")
+    assert herbalist.requests("My hands are full; hand me the lantern.")
+    assert not herbalist.requests("She's coughing badly, brewing won't help.")
+    assert not herbalist.requests("Ah well, shoo.")
 
 
 def test_an_action_without_examples_is_known_by_its_name_and_choices(
