@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
+from npc.mind.numbers import as_digits
+
 ECHO_WORDS = 3  # a shorter run is a reply ("Table two, coming up.")
 ECHO_SHARE = 0.8  # of the line's words, repeated in one run
 REPEAT_SHARE = 0.9  # of a reply's words in common with an earlier one (difflib's ratio)
@@ -19,8 +21,9 @@ def words(text: str) -> list[str]:
 def echoes(say: str, player: str) -> bool:
     """Whether ``say`` only repeats the player's line: it holds most of the line, word for
     word and in order ("Thanks, that was delicious." for "thanks thanks that was
-    delicious"); not "Yes, it is spicy." for "Is it spicy?"."""
-    said, heard = words(say), words(player)
+    delicious"); not "Yes, it is spicy." for "Is it spicy?". Numbers count alike in words
+    or digits (the model reads the player's in digits, ``npc.mind.numbers``)."""
+    said, heard = words(as_digits(say)), words(as_digits(player))
     if not said or not heard:
         return False
     run = SequenceMatcher(None, said, heard, autojunk=False)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from npc.character.secrets import secret_words
 from npc.character.sheet import CharacterSheet, ExpectedCall, StringParam, TurnTest
 from npc.mind.echo import echoes, repeats, words
+from npc.mind.numbers import as_digits
 
 _ASSISTANT = [
     r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
@@ -159,7 +160,8 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _spoken(text: str) -> list[str]:
-    return words(_UNIT.sub(r"\1 \2", text))
+    """The words of ``text``, its numbers in digits ("twelve" says 12)."""
+    return words(_UNIT.sub(r"\1 \2", as_digits(text)))
 
 
 def calls_match(

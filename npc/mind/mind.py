@@ -32,6 +32,7 @@ from npc.character.prompt import (
     user_text,
 )
 from npc.character.secrets import secret_words
+from npc.character.sheet import ChoiceParam
 from npc.config import LLMSettings
 from npc.errors import ActionError
 from npc.events import ActionCall, ErrorEvent, Event
@@ -39,6 +40,7 @@ from npc.mind.echo import echoes, repeats
 from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
+from npc.mind.numbers import as_digits
 from npc.mind.recall import Note
 from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
@@ -268,13 +270,25 @@ class Mind:
     ) -> str:
         hints = hints or Hints(tuple(mentions(player, self.scene)))
         return user_text(
-            player,
+            as_digits(player, self._names()),
             knowledge=[n.text for n in notes],
             events=self.pending if events is None else events,
             player_name=self.partner,
             mentioned=hints.named,
             likely=hints.likely,
         )
+
+    def _names(self) -> list[str]:
+        """The scene's entries and the actions' choice values, whose numbers stay words."""
+        scene = self.scene
+        choices = [
+            str(v)
+            for a in self.sheet.actions
+            for p in a.parameters.values()
+            if isinstance(p, ChoiceParam)
+            for v in p.values
+        ]
+        return [*scene.objects, *scene.locations, *scene.characters, *choices]
 
     def _grammar_for(
         self,

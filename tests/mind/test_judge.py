@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         ("It costs twelve pence.", "twelve", True),
         ("It costs twelve pence.", "Twelve", True),  # any case
+        ("It costs 12 pence.", "twelve", True),  # in digits or words
+        ("Twenty-two psi it is.", "22", True),
         ("A pint is 95p, love.", "95", True),  # the unit glued on
         ("That's 12kg a crate.", "12", True),
         ("That's 12kg a crate.", "12 kg", True),

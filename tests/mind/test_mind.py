@@ -213,7 +213,17 @@ async def test_hints_read_ahead_stay_when_they_cover_the_final_words(runtime: Ru
     assert "Likely" not in final and "none" not in final
 
 
+async def test_the_model_reads_the_players_numbers_in_digits(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["Coming up."])
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    await reply(m, "Twenty-two bowls for table one, and half a dozen eggs.")
+    said = llm.requests[-1].messages[-1].content.splitlines()[-1]
+    assert said.endswith(": 22 bowls for table one, and 6 eggs.")  # "one" alone stays
+    assert m.history[-1].player == "Twenty-two bowls for table one, and half a dozen eggs."
+
+
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
+    assert echoes("Drop the pressures to 22 psi.", "drop the pressures to twenty-two psi")
     assert echoes("Who was the man in the gray suit?", "who was the man in the gray suit")
     assert echoes("Thanks, that was delicious.", "Thanks Thanks that was delicious")
     assert echoes("Hand me the chopsticks, please.", "and me the chopsticks please")

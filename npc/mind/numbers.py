@@ -1,0 +1,101 @@
+"""Numbers the player spells out, written as digits for the model ("twenty-two psi" -> "22
+psi"): the 0.5B model copied "twenty-two" into a number argument as 23, "eight and a half"
+as 8 and "half a dozen" as 12 (issue 18, dev split); it copies digits as they are.
+
+"one" stays a word ("the black one", "one of those"), and so does a number joined to a word
+by a hyphen ("a three-day pass", "the one-man boat") or inside a name the caller keeps
+("Gallery Two").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_TEN = "|".join(_TENS)
+_SMALL = rf"(?:(?:{_TEN})(?:[- ](?:{_UNIT}))?|{_UNIT})"
+# A number in words, with its hundreds and its half; not glued to a word by a hyphen.
+_NUMBER = re.compile(
+    rf"(?<![\w-])(?:(?P<dozen>(?:half a|a|(?P<dozens>{_UNIT})) dozen)|"
+    rf"(?P<small>{_SMALL})(?: hundred(?:(?: and)? (?P<rest>{_SMALL}))?)?"
+    rf"(?P<half> and a half)?)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _value(words: str) -> int:
+    """The value of a number under a hundred in words ("twenty-two", "seven")."""
+    parts = re.split(r"[- ]", words.lower())
+    if parts[0] in _TENS:
+        return _TENS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0)
+    return _UNITS[parts[0]]
+
+
+def _digits(found: re.Match[str]) -> str:
+    text = found.group(0)
+    if found.group("dozen"):
+        lead = text.lower().split()[0]
+        if lead == "half":
+            return "6"
+        if lead == "a":
+            return "12"
+        return str(12 * _UNITS[lead]) if lead in _UNITS else text
+    small = found.group("small")
+    if small.lower() == "one" and not found.group("half") and " hundred" not in text.lower():
+        return text  # "the black one", "one of those"
+    value: float = _value(small)
+    if " hundred" in text.lower():
+        value = value * 100 + (_value(found.group("rest")) if found.group("rest") else 0)
+    if found.group("half"):
+        return f"{value}.5"
+    return str(int(value))
+
+
+def as_digits(text: str, keep: Iterable[str] = ()) -> str:
+    """``text`` with the numbers it spells out written as digits, but those inside one of
+    ``keep`` (names of the scene, choice values) as written."""
+    kept = [k for k in keep if k and k.lower() in text.lower()]
+    if not kept:
+        return _NUMBER.sub(_digits, text)
+    # Names are cut out, the rest converted, and the names put back as they were.
+    spans = re.compile("|".join(re.escape(k) for k in sorted(kept, key=len, reverse=True)), re.I)
+    out, at = [], 0
+    for m in spans.finditer(text):
+        out.append(_NUMBER.sub(_digits, text[at : m.start()]))
+        out.append(m.group(0))
+        at = m.end()
+    out.append(_NUMBER.sub(_digits, text[at:]))
+    return "".join(out)

@@ -1,0 +1,38 @@
+"""Numbers spelled out by the player, as the model reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from npc.mind.numbers import as_digits
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("Drop the pressures to twenty-two psi.", "Drop the pressures to 22 psi."),
+        ("Twenty two litres", "22 litres"),
+        ("I'm an eight and a half.", "I'm an 8.5."),
+        ("Half a dozen sausage rolls, please.", "6 sausage rolls, please."),
+        ("a dozen eggs and two dozen rolls", "12 eggs and 24 rolls"),
+        ("Two hundred and fifty crowns.", "250 crowns."),
+        ("one and a half hours", "1.5 hours"),
+        ("Size ten shoes.", "Size 10 shoes."),
+        ("A seven and an eleven, please.", "A 7 and an 11, please."),
+        # "one" alone is as often no number; a number joined to a word is part of a name.
+        ("The black one, and one of those.", "The black one, and one of those."),
+        ("A three-day pass for the one-man boat.", "A three-day pass for the one-man boat."),
+        ("Someone often sees seventeen.", "Someone often sees 17."),
+        ("No numbers here.", "No numbers here."),
+    ],
+)
+def test_spelled_numbers_are_written_as_digits(line: str, read: str) -> None:
+    assert as_digits(line) == read
+
+
+def test_numbers_inside_names_kept_stay_words() -> None:
+    keep = ["Gallery Two", "three day"]
+    assert as_digits("Take the twelve of us to gallery two.", keep) == (
+        "Take the 12 of us to gallery two."
+    )
+    assert as_digits("Two three day passes.", keep) == "2 three day passes."
