@@ -84,6 +84,16 @@ class Hints:
         return self.asked or requests(player, self.verbs)
 
 
+# A line asking for a thing to be handed to someone: "Pass me the gaffer tape.", "fetch me a
+# water bottle", "toss us the keys" (the thing named; not "get me out of here").
+_HAND_ME = re.compile(
+    r"\b(?:pass|passing|hand|handing|give|giving|toss|chuck|throw|fetch|bring|lend)"
+    r" (?:me|us|him|her|them)\b"
+)
+# What an action that hands things over says of itself: "Hand an object or a prop to the
+# player", "give", "Go and get an object and bring it to the player", "Lend riding gear".
+_HANDS_OVER = re.compile(r"\b(?:hand|hands|give|gives|pass|passes|bring|brings|lend|lends)\b")
+
 # What an action that shows which one is meant says of itself: "Point at something or
 # someone nearby", "point_to", "Show the player where something is".
 _POINTS_OUT = re.compile(r"^point|\bpoint (?:at|to|out)\b|\bshow (?:the player )?(?:which|where)\b")
@@ -258,6 +268,10 @@ class HintFinder:
             for a in self.space.actions
             if a.name not in boost and names_action(player, a.name, names)
         ]
+        if len(boost) > 1 and _HAND_ME.search(player.lower()):
+            # "Pass me the gaffer tape.": the action that hands it over, not point_at, which
+            # takes the tape too (and was nearer in the embedder's eyes).
+            boost = [a for a in boost if self._hands_over(a)] or boost
         if len(boost) > 1 and (going or people):
             # "..., let's head over to the bench for boots.": to the boot bench, not fit_boots;
             # "get your mechanic over here, my radio's busted": whistle_for, not tune_radio.
@@ -412,6 +426,11 @@ class HintFinder:
         """Whether action ``name`` brings someone over, by its name or description."""
         action = self.space.get(name)
         return action is not None and bool(_CALLS_OVER.search(_spoken(action)))
+
+    def _hands_over(self, name: str) -> bool:
+        """Whether action ``name`` hands something over, by its name or description."""
+        action = self.space.get(name)
+        return action is not None and bool(_HANDS_OVER.search(_spoken(action)))
 
     def _on_scene(self, name: str) -> bool:
         """Whether action ``name`` takes a scene entry (an object, place or person)."""

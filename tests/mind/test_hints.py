@@ -286,3 +286,21 @@ def test_a_light_verb_lends_the_request_to_the_noun_after_it(
     medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
 ) -> None:
     assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # handed over: of the actions that take the kit, the one that hands things out
+        ("Pass me the trauma kit.", ["issue_kit"]),
+        ("Could you fetch us a field kit?", ["issue_kit"]),
+        # not asked to be handed: every action that takes it stays in the running
+        ("Where's the trauma kit?", ["issue_kit", "point_at"]),
+    ],
+)
+def test_a_thing_asked_to_be_handed_over_boosts_the_action_that_hands_it(
+    medic: LoadedSheet, line: str, boost: list[str]
+) -> None:
+    intents = ScriptedIntents({})
+    medic_finder(medic, intents).find(line)
+    assert intents.seen[0][1] == boost
