@@ -486,6 +486,20 @@ def _asking(low: str) -> str:
     return " ".join(s for s in _SENTENCES.split(low) if not _WH_MAY_I.match(s))
 
 
+# Asks the character's name: "What should I call you?", "Who am I talking to?", "And you are?"
+_ASKS_NAME = re.compile(
+    r"\bwhat(?:'s| is| was) (?:your|ur) (?:\w+ )?name\b|\byour name\b.*\?|"
+    r"\bwhat (?:should|do|can|shall|may|would) (?:i|we) call you\b|"
+    r"\bwho (?:are|r) (?:you|ya|u)\b(?! (?:talking|looking|waiting|calling|working|with|for|to)\b)|"
+    r"\bwho am i (?:talking|speaking) (?:to|with)\b|\band you are\b\s*\?*$"
+)
+
+
+def asks_name(line: str) -> bool:
+    """Whether ``line`` asks the character's name ("What do I call you?")."""
+    return bool(_ASKS_NAME.search(_low(line)))
+
+
 def asks_about(line: str, names_something: bool = False) -> bool:
     """Whether ``line`` is a question about something rather than a request for something.
     A yes-no question about something in the scene ("do you have a map?") is a request,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from npc.actions.intent import (
     NO_ACTION,
     IntentHints,
+    asks_name,
     requests,
 )
 from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
@@ -426,15 +427,21 @@ class Mind:
         return size > budget
 
     def notes(self, player: str) -> list[Note]:
-        if not self.recall or not player.strip():
+        if not player.strip():
             return []
+        # Asked its name, the 0.5B model answered with another name of the scene ("Ruth
+        # Adeyemi, you're the new tyre runner." to "What do I call you?"), its own being
+        # only at the top of the prompt: a note beside the line says it.
+        own = [Note(f"Your name is {self.sheet.name}.", "name")] if asks_name(player) else []
+        if not self.recall:
+            return own
         # The final words are often the last partial's, looked up moments ago (an embedding
         # and a query each, ~10-30 ms after the player stops).
         in_dialogue = [e.player for e in self.history if e.player]
         key = (player, tuple(in_dialogue))
         if self._notes_memo is None or self._notes_memo[0] != key:
             self._notes_memo = key, self.recall.notes(player, in_dialogue)
-        return list(self._notes_memo[1])
+        return own + list(self._notes_memo[1])
 
     def _settled(self, player: str, notes: list[Note], hints: Hints) -> tuple[list[Note], Hints]:
         """What the prefill put before the player's words, where it holds all that the final

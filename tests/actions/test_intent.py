@@ -13,6 +13,7 @@ from npc.actions.intent import (
     again,
     asks_about,
     asks_for_code,
+    asks_name,
     both,
     follows_on,
     identifies,
@@ -652,3 +653,20 @@ def test_lines_joining_what_they_ask_for(line: str, joined: bool) -> None:
 )
 def test_lines_asking_which_one_is_meant(line: str, asks: bool) -> None:
     assert identifies(line) is asks
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        ("What should I call you?", True),
+        ("Sorry, what's your name again?", True),
+        ("Who are you?", True),
+        ("Who am I talking to?", True),
+        ("And you are?", True),
+        ("Who are you waiting for?", False),  # about someone else
+        ("Who is your boss?", False),
+        ("I'm called Sam.", False),
+    ],
+)
+def test_lines_asking_the_characters_name(line: str, asks: bool) -> None:
+    assert asks_name(line) is asks

@@ -222,6 +222,15 @@ async def test_the_model_reads_the_players_numbers_in_digits(runtime: Runtime) -
     assert m.history[-1].player == "Twenty-two bowls for table one, and half a dozen eggs."
 
 
+async def test_asked_its_name_the_character_has_it_beside_the_line(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["Jin.", "Fine."])
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    await reply(m, "Sorry, what should I call you?")
+    assert "Knowledge: Your name is Jin.\n" in llm.requests[-1].messages[-1].content
+    await reply(m, "How's business?", turn=2)
+    assert "Your name is" not in llm.requests[-1].messages[-1].content
+
+
 def test_an_echo_is_a_reply_that_only_repeats_the_line() -> None:
     assert echoes("Drop the pressures to 22 psi.", "drop the pressures to twenty-two psi")
     assert echoes("Who was the man in the gray suit?", "who was the man in the gray suit")
