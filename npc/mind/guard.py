@@ -263,8 +263,9 @@ class SpeechGuard:
         ``own_examples``: the example replies of the actions the line likely asks for: their
         sentences may open a reply ("One bowl, coming right up." to an order for a bowl;
         stopped there, the 0.5B model's next tries were worse), but once the reply's actions
-        went out and a sentence was said, one tacked on after it ("Ten. Count them yourself
-        if you like.") is a copy, and the speech ends with what was said."""
+        went out (or to a ``command``) and a sentence was said, one tacked on after it
+        ("Ten. Count them yourself if you like.") is a copy, and the speech ends with what
+        was said."""
         self.player = player
         self._command = command
         self._refusal_line = tuple(words(refusal))
@@ -337,9 +338,11 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if any(s in self._examples for s in done):
             return Ruling(Call.STOP, "copy")
-        # After the first sentence, and once the actions went out, the asked action's own
-        # examples are copies too.
-        examples = self._own_examples if self.acted and len(sentences) > 1 else self._examples
+        # After the first sentence, the asked action's own examples are copies too once the
+        # actions went out, or to a command (whose reply, stopped after words were said,
+        # writes on unheard to its actions).
+        tacked_on = len(sentences) > 1 and (self.acted or self._command)
+        examples = self._own_examples if tacked_on else self._examples
         if any(s in examples for s in done[1:]):
             return Ruling(Call.STOP, "copy")
         refusal = self._says_refusal_line(said, final) if self.acted else None

@@ -139,6 +139,11 @@ def test_an_asked_actions_own_example_may_open_the_reply_but_is_not_tacked_on() 
     # As the reply's first sentence it fits the action done, and is said.
     assert guard.check("Count them yourself if you like.").call is Call.RELEASE
     assert guard.check("Count them yourself if you like. Twelve.").call is Call.RELEASE
+    # To a command, speech first, it is tacked on before the actions: a copy too (the
+    # reply writes on, unheard, to its actions).
+    asked = SpeechGuard("twelve bolts", [], own_examples=own, command=True)
+    assert asked.check("Twelve. Count them yourself if you like.").reason == "copy"
+    assert asked.check("Count them yourself if you like.").call is Call.RELEASE
 
 
 def test_the_character_says_it_is_nobody_else() -> None:
