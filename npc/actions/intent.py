@@ -279,6 +279,18 @@ _POINTS_BACK = re.compile(
 )
 # Asks for something to be said rather than done: "could you tell me about the pen?".
 _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|print|repeat)\b")
+# Words to be passed on to someone else: "Tell Lena to box this lap.", "tell the company over
+# the tannoy that...", "Let Lena know the rain's coming." (not "tell me", "let me know").
+_RELAY = re.compile(
+    r"\b(?:tell|remind|warn) (?!me\b|us\b|you\b|myself\b|ya\b)\w+(?: [\w']+){0,4}? (?:to|that)\b|"
+    r"\blet (?!me\b|us\b)\w+(?: \w+)? know\b"
+)
+
+
+def relays(line: str) -> bool:
+    """Whether ``line`` asks for words to be passed on to someone else ("Tell Lena to box
+    this lap."), which an action that says them may do."""
+    return bool(_RELAY.search(_low(line)))
 
 
 def _low(line: str) -> str:
@@ -679,7 +691,7 @@ class IntentHints:
             # Asked to do something no example resembles ("take me there, please"): the
             # likeliest action stays possible; the model decides.
             out.append(ranked[1][0])
-        says = bool(_SAY_SO.search(_low(line)))
+        says = bool(_SAY_SO.search(_low(line))) and not relays(line)
         fitting = [label for label in out if label in boost]
         if asked and not says and not fitting and named and not opened_by(line, best):
             # Asked for something in the scene that an action takes, and no action's own

@@ -27,6 +27,7 @@ from npc.actions.intent import (
     leads,
     points_back,
     refers,
+    relays,
     requests,
     settles,
     summons,
@@ -42,7 +43,7 @@ from npc.character.prompt import (
     picked,
     telling,
 )
-from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam
+from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
 from npc.mind.numbers import as_digits
 
 # What an action that brings someone over says of itself: "Page a crew member over the
@@ -100,6 +101,13 @@ _NUMBER_SAID = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
 # A place named after "to", "through" or "into": "all the way to France", "through Dunmoor
 # Pass" (capitalised, so not "to the wreck").
 _PLACE_NAMED = re.compile(r"\b(?:to|through|into) ((?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*)*)")
+
+# What an action that passes words on says of itself: "Talk to the driver in the car over
+# the team radio", "Make a call over the backstage tannoy", "announce".
+_SAYS_WORDS = re.compile(
+    r"\b(?:radio|radios|tannoy|intercom|announce|announces|announcement|message|messages|tell|"
+    r"tells|talk|talks|say|says|broadcast|broadcasts)\b"
+)
 
 # What an action that shows which one is meant says of itself: "Point at something or
 # someone nearby", "point_to", "Show the player where something is".
@@ -283,6 +291,11 @@ class HintFinder:
             # "..., let's head over to the bench for boots.": to the boot bench, not fit_boots;
             # "get your mechanic over here, my radio's busted": whistle_for, not tune_radio.
             boost = [a for a in boost if a in (places if going else people)] or boost
+        relay = relays(player) and [a.name for a in self.space.actions if self._says_words(a)]
+        if relay:
+            # "Tell Lena to box this lap.": words passed on by the action that says them
+            # (radio_driver's message), not call_over, which takes Lena.
+            boost, asked = relay, True
         told: list[str] = []
         if len(boost) > 1:
             # "Could you get this letter up to the abbey?": book_flight and send_post both
@@ -464,6 +477,13 @@ class HintFinder:
         """Whether action ``name`` brings someone over, by its name or description."""
         action = self.space.get(name)
         return action is not None and bool(_CALLS_OVER.search(_spoken(action)))
+
+    @staticmethod
+    def _says_words(action: Action) -> bool:
+        """Whether ``action`` passes words on: a text to say, over a radio or a tannoy."""
+        return any(isinstance(p, StringParam) for p in action.parameters.values()) and bool(
+            _SAYS_WORDS.search(_spoken(action))
+        )
 
     def _hands_over(self, name: str) -> bool:
         """Whether action ``name`` hands something over, by its name or description."""

@@ -21,6 +21,7 @@ from npc.actions.intent import (
     opened_by,
     points_back,
     refers,
+    relays,
     requests,
     settles,
     summons,
@@ -670,3 +671,18 @@ def test_lines_asking_which_one_is_meant(line: str, asks: bool) -> None:
 )
 def test_lines_asking_the_characters_name(line: str, asks: bool) -> None:
     assert asks_name(line) is asks
+
+
+@pytest.mark.parametrize(
+    ("line", "passed_on"),
+    [
+        ("Tell Lena to box this lap.", True),
+        ("And tell the company over the tannoy that Priya's going on.", True),
+        ("Can you let Lena know the rain's ten minutes away?", True),
+        ("Tell me about the rain.", False),  # to be told, not passed on
+        ("Let me know when she's in.", False),
+        ("I'll tell you what, that was close.", False),
+    ],
+)
+def test_lines_asking_for_words_passed_on(line: str, passed_on: bool) -> None:
+    assert relays(line) is passed_on

@@ -327,3 +327,44 @@ def test_a_request_beyond_what_the_actions_take_is_not_forced(
     medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
 ) -> None:
     assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
+
+
+PIT = """\
+id: pit
+name: Cal
+role: a crew chief
+scene:
+  objects: [wheel gun]
+  characters: [Lena, Olly]
+actions:
+  - name: radio_driver
+    description: Talk to the driver over the team radio.
+    parameters:
+      message: {type: text}
+  - name: call_over
+    description: Shout for someone to come to the pit box.
+    parameters:
+      who: {type: character}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "boost", "asked"),
+    [
+        # words passed on: the action that says them, not the one that takes the person
+        ("Tell Lena to box this lap.", ["radio_driver"], True),
+        ("Let Lena know the rain's coming.", ["radio_driver"], True),
+        # told to the player, or the person called over: not passed on
+        ("Tell me about Lena.", ["call_over"], False),
+        ("Get Olly over here.", ["call_over"], False),  # asked: for the ranking to see
+    ],
+)
+def test_words_to_pass_on_boost_the_action_that_says_them(
+    tmp_path: Path, line: str, boost: list[str], asked: bool
+) -> None:
+    path = tmp_path / "pit.yaml"
+    path.write_text(PIT)
+    loaded = load_sheet(path)
+    intents = ScriptedIntents({})
+    medic_finder(loaded, intents).find(line)
+    assert intents.seen[0][1:] == (boost, asked)
