@@ -219,13 +219,13 @@ class TurnTest(Strict):
         default_factory=list,
         description=(
             "The reply must contain at least one of these (any case, whole words; a "
-            "word's plural counts)."
+            "word's plural counts; a number in words or digits)."
         ),
     )
     avoid: list[str] = Field(
         default_factory=list,
         description="The reply must contain none of these (any case, whole words; a word's "
-        "plural counts).",
+        "plural counts; a number in words or digits).",
     )
 
     @model_validator(mode="after")
