@@ -44,7 +44,6 @@ from npc.character.prompt import (
     telling,
 )
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
-from npc.mind.numbers import as_digits
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -95,12 +94,6 @@ _HAND_ME = re.compile(
 # What an action that hands things over says of itself: "Hand an object or a prop to the
 # player", "give", "Go and get an object and bring it to the player", "Lend riding gear".
 _HANDS_OVER = re.compile(r"\b(?:hand|hands|give|gives|pass|passes|bring|brings|lend|lends)\b")
-
-# A number as the model reads it (``as_digits``), not one inside a name ("crate D-2").
-_NUMBER_SAID = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
-# A place named after "to", "through" or "into": "all the way to France", "through Dunmoor
-# Pass" (capitalised, so not "to the wreck").
-_PLACE_NAMED = re.compile(r"\b(?:to|through|into) ((?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*)*)")
 
 # What an action that passes words on says of itself: "Talk to the driver in the car over
 # the team radio", "Make a call over the backstage tannoy", "announce".
@@ -344,38 +337,7 @@ class HintFinder:
             # "him"; it may ask for what is not there, so it is not forced (call_over(player)
             # was taken).
             likely += (NO_ACTION,)
-        elif (
-            likely
-            and NO_ACTION not in likely
-            and (asked or requests(player, self.intents.verbs))
-            and self._beyond(player, likely)
-        ):
-            likely += (NO_ACTION,)  # forced, it took the nearest value
         return Hints(named, likely, self.intents.verbs, asked, least)
-
-    def _beyond(self, player: str, likely: Sequence[str]) -> bool:
-        """Whether the line asks for what none of the ``likely`` actions can take, so that
-        it is not forced: a number outside every range of theirs ("shoes in a size
-        twenty-two?" with sizes 1 to 15; rent_shoes(15) was taken), or a place by name that
-        is neither in the scene nor a choice of theirs, where they take a place ("Row me all
-        the way to France."; row_to(mainland) was taken)."""
-        actions = [a for a in (self.space.get(n) for n in likely) if a is not None]
-        params = [p for a in actions for p in a.parameters.values()]
-        ranges = [p for p in params if isinstance(p, NumberParam)]
-        said = [float(n) for n in _NUMBER_SAID.findall(as_digits(player))]
-        if said and ranges and not any(p.minimum <= n <= p.maximum for n in said for p in ranges):
-            return True
-        places = _PLACE_NAMED.findall(player)
-        takes_place = any(
-            isinstance(p, ChoiceParam) or (isinstance(p, SceneParam) and p.type == "location")
-            for p in params
-        )
-        if not places or not takes_place:
-            return False
-        choices = [str(v) for p in params if isinstance(p, ChoiceParam) for v in p.values]
-        scene = [n for _, field in KINDS for n in getattr(self.scene, field)]
-        known = [n.lower() for n in [*choices, *scene]]
-        return any(not any(p.lower() in k or k in p.lower() for k in known) for p in places)
 
     def _by_clause(self, player: str) -> list[str]:
         """The actions asked for clause by clause, when every clause that asks for one asks

@@ -306,29 +306,6 @@ def test_a_thing_asked_to_be_handed_over_boosts_the_action_that_hands_it(
     assert intents.seen[0][1] == boost
 
 
-@pytest.mark.parametrize(
-    ("line", "ranked", "likely"),
-    [
-        # a number no offered action can take, a place by name the scene does not have:
-        # not forced ("none" beside the action), since forced it takes the nearest value
-        (
-            "Could you set the quarantine to level 9?",
-            ["set_quarantine"],
-            ("set_quarantine", "none"),
-        ),
-        ("Could you walk me to Jupiter Station?", ["walk_to"], ("walk_to", "none")),
-        # within range, in the scene: as ranked
-        ("Could you set the quarantine to level 3?", ["set_quarantine"], ("set_quarantine",)),
-        ("Could you walk me to the lab?", ["walk_to"], ("walk_to",)),
-        ("Could you take Ensign Pike to the lab?", ["walk_to"], ("walk_to",)),
-    ],
-)
-def test_a_request_beyond_what_the_actions_take_is_not_forced(
-    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
-) -> None:
-    assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
-
-
 PIT = """\
 id: pit
 name: Cal
