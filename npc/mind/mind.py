@@ -394,8 +394,8 @@ class Mind:
         return [e for e in self.examples if e not in fitting] + self._asked
 
     def own_examples(self, likely: Sequence[str]) -> list[str]:
-        """The example replies of the ``likely`` actions, pasted only before those actions
-        went out (``SpeechGuard``)."""
+        """The example replies of the ``likely`` actions: a sentence of theirs may open a
+        reply, not be tacked on after its first sentence (``SpeechGuard``)."""
         return [say for name in likely for say in self._action_examples.get(name, [])]
 
     @staticmethod
