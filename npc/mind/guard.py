@@ -336,14 +336,14 @@ class SpeechGuard:
             return Ruling(Call.STOP, "repeat")
         if final and said and said == self._last_short:
             return Ruling(Call.STOP, "repeat")
-        if any(s in self._examples for s in done):
-            return Ruling(Call.STOP, "copy")
         # After the first sentence, the asked action's own examples are copies too once the
         # actions went out, or to a command (whose reply, stopped after words were said,
         # writes on unheard to its actions).
         tacked_on = len(sentences) > 1 and (self.acted or self._command)
         examples = self._own_examples if tacked_on else self._examples
-        if any(s in examples for s in done[1:]):
+        if any(s in self._examples for s in done) or (
+            tacked_on and any(s in examples for s in done[1:])
+        ):
             return Ruling(Call.STOP, "copy")
         refusal = self._says_refusal_line(said, final) if self.acted else None
         if refusal is None and self._command:
