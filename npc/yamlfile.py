@@ -151,6 +151,11 @@ def _message(model: type[BaseModel], err: ErrorDetails, loc: Loc) -> str:
     if kind == "extra_forbidden":
         fields = _fields_at(model, list(err["loc"][:-1]))
         expected = f"; expected one of: {', '.join(fields)}" if fields else ""
+        name = err["loc"][-1]
+        if err["input"] is None and isinstance(name, str) and " " in name.strip():
+            # "{type: number, description: strikes, one per half hour}": YAML ends the value
+            # at the comma and reads the rest as a field with no value.
+            expected += "; a comma ends an unquoted value in {...}: quote the value before it"
         return f"unknown field{expected}"
     if kind == "missing":
         return "missing; this field is required"

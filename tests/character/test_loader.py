@@ -68,6 +68,23 @@ def test_unknown_field_names_line_column_and_expected_fields(tmp_path: Path) -> 
     assert msg == f"{path}:14:3: voice.speed: unknown field; expected one of: piper, rate"
 
 
+def test_a_comma_in_an_unquoted_value_is_named_as_the_likely_cause(tmp_path: Path) -> None:
+    # (a comma in a block value, "get a thing, quickly", is fine)
+    text = GOOD.replace("description: get a thing", "description: get a thing, quickly")
+    path = write(
+        tmp_path,
+        text.replace(
+            "{type: object, values: [axe]}", "{type: object, description: the thing, any size}"
+        ),
+    )
+    msgs = problems(path)
+    assert msgs == [
+        f"{path}:11:52: actions[0].parameters.item.any size: unknown field; expected one of: "
+        "description, required, type, values; a comma ends an unquoted value in {...}: "
+        "quote the value before it"
+    ]
+
+
 def test_wrong_type(tmp_path: Path) -> None:
     path = write(
         tmp_path,
