@@ -363,16 +363,51 @@ def opened_by(line: str, names: Iterable[str]) -> list[str]:
     return [n for n in names if n.split("_")[0].lower() in openings]
 
 
-def requests(line: str, verbs: SheetVerbs | None = None) -> bool:
+# Verbs of everyday orders, whatever the sheet's actions are called: "chuck me a headset",
+# "get the wets on her", "put in sixty-five litres", "send her!".
+_ORDER_VERBS = frozenset(
+    re.findall(
+        r"\S+",
+        "get give put send chuck toss throw grab bring fetch pass hand fill pour swap fit book "
+        "ring page show open close shut lock seal light kill switch drop lift raise lower sound "
+        "lend sell fix pull push load pack wrap slice cut mix heat serve",
+    )
+)
+# What follows such a verb in an order: a person or "it" ("send her!", "chuck me a headset",
+# "lock it down"), a particle ("put in sixty-five litres"), or, when the line names what an
+# action takes, its article ("get the wets on her"); "Fit the snow chains" names nothing
+# the sheet has, and may ask for what cannot be done.
+_ORDER_OBJECTS = frozenset(
+    re.findall(r"\S+", "me us it them him her in on up out down over back off")
+)
+_ORDER_ARTICLES = frozenset(re.findall(r"\S+", "the a an my your our some that this those these"))
+
+
+def _orders(clause: str, names_something: bool) -> bool:
+    """Whether ``clause`` (lowercase) opens with an everyday order's verb and its object."""
+    said = re.findall(r"[a-z']+", clause)
+    while said[1:] and said[0] in _LEAD_INS:
+        said = said[1:]
+    if len(said) < 2 or said[0] not in _ORDER_VERBS:
+        return False
+    return said[1] in _ORDER_OBJECTS or (names_something and said[1] in _ORDER_ARTICLES)
+
+
+def requests(line: str, verbs: SheetVerbs | None = None, names_something: bool = False) -> bool:
     """Whether ``line`` asks for something to be done ("could you...", "please"), or opens a
     sentence, or a clause after a comma, with one of the sheet's own ``verbs`` ("She's
-    done, release her!", where release_car's verb opens the second clause)."""
+    done, release her!", where release_car's verb opens the second clause) or an everyday
+    order's (``_orders``: "I can't hear a thing, chuck me a headset."); ``names_something``:
+    the line names what an action takes."""
     low = _asking(_low(line))
     if _REQUEST.search(low):
         return True
+    sentences = _SENTENCES.split(low)
+    clauses = [c for s in sentences for c in _AFTER_COMMA.split(s)]
+    if any(_orders(c, names_something) for c in clauses if not c.rstrip().endswith("?")):
+        return True
     if verbs is None:
         return False
-    sentences = _SENTENCES.split(low)
     return any(verbs.open(s) for s in sentences) or any(
         verbs.open(c, choices=False) for s in sentences for c in _AFTER_COMMA.split(s)[1:]
     )
@@ -610,8 +645,8 @@ class IntentHints:
         pays = tuple(a.name for a in paying)
         return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet), pays)
 
-    def requests(self, line: str) -> bool:
-        return requests(line, self.verbs)
+    def requests(self, line: str, names_something: bool = False) -> bool:
+        return requests(line, self.verbs, names_something)
 
     @staticmethod
     def _talk_close(raw: dict[str, float], boost: list[str], question: bool, margin: float) -> bool:
@@ -649,7 +684,9 @@ class IntentHints:
                 raw[label] = max(raw.get(label, -1.0), score)
         boost = list(boost)
         asked = (
-            asked or self.requests(line) or (bool(boost) and _HAVE.search(_low(line)) is not None)
+            asked
+            or self.requests(line, bool(boost))
+            or (bool(boost) and _HAVE.search(_low(line)) is not None)
         )
         if not asked:
             best = dict(raw)

@@ -487,6 +487,26 @@ def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
     assert not herbalist.requests("Ah well, shoo.")
 
 
+@pytest.mark.parametrize(
+    ("line", "names_something", "asks"),
+    [
+        ("I can't hear a thing, chuck me a headset.", False, True),
+        ("Send her!", False, True),
+        ("Put in sixty-five litres.", False, True),
+        ("Nobody in or out, lock it down.", False, True),
+        ("It's pouring, get the wets on her!", True, True),  # "wets" names a choice
+        ("It's pouring, get the wets on her!", False, False),
+        ("Fit the snow chains for the next stint.", False, False),  # nothing the sheet has
+        ("Kill the lights?", True, False),  # a question
+        ("Ring the bell twice.", True, True),
+        ("Well, toss it, I suppose.", False, True),
+        ("The light's gone out.", False, False),
+    ],
+)
+def test_everyday_orders_ask_for_an_action(line: str, names_something: bool, asks: bool) -> None:
+    assert requests(line, names_something=names_something) is asks
+
+
 def test_an_action_without_examples_is_known_by_its_name_and_choices(
     herbalist: IntentHints,
 ) -> None:
