@@ -460,12 +460,13 @@ def telling(text: str, description: str, entries: Sequence[str] = ()) -> set[str
 
 
 # Words an order may hold beside what it names: "Two croissants, cheers.", "Half a dozen
-# of the rolls for me, thanks."
+# of the rolls for me, thanks.", "And a couple of those sausage rolls.", "Mediums next."
 _ORDER_WORDS = frozenset(
     _tokens(
         "a an the some one two three four five six seven eight nine ten eleven twelve dozen "
+        "twenty thirty forty fifty sixty seventy eighty ninety hundred "
         "half couple few of and too also another more extra just only for me us please "
-        "cheers thanks thank you ta then mate love pet"
+        "cheers thanks thank you ta then mate love pet those these that this next now quick"
     )
 )
 
@@ -479,7 +480,7 @@ def orders(text: str, names: Sequence[str]) -> bool:
     parts = {w for name in names for w in _tokens(name)}
     words = _tokens(text)
     things = [w for w in words if _forms(w) & parts]
-    return bool(things) and all(w in things or w in _ORDER_WORDS for w in words)
+    return bool(things) and all(w in things or w in _ORDER_WORDS or w.isdigit() for w in words)
 
 
 def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:

@@ -217,6 +217,10 @@ def test_a_line_says_the_telling_words_of_an_actions_description(
         ("wifi voucher, cheers", ["Wi-Fi voucher"], True),
         ("Half a dozen of the sausage rolls for me, thanks.", ["sausage roll"], True),
         ("Three pastries.", ["pastry"], True),
+        ("And a couple of those sausage rolls.", ["sausage roll"], True),
+        ("Mediums next, quick.", ["medium"], True),
+        ("35 croissants.", ["croissant"], True),
+        ("Those croissants look burnt.", ["croissant"], False),
         ("The rye?", ["rye loaf"], False),  # a question
         ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
         ("thanks, cheers", [], False),  # names nothing
