@@ -133,6 +133,15 @@ _NOT_ASKING = frozenset(
 _AFTER_VERB = frozenset(
     re.findall(r"\S+", "the a an me us it them him her my your our some that this those these")
 )
+# A person fetched or told by name: "grab Dr. Aziz for me", "ask Ruth to...", "page Tom".
+_FETCHING = "get|fetch|grab|call|bring|page|buzz|ask|tell|send for|radio|find"
+
+
+def _fetched(person: str) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in re.findall(r"[a-z]{3,}", person.lower()))
+    return re.compile(rf"\b(?:{_FETCHING}) (?:\w+\.? )?(?:{words or '$^'})\b")
+
+
 # Words before a clause's verb: "and then", "please", "could you".
 _FILLER = re.compile(
     r"^(?:(?:and|then|also|now|please|just|oh|ok|okay|right|so)\b,?\s*|"
@@ -247,7 +256,7 @@ class HintFinder:
             # "What do I owe you?" at a till: the action that takes the money, though the
             # line is put as a question (the baker answered with the price and took none).
             return Hints(named, self.intents.pays[:1], self.intents.verbs, asked=True)
-        boost = self.space.fitting(names)
+        boost = self._for_things(player, names)
         if done:
             boost = [a for a in done if a in boost] or boost or done
         places = self.space.fitting(self.scene.entries("location"))
@@ -338,6 +347,33 @@ class HintFinder:
             # was taken).
             likely += (NO_ACTION,)
         return Hints(named, likely, self.intents.verbs, asked, least)
+
+    def _for_things(self, player: str, names: Sequence[str]) -> list[str]:
+        """The actions that take what ``player`` named. When the line names a thing (an
+        object, a choice value) and a person it does not summon, the person is most often
+        whom the thing is for ("Can I grab a wormer for Biscuit?", "10 Synulox for Luna"):
+        the actions taking the person but not the thing (check_in takes the pet) drop out,
+        unless one's own verb opens a clause ("Check Biscuit in, he's due a wormer")."""
+        boost = self.space.fitting(names)
+        people = set(self.scene.characters)
+        named = people & set(names)
+        if not named or summons(player) or any(_fetched(p).search(player.lower()) for p in named):
+            return boost  # "Could you grab Dr. Aziz for me?": the person is fetched
+        places = set(self.scene.locations)
+        things = [n for n in names if n not in people and n not in places]
+        if not things:
+            return boost
+        for_things = self.space.fitting(things)
+        if not for_things:
+            return boost
+        clauses = [c.strip().lower() for c in _REQUEST_CLAUSES.split(player)]
+        opening = {re.sub(r"^[^a-z]+", "", c).split(" ", 1)[0] for c in clauses if c}
+        kept = [
+            a.name
+            for a in self.space.actions
+            if a.name in boost and (a.name in for_things or action_verbs(a) & opening)
+        ]
+        return kept
 
     def _by_clause(self, player: str) -> list[str]:
         """The actions asked for clause by clause, when every clause that asks for one asks

@@ -345,3 +345,49 @@ def test_words_to_pass_on_boost_the_action_that_says_them(
     intents = ScriptedIntents({})
     medic_finder(loaded, intents).find(line)
     assert intents.seen[0][1:] == (boost, asked)
+
+
+CLINIC = """\
+id: clinic
+name: Beth
+role: a vet nurse
+scene:
+  locations: [kennel ward]
+  characters: [Biscuit, Dr. Aziz]
+actions:
+  - name: check_in
+    description: Check a pet in for its appointment.
+    parameters:
+      pet: {type: character, values: [Biscuit]}
+  - name: dispense
+    description: Bag up a medicine for the owner.
+    parameters:
+      medicine: {type: choice, values: [Drontal wormer, ear drops]}
+  - name: page_staff
+    description: Call a vet to the front desk.
+    parameters:
+      who: {type: character, values: [Dr. Aziz]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # a thing for a person: the actions that take the thing
+        ("Can I grab a wormer for Biscuit while I'm here?", ["dispense"]),
+        ("Dr. Aziz said he's due a wormer, can I get one?", ["dispense"]),
+        # the person's own action opens a clause, or the person is fetched: all stay
+        ("Check Biscuit in, he's due a wormer.", ["check_in", "dispense"]),
+        ("Could you grab Dr. Aziz for me? It's about the wormer.", ["dispense", "page_staff"]),
+        # a person and a place: no thing to be for
+        ("Can I see Biscuit in the kennel ward?", ["check_in"]),
+    ],
+)
+def test_a_thing_named_for_a_person_boosts_the_actions_that_take_the_thing(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC)
+    intents = ScriptedIntents({})
+    medic_finder(load_sheet(path), intents).find(line)
+    assert intents.seen[0][1] == boost
