@@ -283,7 +283,12 @@ _SAY_SO = re.compile(r"\b(tell|explain|describe|say|talk|remind|recite|write|pri
 # the tannoy that...", "Let Lena know the rain's coming." (not "tell me", "let me know").
 _RELAY = re.compile(
     r"\b(?:tell|remind|warn) (?!me\b|us\b|you\b|myself\b|ya\b)\w+(?: [\w']+){0,4}? (?:to|that)\b|"
-    r"\blet (?!me\b|us\b)\w+(?: \w+)? know\b"
+    r"\blet (?!me\b|us\b)\w+(?: \w+)? know\b|"
+    # "Tell the vet she's been drinking more.", "Sing out that there's a frigate.", "Sing out
+    # for all hands to beat to quarters." (not "sing out for help", "call out to me")
+    r"\btell (?!me\b|us\b|you\b|myself\b|ya\b)(?:the \w+|\w+) (?:he|she|they|it|we|i|there)"
+    r"(?:'s|'re|'ve|'ll| is| are| was| were| has| have| had| will)\b|"
+    r"\b(?:sing|shout|call|cry|bellow) out (?:that|for (?!help\b|me\b|us\b)|to (?!me\b|us\b))"
 )
 
 

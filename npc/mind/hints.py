@@ -99,7 +99,8 @@ _HANDS_OVER = re.compile(r"\b(?:hand|hands|give|gives|pass|passes|bring|brings|l
 # the team radio", "Make a call over the backstage tannoy", "announce".
 _SAYS_WORDS = re.compile(
     r"\b(?:radio|radios|tannoy|intercom|announce|announces|announcement|message|messages|tell|"
-    r"tells|talk|talks|say|says|broadcast|broadcasts)\b"
+    r"tells|talk|talks|say|says|broadcast|broadcasts|bellow|bellows|shout|shouts|note|notes|"
+    r"write|writes|jot|jots)\b"
 )
 
 # What an action that shows which one is meant says of itself: "Point at something or

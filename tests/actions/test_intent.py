@@ -699,7 +699,12 @@ def test_lines_asking_the_characters_name(line: str, asks: bool) -> None:
         ("Tell Lena to box this lap.", True),
         ("And tell the company over the tannoy that Priya's going on.", True),
         ("Can you let Lena know the rain's ten minutes away?", True),
+        ("Tell the vet she's been drinking loads more water lately.", True),
+        ("Sing out that there's a frigate off the bow.", True),
+        ("Sing out for all hands to beat to quarters.", True),
+        ("Sing out for help if you need it.", False),
         ("Tell me about the rain.", False),  # to be told, not passed on
+        ("Tell me it's going to be fine.", False),
         ("Let me know when she's in.", False),
         ("I'll tell you what, that was close.", False),
     ],

@@ -367,6 +367,10 @@ actions:
     description: Call a vet to the front desk.
     parameters:
       who: {type: character, values: [Dr. Aziz]}
+  - name: write_note
+    description: Write a short note on the pet's record for the vet.
+    parameters:
+      note: {type: text}
 """
 
 
@@ -391,3 +395,11 @@ def test_a_thing_named_for_a_person_boosts_the_actions_that_take_the_thing(
     intents = ScriptedIntents({})
     medic_finder(load_sheet(path), intents).find(line)
     assert intents.seen[0][1] == boost
+
+
+def test_words_for_the_vet_go_to_the_action_that_writes_them_down(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC)
+    intents = ScriptedIntents({})
+    medic_finder(load_sheet(path), intents).find("Tell the vet he's been off his food.")
+    assert intents.seen[0][1:] == (["write_note"], True)
