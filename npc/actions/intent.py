@@ -466,6 +466,19 @@ _IDENTIFIES = re.compile(
 )
 
 
+# Asks where a thing is: "Where's the spare nose cone?", "Where d'you keep the rum cask?"
+# (not "Where are we going?", "Where's the best place to eat?").
+_ASKS_WHERE = re.compile(
+    r"(?:^|[.!?]\s+)(?:\w+, )?where(?:'s| is| are|'re| do you keep| d'you keep| did you put|"
+    r" have you put| can i find| would i find)\b(?! (?:we|you|i|they|he|she)\b)"
+)
+
+
+def asks_where(line: str) -> bool:
+    """Whether ``line`` asks where something is ("Where's the oilskin coat?")."""
+    return bool(_ASKS_WHERE.search(_low(line)))
+
+
 def identifies(line: str) -> bool:
     """Whether ``line`` asks which of those present is the one it names, which a character
     may answer by pointing ("Which one's the whaleboat?")."""

@@ -22,6 +22,7 @@ from npc.actions.intent import (
     again,
     asks_about,
     asks_for_code,
+    asks_where,
     both,
     identifies,
     leads,
@@ -321,7 +322,14 @@ class HintFinder:
             # (scan_patient, light_lamp), not give_stim's "give" nor rent_boat's "get".
             name, light = lent
             likely = (name, *(a for a in likely if a != name and not self._opens(a, light)))
-        pointing = identifies(player) and [
+        # "Where's the spare nose cone?": a thing or person of the scene, not a place.
+        # ("Where's Jade? Call her up.": asked for more than where she is.)
+        where = (
+            asks_where(player)
+            and any(kind != "place" for _, kind in named)
+            and not requests(player, self.intents.verbs)
+        )
+        pointing = (identifies(player) or where) and [
             a for a in self.space.actions if _POINTS_OUT.search(_spoken(a))
         ]
         if pointing:

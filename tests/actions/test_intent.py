@@ -14,6 +14,7 @@ from npc.actions.intent import (
     asks_about,
     asks_for_code,
     asks_name,
+    asks_where,
     both,
     follows_on,
     identifies,
@@ -711,3 +712,18 @@ def test_lines_asking_the_characters_name(line: str, asks: bool) -> None:
 )
 def test_lines_asking_for_words_passed_on(line: str, passed_on: bool) -> None:
     assert relays(line) is passed_on
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        ("Where's the spare nose cone?", True),
+        ("Where d'you keep the rum cask?", True),
+        ("Sorry, where is the oilskin coat? I can't see it.", True),
+        ("Where are we going?", False),
+        ("Nowhere's open this late.", False),
+        ("The coat is where you left it.", False),
+    ],
+)
+def test_lines_asking_where_something_is(line: str, where: bool) -> None:
+    assert asks_where(line) is where

@@ -259,7 +259,11 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
         # which one is meant: shown by pointing, or told in words, whatever the ranking
         ("Which one's the trauma kit?", ["none"], ("point_at", "none")),
         ("Which of these fellows is Pike?", ["scan_patient"], ("point_at", "none")),
-        # where something is: as ranked
+        # where a thing or person of the scene is: shown too, unless more is asked
+        ("Where's the trauma kit? I can't see it.", ["none"], ("point_at", "none")),
+        ("Where's Pike? Scan him for spores.", ["scan_patient"], ("scan_patient",)),
+        # where a place is, which deck something is on: as ranked
+        ("Where's the lab?", ["none"], ("none",)),
         ("Which deck is the lab on?", ["none"], ("none",)),
     ],
 )
