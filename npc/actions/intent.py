@@ -75,6 +75,7 @@ _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b
 _REQUEST = re.compile(
     r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
     r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
+    r"\b(?:i|we)(?:'ll| will|'d| would) want\b(?! to\b)|"  # "I'll want a long gun."
     r"\b(?:i|we)(?:'ll| will) (take|have)\b(?! to\b)|"  # "I'll take one.", "We'll take the one..."
     # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we
     # go to the gift shop?", "Any chance of a blanket?", "I was hoping you could...".
@@ -268,7 +269,10 @@ _SUMMONS = re.compile(
     r"\b(?:ask|tell|get) (?:the|your|that|this|our) (?:[\w'-]+ ){0,3}?(?:guy|man|woman|lady|"
     r"girl|boy|kid|one|\w+(?:er|or|ist|ian|ic|ain|ant|ent|ard|man|woman)) to (?:come|get over|"
     r"pop over|swing by|stop by)\b|"
-    r"(?:^|[.!?,;]\s*|\b(?:you|please|and|just|then) )buzz (?:your|the|for)\b"
+    r"(?:^|[.!?,;]\s*|\b(?:you|please|and|just|then) )buzz (?:your|the|for)\b|"
+    # "Somebody get a vet, my dog's collapsed!", "Call a doctor!"
+    r"\b(?:get|fetch|call)(?: me| us)? (?:a|the|your) (?:vet|doctor|doc|nurse|medic|paramedic|"
+    r"guard|cop|police|ambulance|manager|boss)\b(?!'s\b| (?:says|said|told|is|was|thinks)\b)"
 )
 # A request that points back at what was just talked about: "Take me there, please.",
 # "Lead the way then.", "I'll take it.", "I'll take one." ("Is there...", "it's" and "one

@@ -119,6 +119,8 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("I'll go for a walk.", False, False),
         ("I'll go with the others to the gate.", False, False),
         ("My shoulder's killing me. Got anything for the pain?", True, False),
+        ("I'm posted up in the tops, I'll want a long gun.", True, False),
+        ("We'd want to leave before dark.", False, False),
         ("You got something for burns?", True, False),
         ("I got something for you.", False, False),
         # whether something was or may be, not a request
@@ -325,6 +327,11 @@ def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
         ("Ask the price to come down.", False),
         ("I'll call the guards on you!", False),
         ("Buzz off.", False),
+        # someone of a trade, by the trade
+        ("Somebody get a vet, my dog's just collapsed in the car park!", True),
+        ("Call a doctor!", True),
+        ("Get the vet's number for me.", False),
+        ("Get the doctor said I could go.", False),
     ],
 )
 def test_lines_asking_for_someone_to_be_fetched(line: str, fetched: bool) -> None:
