@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from npc.actions.intent import NO_ACTION
 from npc.actions.reply import ReplyFormat
@@ -471,14 +471,19 @@ _ORDER_WORDS = frozenset(
 )
 
 
-def orders(text: str, names: Sequence[str]) -> bool:
+# A word or two after the last comma, the one spoken to: "Softs and thirty litres, chief!"
+_VOCATIVE = re.compile(r",\s*[A-Za-z']+(?:\s+[A-Za-z']+)?\s*[.!]*\s*$")
+
+
+def orders(text: str, names: Sequence[str], units: Iterable[str] = ()) -> bool:
     """Whether ``text`` is nothing but an order for some of ``names`` (things it named):
-    "Two croissants, cheers.", "wifi voucher, thanks". Said without a verb, a thing the
-    character can give or do is asked for; a question ("The rye?") is not an order."""
+    "Two croissants, cheers.", "wifi voucher, thanks", with the ``units`` of an action's
+    numbers ("Fifty litres and hards, Cal."). Said without a verb, a thing the character can
+    give or do is asked for; a question ("The rye?") is not an order."""
     if not names or text.rstrip().endswith("?"):
         return False
-    parts = {w for name in names for w in _tokens(name)}
-    words = _tokens(text)
+    parts = {w for name in names for w in _tokens(name)} | {u.lower() for u in units}
+    words = _tokens(_VOCATIVE.sub("", text) or text)
     things = [w for w in words if _forms(w) & parts]
     return bool(things) and all(w in things or w in _ORDER_WORDS or w.isdigit() for w in words)
 

@@ -281,7 +281,7 @@ class HintFinder:
             people = [a for a in people if self._calls_over(a)] or people
             boost += [a for a in people if a not in boost]
         # "Two croissants, cheers.": a thing an action takes, asked for without a verb.
-        asked = asked or (bool(boost) and orders(player, names))
+        asked = asked or (bool(boost) and orders(player, names, self._units))
         boost += [
             a.name
             for a in self.space.actions
@@ -356,6 +356,18 @@ class HintFinder:
             # was taken).
             likely += (NO_ACTION,)
         return Hints(named, likely, self.intents.verbs, asked, least)
+
+    @property
+    def _units(self) -> list[str]:
+        """What the actions count in, by their numbers' names ("litres", "portions")."""
+        return [
+            w
+            for a in self.space.actions
+            for name, p in a.parameters.items()
+            if isinstance(p, NumberParam)
+            for w in name.split("_")
+            if len(w) >= 4
+        ]
 
     def _for_things(self, player: str, names: Sequence[str]) -> list[str]:
         """The actions that take what ``player`` named. When the line names a thing (an

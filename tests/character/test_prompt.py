@@ -221,6 +221,8 @@ def test_a_line_says_the_telling_words_of_an_actions_description(
         ("Mediums next, quick.", ["medium"], True),
         ("35 croissants.", ["croissant"], True),
         ("Those croissants look burnt.", ["croissant"], False),
+        ("Two croissants, Hattie.", ["croissant"], True),  # the one spoken to, after a comma
+        ("Softs and thirty litres, chief!", ["soft"], False),  # "litres" is no thing named
         ("The rye?", ["rye loaf"], False),  # a question
         ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
         ("thanks, cheers", [], False),  # names nothing
@@ -231,6 +233,12 @@ def test_a_line_of_nothing_but_named_things_orders_them(
     text: str, names: list[str], order: bool
 ) -> None:
     assert orders(text, names) is order
+
+
+def test_an_order_may_count_in_what_an_action_counts_in() -> None:
+    assert orders("Softs and thirty litres, chief!", ["soft"], units=["litres"])
+    assert orders("Fifty litres and hards, Cal.", ["hard"], units=["litres"])
+    assert not orders("Thirty litres of rain fell.", ["soft"], units=["litres"])
 
 
 @pytest.mark.parametrize(
