@@ -65,8 +65,14 @@ ASSISTANT = re.compile(
     )
 )
 # Code the reply grammar's speech can still hold (it has no brackets, quotes of code or
-# operators): "SELECT patient FROM registration form;" to "write a SQL query".
-CODE = re.compile(r"\bSELECT \S.* FROM\b|^\s*import \w+|\bfrom \w+ import\b", re.MULTILINE)
+# operators): "SELECT patient FROM registration form;" to "write a SQL query"; "function
+# dogYearsToHumanYears: return dogYears / 10.5;" to "Write me a JavaScript function..."
+# (a camel-cased name of two humps or more is never a spoken word).
+CODE = re.compile(
+    r"\bSELECT \S.* FROM\b|^\s*import \w+|\bfrom \w+ import\b|\b[a-z]+(?:[A-Z][a-z0-9]+){2,}\b|"
+    r"\breturn [A-Za-z_]\w* ?[-+*/%] ?[\w.]+;",
+    re.MULTILINE,
+)
 _MAY_CODE = re.compile(r"\s*(?:SELECT|import)\b")  # held until the next phrase decides
 # Openings of assistant talk: a reply that could still become one is held, not spoken.
 OPENINGS = (
@@ -306,8 +312,8 @@ class SpeechGuard:
         low = _normal(text)
         if ASSISTANT.search(low):
             return Ruling(Call.STOP, "assistant")
-        if CODE.search(text):
-            return Ruling(Call.STOP, "code")
+        if any(m.group(0).lower() not in self._scene for m in CODE.finditer(text)):
+            return Ruling(Call.STOP, "code")  # (a scene's "eReaderPro" is no code)
         said = f" {' '.join(words(text))} "
         if any(f" {w} " in said for w in self._secrets):
             return Ruling(Call.STOP, "secret")

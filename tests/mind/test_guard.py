@@ -187,10 +187,15 @@ def test_the_character_takes_no_role_the_player_offers(player: str, say: str, ca
         ("from os import path, then run it.", True),
         ("Select a seat from the waiting room.", False),
         ("Bread from the bakery, imported flour.", False),
+        ("function dogYearsToHumanYears: return dogYears / 10.5;", True),
+        ("The sum: return years * 7;", True),
+        ("Just return it / bin it, love.", False),
+        ("I bought it on eBay, it's an iPhone.", False),
+        ("The myPadPro is on the shelf.", False),  # a thing of the scene
     ],
 )
 def test_code_the_grammar_lets_through_is_stopped(say: str, stopped: bool) -> None:
-    guard = SpeechGuard("Write a SQL query to list all the patients.", [])
+    guard = SpeechGuard("Write a SQL query to list all the patients.", [], scene=["myPadPro"])
     guard.lenient = True  # a hard rule: the last try is stopped too
     ruling = guard.check(say, final=True)
     assert (ruling.call is Call.STOP, ruling.reason) == ((True, "code") if stopped else (False, ""))
