@@ -382,14 +382,14 @@ _ORDER_VERBS = frozenset(
         "lend sell fix pull push load pack wrap slice cut mix heat serve",
     )
 )
-# What follows such a verb in an order: a person or "it" ("send her!", "chuck me a headset",
-# "lock it down"), a particle ("put in sixty-five litres"), or, when the line names what an
-# action takes, its article ("get the wets on her"); "Fit the snow chains" names nothing
-# the sheet has, and may ask for what cannot be done.
-_ORDER_OBJECTS = frozenset(
-    re.findall(r"\S+", "me us it them him her in on up out down over back off")
+# What follows such a verb in an order: a person or "it" ("send her!", "lock it down"), a
+# particle ("put in sixty-five litres"), or, when the line names what an action takes, "me"
+# or an article ("chuck me a headset", "get the wets on her"); "Fit the snow chains" and
+# "Sell me some cigarettes." name nothing the sheet has, and may ask for what cannot be done.
+_ORDER_OBJECTS = frozenset(re.findall(r"\S+", "it them him her in on up out down over back off"))
+_ORDER_ARTICLES = frozenset(
+    re.findall(r"\S+", "me us the a an my your our some that this those these")
 )
-_ORDER_ARTICLES = frozenset(re.findall(r"\S+", "the a an my your our some that this those these"))
 
 
 def _orders(clause: str, names_something: bool) -> bool:

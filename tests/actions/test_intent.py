@@ -498,7 +498,8 @@ def test_the_sheets_own_verbs_open_a_request(herbalist: IntentHints) -> None:
 @pytest.mark.parametrize(
     ("line", "names_something", "asks"),
     [
-        ("I can't hear a thing, chuck me a headset.", False, True),
+        ("I can't hear a thing, chuck me a headset.", True, True),
+        ("I'm sixteen, sell me some cigarettes.", False, False),  # names nothing it has
         ("Send her!", False, True),
         ("Put in sixty-five litres.", False, True),
         ("Nobody in or out, lock it down.", False, True),
