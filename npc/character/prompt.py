@@ -483,9 +483,11 @@ def orders(text: str, names: Sequence[str], units: Iterable[str] = ()) -> bool:
     if not names or text.rstrip().endswith("?"):
         return False
     parts = {w for name in names for w in _tokens(name)} | {u.lower() for u in units}
-    words = _tokens(_VOCATIVE.sub("", text) or text)
-    things = [w for w in words if _forms(w) & parts]
-    return bool(things) and all(w in things or w in _ORDER_WORDS or w.isdigit() for w in words)
+    for words in (_tokens(text), _tokens(_VOCATIVE.sub("", text))):
+        things = [w for w in words if _forms(w) & parts]
+        if things and all(w in things or w in _ORDER_WORDS or w.isdigit() for w in words):
+            return True
+    return False
 
 
 def mentions(text: str, scene: Scene) -> list[tuple[str, str]]:

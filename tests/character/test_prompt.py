@@ -222,6 +222,7 @@ def test_a_line_says_the_telling_words_of_an_actions_description(
         ("35 croissants.", ["croissant"], True),
         ("Those croissants look burnt.", ["croissant"], False),
         ("Two croissants, Hattie.", ["croissant"], True),  # the one spoken to, after a comma
+        ("Please, croissants.", ["croissant"], True),  # (not when it is the thing itself)
         ("Softs and thirty litres, chief!", ["soft"], False),  # "litres" is no thing named
         ("The rye?", ["rye loaf"], False),  # a question
         ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
