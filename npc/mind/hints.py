@@ -9,6 +9,7 @@ tests/mind/test_mind.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ _AFTER_VERB = frozenset(
 _FETCHING = "get|fetch|grab|call|bring|page|buzz|ask|tell|send for|radio|find"
 
 
+@functools.lru_cache(maxsize=256)
 def _fetched(person: str) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in re.findall(r"[a-z]{3,}", person.lower()))
     return re.compile(rf"\b(?:{_FETCHING}) (?:\w+\.? )?(?:{words or '$^'})\b")
@@ -389,12 +391,11 @@ class HintFinder:
             return boost
         clauses = [c.strip().lower() for c in _REQUEST_CLAUSES.split(player)]
         opening = {re.sub(r"^[^a-z]+", "", c).split(" ", 1)[0] for c in clauses if c}
-        kept = [
+        return [
             a.name
             for a in self.space.actions
             if a.name in boost and (a.name in for_things or action_verbs(a) & opening)
         ]
-        return kept
 
     def _by_clause(self, player: str) -> list[str]:
         """The actions asked for clause by clause, when every clause that asks for one asks
