@@ -10,7 +10,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -18,9 +18,11 @@ from urllib.parse import urlparse
 import numpy as np
 
 from npc.errors import KnowledgeError
+from npc.knowledge.folder_lock import FolderLock
 from npc.knowledge.index import Rows
 
 PAGE = 5000  # rows per read; writes use the client's own maximum batch size
+HOLD_WAIT_S = 600.0  # another process's ingest of a large pack takes minutes on two cores
 CHARACTER_PREFIX = "npc-char-"
 PACK_PREFIX = "npc-pack-"
 
@@ -67,12 +69,15 @@ class ChromaCollections:
         *,
         url: str | None = None,
         embedding_function: Any | None = None,
+        hold_wait_s: float = HOLD_WAIT_S,
     ) -> None:
         import chromadb  # imported here: it takes ~1 s, and only the store needs it
         from chromadb.config import Settings as ChromaSettings
 
         self.where = url or str(path)
         self._ef = embedding_function
+        # A server orders its clients' requests itself; a local folder needs our lock.
+        self._folder_lock = None if url or path is None else FolderLock(path, hold_wait_s)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         with self._guard("open"):
             if url:
@@ -93,6 +98,11 @@ class ChromaCollections:
                 self._client = _open_local(chromadb, path, chroma_settings)
             self._batch = int(self._client.get_max_batch_size())
 
+    def held(self, what: str) -> AbstractContextManager[None]:
+        """A context holding a local store against other processes while doing ``what``
+        (``npc.knowledge.folder_lock``); nothing to hold for a server."""
+        return nullcontext() if self._folder_lock is None else self._folder_lock.held(what)
+
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
         try:
@@ -101,11 +111,16 @@ class ChromaCollections:
             raise
         except Exception as exc:  # chromadb raises many kinds; every one means "store failed"
             remote = self.where.startswith(("http://", "https://"))
-            advice = (
-                "check that the chroma server is running and reachable"
-                if remote
-                else "if the store is corrupt, move the folder aside and run `npc ingest` again"
-            )
+            if remote:
+                advice = "check that the chroma server is running and reachable"
+            elif "Nothing found on disk" in str(exc):
+                advice = (
+                    "another process wrote this collection after this one first read it; "
+                    "restart this process (writers and readers that go through npc wait for "
+                    "each other)"
+                )
+            else:
+                advice = "if the store is corrupt, move the folder aside and run `npc ingest` again"
             # A server may come back, and a local store locked by another process (a
             # simulation worker writing the same folder) frees up: both are worth a retry.
             raise KnowledgeError(

@@ -59,7 +59,7 @@ class KnowledgeStore:
         sources = sheet_sources(loaded, self.settings.characters_dir)
         limits = Limits(self.config.chunk_chars, self.config.max_file_bytes)
         report = IngestReport()
-        with self._lock:
+        with self._lock, self.chroma.held(f"ingesting {sheet.id}"):
             targets = [(character_collection(sheet.id), sources.own)]
             targets += [(pack_collection(p), s) for p, s in sources.packs.items()]
             changed: set[str] = set()
@@ -132,6 +132,10 @@ class KnowledgeStore:
                 self._indexes.pop(character_id, None)
 
     def _build(self, character_id: str) -> ChunkIndex:
+        with self.chroma.held(f"reading {character_id}'s knowledge"):
+            return self._build_held(character_id)
+
+    def _build_held(self, character_id: str) -> ChunkIndex:
         name = character_collection(character_id)
         if not self.chroma.exists(name):
             raise KnowledgeError(
