@@ -46,6 +46,7 @@ from npc.character.prompt import (
     telling,
 )
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
+from npc.character.vocabulary import strangers, words
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -210,6 +211,7 @@ class HintFinder:
     space: ActionSpace
     intents: IntentHints | None
     action_words: str = ""  # the actions' names and descriptions: "script" may be one
+    known: frozenset[str] = frozenset()  # every word of the sheet and its knowledge
 
     def named(self, player: str) -> list[str]:
         """Scene entries and choice values the player named, picked together: "a piece of
@@ -357,7 +359,27 @@ class HintFinder:
             # "him"; it may ask for what is not there, so it is not forced (call_over(player)
             # was taken).
             likely += (NO_ACTION,)
+        if not names and not named and self._strangers(player):
+            # "Row me all the way to France.": a name the character never heard of is none
+            # of the things its actions choose from (row_to(mainland) was taken).
+            kept = tuple(a for a in likely if a == NO_ACTION or not self._chooses(a))
+            if kept != likely:
+                likely, least = kept or (NO_ACTION,), 1
         return Hints(named, likely, self.intents.verbs, asked, least)
+
+    def _strangers(self, player: str) -> list[str]:
+        """Names in ``player``'s line that neither the sheet nor the scene has."""
+        if not self.known:
+            return []
+        entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
+        return strangers(player, self.known | words(" ".join(entries)))
+
+    def _chooses(self, name: str) -> bool:
+        """Whether action ``name`` takes one of a list: a scene entry or a choice."""
+        action = self.space.get(name)
+        return action is not None and any(
+            isinstance(p, SceneParam | ChoiceParam) for p in action.parameters.values()
+        )
 
     @property
     def _units(self) -> list[str]:

@@ -34,6 +34,7 @@ from npc.character.prompt import (
 )
 from npc.character.secrets import secret_words
 from npc.character.sheet import ChoiceParam
+from npc.character.vocabulary import sheet_words
 from npc.config import LLMSettings
 from npc.errors import ActionError
 from npc.events import ActionCall, ErrorEvent, Event
@@ -153,6 +154,7 @@ class Mind:
         self.whole_replies = whole_replies
         self.sheet = loaded.sheet
         self.known = standing_knowledge(loaded)
+        self._words = sheet_words(loaded)
         self.llm = llm
         self.answer_llm = answer_llm
         self.settings = settings
@@ -196,7 +198,9 @@ class Mind:
             self.order,
             self.sheet.language,
         )
-        self.finder = HintFinder(scene, self.format.space, self.intents, self._action_words)
+        self.finder = HintFinder(
+            scene, self.format.space, self.intents, self._action_words, self._words
+        )
         self._system = system_prompt(self.sheet, self.format, self.known)
         self.unsaid = unsaid(self.sheet, self.format)
         self._grammar = self.format.grammar()

@@ -8,6 +8,7 @@ import pytest
 
 from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import LoadedSheet, load_sheet
+from npc.character.vocabulary import sheet_words
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.mind import Exchange, call_key
 from npc.runtime import Runtime
@@ -407,3 +408,30 @@ def test_words_for_the_vet_go_to_the_action_that_writes_them_down(tmp_path: Path
     intents = ScriptedIntents({})
     medic_finder(load_sheet(path), intents).find("Tell the vet he's been off his food.")
     assert intents.seen[0][1:] == (["write_note"], True)
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely"),
+    [
+        # a name the sheet never mentions is none of the things an action chooses from
+        ("Walk me over to the Embassy.", ["walk_to"], ("none",)),
+        ("Page Doctor Okafor down here.", ["page_crew", "none"], ("none",)),
+        # an action that chooses from no list may still be asked for
+        ("Commander Zhao says lockdown, level 4.", ["set_quarantine"], ("set_quarantine",)),
+        # the line names the scene's own place or person: as ranked
+        ("Walk me over to the lab, Kai.", ["walk_to"], ("walk_to",)),
+        ("Scan Ensign Pike, Zhao's orders.", ["scan_patient"], ("scan_patient",)),
+        ("Take me to Dara's lab.", ["walk_to"], ("walk_to",)),  # her own name
+    ],
+)
+def test_a_name_the_character_never_heard_is_nothing_to_act_on(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    scene = Scene.of(medic.sheet)
+    found = HintFinder(
+        scene,
+        ActionSpace.build(medic.sheet, scene),
+        ScriptedIntents({line: ranked}),  # type: ignore[arg-type]
+        known=sheet_words(medic),
+    )
+    assert found.find(line).likely == likely

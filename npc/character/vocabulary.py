@@ -1,0 +1,78 @@
+"""The words a character has ever been given, and the names in a line it has never heard.
+
+"Row me all the way to France.", "Drop me off in Cornwall": a name the sheet and its
+knowledge never mention is nothing of the character's world, so an action over the scene's
+things (row_to a listed destination) cannot be what the line asks for, however near its
+words are (the 0.5B rowed to the mainland, escorted to the cabin; issue 18, dev split).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from npc.character.loader import LoadedSheet
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Where a sentence (or a quotation) starts: its first word's capital says nothing.
+_STARTS = re.compile(r"(?<=[.!?:;])\s+|[\"\u201c\u201d(]")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_TOKEN = re.compile(r"[^\W\d_][\w'-]*")
+# Capitalised mid-sentence though they name no one: times, the player, titles before a name.
+_NOT_NAMES = frozenset(
+    re.findall(
+        r"\S+",
+        """i i'm i'll i'd i've ok okay god monday tuesday wednesday thursday friday saturday sunday
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays january february march
+    april may june july august september october november december christmas easter mr mrs
+    ms miss dr doctor sir madam captain mister""",
+    )
+)
+
+
+def fold(text: str) -> str:
+    """``text`` in lower case without accents: "Tomás" is "tomas"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> set[str]:
+    return set(_WORD.findall(fold(text)))
+
+
+@functools.lru_cache(maxsize=256)
+def _file_words(path: Path, stamp: int) -> frozenset[str]:
+    try:
+        return frozenset(words(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return frozenset()  # ingest reports the file
+
+
+def sheet_words(loaded: LoadedSheet) -> frozenset[str]:
+    """Every word of the sheet (its tests aside: they are never the character's) and of its
+    knowledge files."""
+    sheet = loaded.sheet.model_dump(mode="json", exclude={"tests"})
+    found = words(json.dumps(sheet, ensure_ascii=False))
+    for path in loaded.knowledge_files():
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        found |= _file_words(path, stamp)
+    return frozenset(found)
+
+
+def strangers(line: str, known: frozenset[str]) -> list[str]:
+    """The names inside ``line``'s sentences ("Cornwall", not the first word of one, nor
+    "LX") that are none of ``known``'s words."""
+    out = []
+    for sentence in _STARTS.split(line):
+        for word in _TOKEN.findall(sentence)[1:]:
+            low = _POSSESSIVE.sub("", fold(word))  # "Porthcarrow's harbour"
+            name = word[0].isupper() and word[1:2].islower() and low not in _NOT_NAMES
+            if name and not words(low) <= known:
+                out.append(word)
+    return out

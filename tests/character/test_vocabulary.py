@@ -1,0 +1,47 @@
+"""The words a sheet knows, and the names in a line it never heard of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from npc.character.loader import load_sheet
+from npc.character.vocabulary import fold, sheet_words, strangers
+
+KNOWN = frozenset({"tomas", "porthcarrow", "trinity", "house", "pennick"})
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Row me all the way to France.", ["France"]),
+        ("Can I use your wireless to ring London?", ["London"]),
+        ("Drop me off in Cornwall, then. Paris after.", ["Cornwall"]),  # "Paris" opens one
+        ("Show me which one's Tomás, I've got his helmet.", []),  # known, accents aside
+        ("Show me which one's Tomas.", []),
+        ("I'm from the Trinity House board.", []),
+        ("Can I book for Monday, Dr Smith?", ["Smith"]),  # days and titles name no one
+        ("OK, LX one, go. I'll ring at Christmas.", []),  # codes, "I'll", feasts
+        ('He said "Bob is here" and left.', []),  # a quotation's first word
+        ("Thanks for the tea, Mrs Pennick.", []),
+        ("Take me to Porthcarrow's harbour.", []),
+        ("McAllister sent me to see Moira.", ["Moira"]),  # the first word is no test
+    ],
+)
+def test_names_the_sheet_never_mentions_are_strangers(line: str, found: list[str]) -> None:
+    assert strangers(line, KNOWN) == found
+
+
+def test_a_sheets_words_are_its_own_and_its_files_not_its_tests(tmp_path: Path) -> None:
+    (tmp_path / "lore.md").write_text("The keeper's cousin lives in Porthcarrow.\n")
+    sheet = tmp_path / "keeper.yaml"
+    sheet.write_text(
+        "id: keeper\nname: Tomás\nrole: a lighthouse keeper\n"
+        "knowledge:\n  files: [lore.md]\n"
+        "tests:\n  - {player: Row me to France., actions: []}\n"
+    )
+    known = sheet_words(load_sheet(sheet))
+    assert {"tomas", "porthcarrow", "keeper", "lighthouse"} <= known
+    assert "france" not in known  # a test line is never the character's
+    assert fold("Tomás Ibarra") == "tomas ibarra"
