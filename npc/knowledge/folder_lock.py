@@ -76,9 +76,12 @@ class FolderLock:
                     self._handle.close()
                     self._handle = None
 
-    def _acquire(self, what: str) -> IO[bytes]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 (closed when released)
+    def _acquire(self, what: str) -> IO[bytes] | None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")  # noqa: SIM115 (closed when released)
+        except OSError:
+            return None  # a store nobody may write (shipped read-only) cannot be raced
         deadline = time.monotonic() + self.timeout_s
         while not _try_lock(handle):
             if time.monotonic() >= deadline:

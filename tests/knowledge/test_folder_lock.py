@@ -88,3 +88,9 @@ def test_a_stale_view_is_named_as_such(tmp_path: Path) -> None:
     store._client.list_collections = stale
     with pytest.raises(KnowledgeError, match="another process wrote this collection"):
         store.exists(NAME)
+
+
+def test_a_folder_nobody_may_write_is_read_without_the_lock(tmp_path: Path) -> None:
+    (tmp_path / folder_lock.LOCK_FILE).mkdir()  # the lock file cannot be opened
+    with FolderLock(tmp_path, 0.1).held("reading"), FolderLock(tmp_path, 0.1).held("reading"):
+        pass  # neither waits, neither fails
