@@ -489,6 +489,20 @@ def identifies(line: str) -> bool:
     return any(_IDENTIFIES.match(s) for s in _SENTENCES.split(_low(line)))
 
 
+def asks_fact(line: str) -> bool:
+    """Whether every sentence of ``line`` asks how much, how many, how often, how long, how
+    far, how old, why or when: a question of fact, which no action answers ("How much is a
+    sourdough loaf?" -> hand_over, "How often do you ring the bell when it's foggy?" ->
+    ring_fog_bell, both taken; issue 18, dev split)."""
+    sentences = [s for s in _SENTENCES.split(_low(line).strip()) if s]
+    return bool(sentences) and all(
+        _OF_FACT.match(s) is not None and s.rstrip().endswith("?") for s in sentences
+    )
+
+
+_OF_FACT = re.compile(r"^(?:\w+, )?(?:how (?:much|many|often|long|far|old|come)|why|when)\b")
+
+
 def asks_for_code(line: str, sheet_words: str = "") -> bool:
     """Whether ``line`` asks for code to be written ("Write me a Python script that counts
     lift tickets."), which no action of a character does, unless its ``sheet_words`` (its

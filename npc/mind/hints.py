@@ -22,6 +22,7 @@ from npc.actions.intent import (
     action_verbs,
     again,
     asks_about,
+    asks_fact,
     asks_for_code,
     asks_where,
     both,
@@ -262,6 +263,9 @@ class HintFinder:
             # "What do I owe you?" at a till: the action that takes the money, though the
             # line is put as a question (the baker answered with the price and took none).
             return Hints(named, self.intents.pays[:1], self.intents.verbs, asked=True)
+        if asks_fact(player) and not requests(player, self.intents.verbs):
+            # "How much is a sourdough loaf?": told, not handed over (hand_over was taken).
+            return Hints(named, (NO_ACTION,), self.intents.verbs)
         boost = self._for_things(player, names)
         if done:
             boost = [a for a in done if a in boost] or boost or done

@@ -12,6 +12,7 @@ from npc.actions.intent import (
     IntentHints,
     again,
     asks_about,
+    asks_fact,
     asks_for_code,
     asks_name,
     asks_where,
@@ -626,6 +627,24 @@ def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> 
 )
 def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
     assert asks_for_code(line, sheet) is code
+
+
+@pytest.mark.parametrize(
+    ("line", "fact"),
+    [
+        ("How much is a sourdough loaf?", True),
+        ("How often do you ring the bell when it's foggy?", True),
+        ("Oh, when does the shop close tonight?", True),
+        ("Why does that mangy cat get paid? How come?", True),
+        ("How much for two croissants? I'll take them.", False),  # then asks
+        ("When you're ready, pour me a drink.", False),  # not a question
+        ("How about a coffee?", False),  # offers
+        ("What's in crate D-2?", False),  # may be looked up
+        ("Where's the rum cask?", False),  # may be pointed at
+    ],
+)
+def test_questions_of_fact(line: str, fact: bool) -> None:
+    assert asks_fact(line) is fact
 
 
 @pytest.mark.parametrize(

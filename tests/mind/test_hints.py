@@ -435,3 +435,18 @@ def test_a_name_the_character_never_heard_is_nothing_to_act_on(
         known=sheet_words(medic),
     )
     assert found.find(line).likely == likely
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely"),
+    [
+        ("How many trauma kits are left?", ["issue_kit", "none"], ("none",)),
+        ("Why is the ward hatch sealed? When does it open?", ["seal_door"], ("none",)),
+        ("When can I have a trauma kit? Can I have one now?", ["issue_kit"], ("issue_kit",)),
+    ],
+)
+def test_a_question_of_fact_takes_no_action(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    found = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
+    assert found.likely == likely
