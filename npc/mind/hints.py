@@ -13,6 +13,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import UnionType
 from typing import Protocol
 
 from npc.actions.intent import (
@@ -217,7 +218,7 @@ class HintFinder:
     def named(self, player: str) -> list[str]:
         """Scene entries and choice values the player named, picked together: "a piece of
         that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice."""
-        names = [name for _, field in KINDS for name in getattr(self.scene, field)]
+        names = self._entries()
         labels: list[str] = []
         for action in self.space.actions:
             for param in action.parameters.values():
@@ -375,15 +376,20 @@ class HintFinder:
         """Names in ``player``'s line that neither the sheet nor the scene has."""
         if not self.known:
             return []
-        entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
-        return strangers(player, self.known | words(" ".join(entries)))
+        return strangers(player, self.known | words(" ".join(self._entries())))
 
     def _chooses(self, name: str) -> bool:
         """Whether action ``name`` takes one of a list: a scene entry or a choice."""
+        return self._takes(name, SceneParam | ChoiceParam)
+
+    def _entries(self) -> list[str]:
+        """The names of the scene's entries, of every kind."""
+        return [name for _, field in KINDS for name in getattr(self.scene, field)]
+
+    def _takes(self, name: str, kind: type | UnionType) -> bool:
+        """Whether action ``name`` has a parameter of ``kind``."""
         action = self.space.get(name)
-        return action is not None and any(
-            isinstance(p, SceneParam | ChoiceParam) for p in action.parameters.values()
-        )
+        return action is not None and any(isinstance(p, kind) for p in action.parameters.values())
 
     @property
     def _units(self) -> list[str]:
@@ -507,8 +513,7 @@ class HintFinder:
             if isinstance(p, SceneParam)
             for v in self.space.values(p) or ()
         }
-        entries = [name for _, field in KINDS for name in getattr(self.scene, field)]
-        return max(1, len([e for e in apart(player, entries) if e in takes]))
+        return max(1, len([e for e in apart(player, self._entries()) if e in takes]))
 
     def _lists(self, name: str, names: Sequence[str]) -> bool:
         """Whether action ``name`` has a parameter whose own list of values holds one of
@@ -538,10 +543,7 @@ class HintFinder:
 
     def _on_scene(self, name: str) -> bool:
         """Whether action ``name`` takes a scene entry (an object, place or person)."""
-        action = self.space.get(name)
-        return action is not None and any(
-            isinstance(p, SceneParam) for p in action.parameters.values()
-        )
+        return self._takes(name, SceneParam)
 
     def _apart(self, player: str, told: Sequence[str], names: Sequence[str]) -> bool:
         """Whether each of the ``told`` actions is spoken of by a word of ``player`` that
