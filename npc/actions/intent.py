@@ -73,7 +73,9 @@ TALK = (
 _WH = re.compile(r"^(?:\w+, )?(who|what|when|where|why|how|which|whose)\b")
 _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b|\?\s*$")
 _REQUEST = re.compile(
-    r"\b(can|could|would|will|won't) you\b|\b(can|could|may) i (have|get|borrow|see|take|"
+    # (not a reproach: "Why won't you give me a second stim?", "How could you sell me that?")
+    r"(?<!why )(?<!how )\b(can|could|would|will|won't) you\b|"
+    r"\b(can|could|may) i (have|get|borrow|see|take|"
     r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
     r"\b(?:i|we)(?:'ll| will|'d| would) want\b(?! to\b)|"  # "I'll want a long gun."
     r"\b(?:i|we)(?:'ll| will) (take|have)\b(?! to\b)|"  # "I'll take one.", "We'll take the one..."

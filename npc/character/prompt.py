@@ -469,6 +469,17 @@ _ORDER_WORDS = frozenset(
         "cheers thanks thank you ta then mate love pet those these that this next now quick"
     )
 )
+# What things come in or are counted by: "two tins of oil and a coil of rope", "a sack of
+# salt", "a pint of bitter"; an order still, though no word of it names the thing.
+_MEASURES = frozenset(
+    _tokens(
+        "tin tins can cans coil coils sack sacks bag bags bottle bottles pack packs packet "
+        "packets jar jars cup cups glass glasses mug mugs pint pints loaf loaves slice slices "
+        "piece pieces box boxes crate crates barrel barrels bunch bunches handful pair pairs "
+        "bowl bowls plate plates portion portions round rounds tot tots dram drams litre "
+        "litres liter liters kilo kilos pound pounds dose doses roll rolls"
+    )
+)
 
 
 # A word or two after the last comma, the one spoken to: "Softs and thirty litres, chief!"
@@ -478,14 +489,16 @@ _VOCATIVE = re.compile(r",\s*[A-Za-z']+(?:\s+[A-Za-z']+)?\s*[.!]*\s*$")
 def orders(text: str, names: Sequence[str], units: Iterable[str] = ()) -> bool:
     """Whether ``text`` is nothing but an order for some of ``names`` (things it named):
     "Two croissants, cheers.", "wifi voucher, thanks", with the ``units`` of an action's
-    numbers ("Fifty litres and hards, Cal."). Said without a verb, a thing the character can
-    give or do is asked for; a question ("The rye?") is not an order."""
-    if not names or text.rstrip().endswith("?"):
-        return False
+    numbers ("Fifty litres and hards, Cal."; "thirty litres" alone). Said without a verb, a
+    thing the character can give or do is asked for; a question ("The rye?") is not an
+    order."""
     parts = {w for name in names for w in _tokens(name)} | {u.lower() for u in units}
+    if not parts or text.rstrip().endswith("?"):
+        return False
+    plain = _ORDER_WORDS | _MEASURES
     for words in (_tokens(text), _tokens(_VOCATIVE.sub("", text))):
         things = [w for w in words if _forms(w) & parts]
-        if things and all(w in things or w in _ORDER_WORDS or w.isdigit() for w in words):
+        if things and all(w in things or w in plain or w.isdigit() for w in words):
             return True
     return False
 

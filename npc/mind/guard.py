@@ -101,6 +101,15 @@ OPENINGS = (
     "of course! here's a",
     "sure, i can help you with that. here's a",  # then code, or the rest released
     "sure! i can help you with that. here's a",
+    # A business's "we" (the sales rep: "We're sorry, but we can't support you with that.";
+    # "We're sorry," went out before the rest was stopped, and the next try followed it)
+    "we're sorry, but we can't assist",
+    "we're sorry, but we cannot assist",
+    "we're sorry, but we can't help",
+    "we're sorry, but we can't support",
+    "we're sorry, but we cannot help",
+    "we're sorry, but we don't have",
+    "we are sorry, but we cannot assist",
 )
 HINT_WORDS = 4  # "Say, call crew" and shorter: the opening may be the hint said (below)
 REFUSAL_OPENING = 4  # words of the sheet's refusal line that make it said

@@ -49,6 +49,7 @@ from npc.character.prompt import (
 )
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
 from npc.character.vocabulary import strangers, words
+from npc.mind.numbers import as_digits
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -134,6 +135,19 @@ _NOT_ASKING = frozenset(
         "at on with from of by about after before",
     )
 )
+# A verb and whom it is for: "make me", "pour us" (``HintFinder._framed``); not "let me",
+# "excuse me" nor a preposition's "to me".
+_FRAMED = re.compile(r"\b([a-z]+) (?:me|us)\b")
+_NOT_FRAMING = frozenset(
+    re.findall(
+        r"\S+",
+        "let excuse to for with at of from about on by like than behind near beside and or "
+        "but you it that this tell ask",
+    )
+)
+# An amount and what it is counted in: "8 litres", "a litre", "5 hours".
+_AMOUNT = re.compile(r"(?:\b\d+(?:\.\d+)?|\ban?)\s+([a-z]+)")
+UNIT_LETTERS = 4  # a shorter word of a number's name is no unit ("cue", "din")
 # What follows the verb of a clause that asks ("bump the quarantine up", "start the slow
 # bell", "row me over"), not a noun's "in" ("Fire in the galley! Sound the alarm!").
 _AFTER_VERB = frozenset(
@@ -268,6 +282,9 @@ class HintFinder:
             # "How much is a sourdough loaf?": told, not handed over (hand_over was taken).
             return Hints(named, (NO_ACTION,), self.intents.verbs)
         boost = self._for_things(player, names)
+        # "Splash and dash, just eight litres.": an amount in what an action counts in;
+        # "Make me a small knife": asked as an action's example asks ("make me a new hinge").
+        boost += [a for a in self._counted(player) + self._framed(player) if a not in boost]
         if done:
             boost = [a for a in done if a in boost] or boost or done
         places = self.space.fitting(self.scene.entries("location"))
@@ -350,8 +367,8 @@ class HintFinder:
             # "Scan me for spores, then get me a field kit.", "Light the lamp and start the
             # slow bell": one request per clause, each for an action of its own; both calls.
             # In the order asked: the game does them in the order they come.
-            likely = (*asked_for, *(a for a in likely if a not in asked_for))
-            least = len(asked_for)
+            likely = tuple(dict.fromkeys((*asked_for, *likely)))
+            least = max(least, len(asked_for))
         if (
             likely
             and not boost
@@ -394,14 +411,7 @@ class HintFinder:
     @property
     def _units(self) -> list[str]:
         """What the actions count in, by their numbers' names ("litres", "portions")."""
-        return [
-            w
-            for a in self.space.actions
-            for name, p in a.parameters.items()
-            if isinstance(p, NumberParam)
-            for w in name.split("_")
-            if len(w) >= 4
-        ]
+        return [w for a in self.space.actions for w in sorted(self._counts_in(a))]
 
     def _for_things(self, player: str, names: Sequence[str]) -> list[str]:
         """The actions that take what ``player`` named. When the line names a thing (an
@@ -433,11 +443,21 @@ class HintFinder:
         """The actions asked for clause by clause, when every clause that asks for one asks
         for a single action of its own: opened by the action's verb ("Scan me for spores"),
         naming its own thing ("bump the quarantine up") or what only it takes ("get me a
-        field kit"). Empty when any such clause could be more than one action."""
+        field kit"); or, in a line of nothing but orders, naming a thing or an amount
+        ("Softs and thirty litres"). Empty when any such clause could be more than one
+        action."""
         found: list[str] = []
+        ordered: list[str] = []  # the clauses that are orders, no verb in them
+        asks = False  # a clause asks with a verb; then an order may be its argument
         for clause in _REQUEST_CLAUSES.split(player):
             clause = _FILLER.sub("", clause.strip().lower())
             if not clause:
+                continue
+            order = self._ordered(clause)
+            if len(order) > 1:
+                return []
+            if order:
+                ordered += [a for a in order if a not in ordered]
                 continue
             words = clause.split()
             if words[0] in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
@@ -446,6 +466,7 @@ class HintFinder:
             verb_shaped = len(words) > 1 and words[1] in _AFTER_VERB
             if not (fits or verb_shaped or requests(clause)):
                 continue  # no verb of the sheet's, no request, not a verb's shape
+            asks = True  # ("Put me down for the dinghy, six hours.": one call)
             if not fits:
                 # The action's own thing first: "start the slow bell" is ring_fog_bell's,
                 # though point_at takes the fog bell too.
@@ -459,7 +480,52 @@ class HintFinder:
             if len(fits) > 1:
                 return []
             found += [a for a in fits if a not in found]
-        return found
+        return found if asks else ordered
+
+    def _ordered(self, clause: str) -> list[str]:
+        """The actions a clause of nothing but an order asks for (``orders``): those taking
+        what it names ("softs": change_tyres), or counting in what it counts in ("thirty
+        litres": add_fuel). "For the ward" says whom the order is for, and orders nothing."""
+        if clause.startswith("for "):
+            return []
+        names = self.named(clause)
+        if not orders(clause, names, self._units):
+            return []
+        fits = set(self.space.fitting(names))
+        fits = {a for a in fits if self._lists(a, names)} or fits
+        return sorted(fits | set(self._counted(clause)))
+
+    def _framed(self, player: str) -> list[str]:
+        """The one action whose examples ask with the verb ``player`` asks with, before "me"
+        or "us": "Make me a small knife" is forge_item's, whose example is "can you make me
+        a new hinge?" (its own verbs are "forge" and "start"; "make" is gesture's)."""
+        said = set(_FRAMED.findall(player.lower())) - _NOT_FRAMING
+        if not said:
+            return []
+        found = [
+            a.name
+            for a in self.space.actions
+            if said & {v for e in a.examples for v in _FRAMED.findall(e.player.lower())}
+        ]
+        return found if len(found) == 1 else []
+
+    def _counted(self, text: str) -> list[str]:
+        """The actions whose numbers count in what ``text`` gives an amount in: "eight
+        litres" (or "8 litres", "a litre") is add_fuel's."""
+        said = set(_AMOUNT.findall(as_digits(text).lower()))
+        said |= {w + "s" for w in said}
+        return [a.name for a in self.space.actions if said & self._counts_in(a)]
+
+    @staticmethod
+    def _counts_in(action: Action) -> set[str]:
+        """The words of the names of ``action``'s numbers: "litres", "portions"."""
+        return {
+            w
+            for name, p in action.parameters.items()
+            if isinstance(p, NumberParam)
+            for w in name.split("_")
+            if len(w) >= UNIT_LETTERS
+        }
 
     def _lent(self, player: str, names: Sequence[str]) -> tuple[str, str] | None:
         """The action whose own verb a light verb's clause says after it, as a noun ("give
@@ -507,13 +573,16 @@ class HintFinder:
         action = self.space.get(likely[0]) if len(likely) == 1 else None
         if action is None or not both(player):
             return 1
-        takes = {
-            v
+        # What each of its lists holds: "Two burn packs and a trauma kit" are two of one
+        # parameter's choices; "the dinghy for two hours" fills two parameters, one call.
+        lists = [
+            set(self.space.values(p) or ()) if isinstance(p, SceneParam) else set(p.values)
             for p in action.parameters.values()
-            if isinstance(p, SceneParam)
-            for v in self.space.values(p) or ()
-        }
-        return max(1, len([e for e in apart(player, self._entries()) if e in takes]))
+            if isinstance(p, SceneParam | ChoiceParam)
+        ]
+        names = self._entries() + sorted({v for values in lists for v in values})
+        told = apart(player, list(dict.fromkeys(names)))
+        return max([1, *(len([e for e in told if e in values]) for values in lists)])
 
     def _lists(self, name: str, names: Sequence[str]) -> bool:
         """Whether action ``name`` has a parameter whose own list of values holds one of

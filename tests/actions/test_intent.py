@@ -127,6 +127,10 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         # whether something was or may be, not a request
         ("Could we have met before?", False, True),
         ("Can we go swimming in the lake?", False, True),
+        # a reproach put as a question, not a request
+        ("Why won't you give me a second stim?", False, True),
+        ("How could you sell me a cracked lamp?", False, True),
+        ("Won't you give me a second stim?", True, False),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:

@@ -223,7 +223,11 @@ def test_a_line_says_the_telling_words_of_an_actions_description(
         ("Those croissants look burnt.", ["croissant"], False),
         ("Two croissants, Hattie.", ["croissant"], True),  # the one spoken to, after a comma
         ("Please, croissants.", ["croissant"], True),  # (not when it is the thing itself)
-        ("Softs and thirty litres, chief!", ["soft"], False),  # "litres" is no thing named
+        ("Softs and thirty litres, chief!", ["soft"], True),  # litres: what things come in
+        ("Two tins of oil and a coil of rope.", ["lamp oil", "rope"], True),
+        ("A sack of salt, please.", ["salt bag"], True),
+        ("A sack of potatoes fell off the cart.", ["salt bag"], False),  # says nothing named
+        ("Two tins of oil fell off the cart.", ["lamp oil"], False),  # words beside the thing
         ("The rye?", ["rye loaf"], False),  # a question
         ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
         ("thanks, cheers", [], False),  # names nothing
@@ -240,6 +244,10 @@ def test_an_order_may_count_in_what_an_action_counts_in() -> None:
     assert orders("Softs and thirty litres, chief!", ["soft"], units=["litres"])
     assert orders("Fifty litres and hards, Cal.", ["hard"], units=["litres"])
     assert not orders("Thirty litres of rain fell.", ["soft"], units=["litres"])
+    # an amount alone, in what an action counts in
+    assert orders("Thirty litres.", [], units=["litres"])
+    assert not orders("Thirty litres?", [], units=["litres"])
+    assert not orders("Thirty litres.", [])
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ def test_assistant_talk_is_stopped(text: str) -> None:
         "Sure, here's a",
         "I'd love to help you",
         "Sure, I can help you with that.",
+        "We're sorry,",  # a business's "we"
+        "We're sorry, but we",
     ],
 )
 def test_what_may_become_assistant_talk_is_held(text: str) -> None:
@@ -66,6 +68,7 @@ def test_what_may_become_assistant_talk_is_held(text: str) -> None:
         "I'm sorry, but I don't have the keys. Ask Mika.",
         "No idea. I don't have any information on that, friend.",
         "I apologize, but I can't provide another discount, Gordon.",
+        "We're sorry, but we can't refund the same month twice.",
         # in character, though worded like an assistant: not stopped (a hard rule)
         "I'm sorry, but I'm not able to provide any information about other patients.",
         "I don't have enough information to answer that yet; the doctor will know.",

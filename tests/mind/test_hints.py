@@ -352,6 +352,134 @@ def test_words_to_pass_on_boost_the_action_that_says_them(
     assert intents.seen[0][1:] == (boost, asked)
 
 
+GARAGE = """\
+id: garage
+name: Ada
+role: a rally mechanic
+scene:
+  objects: [jack, spare wheel]
+  characters: [Tom]
+actions:
+  - name: fit_tyres
+    description: Fit a set of tyres to the car.
+    parameters:
+      tyre: {type: choice, values: [gravel, tarmac, snow]}
+  - name: add_fuel
+    description: Put fuel in the car.
+    parameters:
+      litres: {type: number, minimum: 1, maximum: 80, integer: true}
+  - name: hand_part
+    description: Hand the player a spare part.
+    parameters:
+      part: {type: choice, values: [brake pad, spark plug, oil filter]}
+      count: {type: number, minimum: 1, maximum: 8, integer: true}
+  - name: rent_car
+    description: Rent out the service car.
+    parameters:
+      car: {type: choice, values: [van, hatchback]}
+      hours: {type: number, minimum: 1, maximum: 12, integer: true}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely", "least"),
+    [
+        # a line of nothing but orders, a thing or an amount each: one call per clause
+        ("Gravels and thirty litres, Ada!", ["fit_tyres"], ("fit_tyres", "add_fuel"), 2),
+        ("Forty litres and snows.", ["fit_tyres"], ("add_fuel", "fit_tyres"), 2),
+        # two of one list: the same action twice
+        ("Two brake pads and a box of spark plugs.", ["hand_part"], ("hand_part",), 2),
+        # an amount beside a verb's request is its argument; a thing and an amount of one
+        # call fill two parameters
+        ("Put me down for the van, six hours.", ["rent_car"], ("rent_car",), 1),
+        ("The van for two hours, please.", ["rent_car"], ("rent_car",), 1),
+        # "for ..." says whom an order is for
+        ("For Tom, a spark plug.", ["hand_part"], ("hand_part",), 1),
+    ],
+)
+def test_a_line_of_orders_asks_for_each(
+    tmp_path: Path, line: str, ranked: list[str], likely: tuple[str, ...], least: int
+) -> None:
+    path = tmp_path / "garage.yaml"
+    path.write_text(GARAGE)
+    hints = medic_finder(load_sheet(path), ScriptedIntents({line: ranked})).find(line)
+    assert (hints.likely, hints.least, hints.must_act(line)) == (likely, least, True)
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # an amount in what an action counts in: that action's, whatever else the line says
+        ("Splash and dash, just eight litres.", ["add_fuel"]),
+        ("And 35 litres.", ["add_fuel"]),
+        ("Something with four seats, for five hours?", ["rent_car"]),
+        ("The van, an hour, no more.", ["rent_car"]),
+        # a number counting something else, or the unit without an amount
+        ("Five of us are rallying tomorrow.", []),
+        ("The tank takes litres, not gallons.", []),
+    ],
+)
+def test_an_amount_in_an_actions_unit_boosts_it(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    path = tmp_path / "garage.yaml"
+    path.write_text(GARAGE)
+    intents = ScriptedIntents({})
+    medic_finder(load_sheet(path), intents).find(line)
+    assert intents.seen[0][1] == boost
+
+
+SMITHY = """\
+id: smithy
+name: Bryn
+role: a village smith
+scene:
+  objects: [horseshoe, axe]
+actions:
+  - name: forge_item
+    description: Start forging something new at the anvil.
+    parameters:
+      item: {type: text}
+    examples:
+      - {player: can you make me a new hinge for my gate?, args: {item: gate hinge}, say: Tomorrow.}
+  - name: gesture
+    description: Make a gesture.
+  - name: hand_over
+    description: Give an object to the player.
+    parameters:
+      item: {type: object}
+    examples:
+      - {player: pass me the axe, args: {item: axe}, say: Here.}
+  - name: sharpen
+    description: Sharpen a blade on the wheel.
+    examples:
+      - {player: could you put an edge on this for me?, say: Sure.}
+      - {player: pass me the whetstone when you're done, say: Soon.}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # asked as one action's example asks: "make me ..." is forge_item's, not gesture's
+        ("Make me a small knife, would you?", ["forge_item"]),
+        ("Could you make us a weathervane?", ["forge_item"]),
+        # a frame two actions' examples ask with tells neither; "let me" frames nothing
+        ("Pass me something sharp.", []),
+        ("Let me think about a knife.", []),
+        ("Make a rude sign at him.", []),
+    ],
+)
+def test_a_line_asked_as_an_actions_example_asks_boosts_it(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    path = tmp_path / "smithy.yaml"
+    path.write_text(SMITHY)
+    intents = ScriptedIntents({})
+    medic_finder(load_sheet(path), intents).find(line)
+    assert intents.seen[0][1] == boost
+
+
 CLINIC = """\
 id: clinic
 name: Beth
