@@ -75,8 +75,9 @@ _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|have|has|am|should|shall)\b
 _REQUEST = re.compile(
     # (not a reproach: "Why won't you give me a second stim?", "How could you sell me that?")
     r"(?<!why )(?<!how )\b(can|could|would|will|won't) you\b|"
-    r"\b(can|could|may) i (have|get|borrow|see|take|"
-    r"try|use|buy)\b|\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
+    r"\b(?:(can|could|may) i|mind if i) (have|get|borrow|see|take|try|use|buy|grab|"
+    r"hold(?! on\b| up\b| off\b))\b|"
+    r"\bplease\b|\bi('d| would) (?:like|love)\b|\bi need\b|\bi want\b|"
     r"\b(?:i|we)(?:'ll| will|'d| would) want\b(?! to\b)|"  # "I'll want a long gun."
     r"\b(?:i|we)(?:'ll| will) (take|have)\b(?! to\b)|"  # "I'll take one.", "We'll take the one..."
     # Requests put as questions or wishes: "Do you have a floor plan I could take?", "Can we

@@ -131,6 +131,11 @@ def hints(tmp_path_factory: pytest.TempPathFactory) -> IntentHints:
         ("Why won't you give me a second stim?", False, True),
         ("How could you sell me a cracked lamp?", False, True),
         ("Won't you give me a second stim?", True, False),
+        # asking leave to hold or borrow a thing (not to wait, or to sit)
+        ("Mind if I borrow a towel?", True, False),
+        ("Can I hold the lantern for you?", True, False),
+        ("Can I hold on a second?", False, True),
+        ("Mind if I sit here?", False, True),
     ],
 )
 def test_requests_and_questions(line: str, asks_for: bool, about: bool) -> None:
