@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from types import UnionType
 from typing import Protocol
 
@@ -47,6 +47,7 @@ from npc.character.prompt import (
     picked,
     telling,
 )
+from npc.character.roles import named_by_role
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
 from npc.character.vocabulary import strangers, words
 from npc.mind.numbers import as_digits
@@ -228,10 +229,25 @@ class HintFinder:
     intents: IntentHints | None
     action_words: str = ""  # the actions' names and descriptions: "script" may be one
     known: frozenset[str] = frozenset()  # every word of the sheet and its knowledge
+    # The scene's people by the roles the sheet's lore gives them ({"bosun": "Wren ..."}).
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     def named(self, player: str) -> list[str]:
         """Scene entries and choice values the player named, picked together: "a piece of
-        that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice."""
+        that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice;
+        and the scene's people named by their roles ("Point out the gunner")."""
+        found = self._named(player)
+        return found + [p for p in self._by_role(player, found) if p not in found]
+
+    def _by_role(self, player: str, names: Sequence[str]) -> list[str]:
+        """The scene's people ``player`` names by their roles, but for a role's word that is
+        part of a thing named ("the cat waiting area" is no cat)."""
+        used = {w for name in names for w in name.lower().split()}
+        roles = {w: p for w, p in self.roles.items() if w not in used}
+        people = set(self.scene.characters)
+        return [p for p in named_by_role(player, roles) if p in people]
+
+    def _named(self, player: str) -> list[str]:
         names = self._entries()
         labels: list[str] = []
         for action in self.space.actions:
@@ -253,10 +269,12 @@ class HintFinder:
 
     def find(self, player: str, last: Earlier | None = None) -> Hints:
         """The hints for ``player``'s line; ``last`` is the exchange before it, if any."""
+        names = self.named(player)
         named = tuple(mentions(player, self.scene))
+        # People named by role are in the scene's line too: "Old Fergus (character)".
+        named += tuple((p, "character") for p in self._by_role(player, names))
         if self.intents is None or not player.strip():
             return Hints(named)
-        names = self.named(player)
         asked = False
         done: list[str] = []  # the actions of the request before, asked again
         if last is not None:

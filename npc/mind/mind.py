@@ -32,6 +32,7 @@ from npc.character.prompt import (
     unsaid,
     user_text,
 )
+from npc.character.roles import lore_text, roles
 from npc.character.secrets import secret_words
 from npc.character.sheet import ChoiceParam
 from npc.character.vocabulary import sheet_words
@@ -155,6 +156,7 @@ class Mind:
         self.sheet = loaded.sheet
         self.known = standing_knowledge(loaded)
         self._words = sheet_words(loaded)
+        self._lore = lore_text(loaded)
         self.llm = llm
         self.answer_llm = answer_llm
         self.settings = settings
@@ -199,7 +201,12 @@ class Mind:
             self.sheet.language,
         )
         self.finder = HintFinder(
-            scene, self.format.space, self.intents, self._action_words, self._words
+            scene,
+            self.format.space,
+            self.intents,
+            self._action_words,
+            self._words,
+            roles(self._lore, scene.characters),
         )
         self._system = system_prompt(self.sheet, self.format, self.known)
         self.unsaid = unsaid(self.sheet, self.format)

@@ -407,6 +407,19 @@ def test_a_line_of_orders_asks_for_each(
 
 
 @pytest.mark.parametrize(
+    "line",
+    ["Gravels are fun on the forest stage.", "Spark plugs? Mine are fine.", "Tom likes snows."],
+)
+def test_a_thing_named_in_a_sentence_about_it_is_not_an_order(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "garage.yaml"
+    path.write_text(GARAGE)
+    intents = ScriptedIntents({})
+    hints = medic_finder(load_sheet(path), intents).find(line)
+    assert intents.seen[0][2] is False
+    assert not hints.must_act(line)
+
+
+@pytest.mark.parametrize(
     ("line", "boost"),
     [
         # an amount in what an action counts in: that action's, whatever else the line says
@@ -578,3 +591,50 @@ def test_a_question_of_fact_takes_no_action(
 ) -> None:
     found = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
     assert found.likely == likely
+
+
+SHIP = """\
+id: ship
+name: Ledger
+role: the quartermaster of a pirate ship
+scene:
+  locations: [galley, cat basket]
+  characters: [Wren Calloway, Old Fergus, Grimalkin]
+actions:
+  - name: point_at
+    description: Point at someone nearby.
+    parameters:
+      target: {type: character}
+  - name: walk_to
+    description: Walk to a place on the ship.
+    parameters:
+      place: {type: location}
+"""
+SHIP_ROLES = {"bosun": "Wren Calloway", "gunner": "Old Fergus", "cat": "Grimalkin"}
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        ("Point out the gunner for me, I'm new aboard.", ["Old Fergus"]),
+        ("Which one's your bosun?", ["Wren Calloway"]),
+        # a role's word inside a thing named is no one ("the cat basket"); the player's own
+        ("Take me to the cat basket.", []),
+        ("I'm the new gunner.", []),
+    ],
+)
+def test_people_named_by_their_roles_are_named(
+    tmp_path: Path, line: str, people: list[str]
+) -> None:
+    path = tmp_path / "ship.yaml"
+    path.write_text(SHIP)
+    sheet = load_sheet(path).sheet
+    scene = Scene.of(sheet)
+    intents = ScriptedIntents({})
+    found = HintFinder(scene, ActionSpace.build(sheet, scene), intents, roles=SHIP_ROLES)  # type: ignore[arg-type]
+    hints = found.find(line)
+    assert [n for n in found.named(line) if n in people] == people
+    assert [name for name, kind in hints.named if kind == "character"] == people
+    # without the roles, nobody
+    bare = HintFinder(scene, ActionSpace.build(sheet, scene), intents)  # type: ignore[arg-type]
+    assert not [name for name, kind in bare.find(line).named if kind == "character"]

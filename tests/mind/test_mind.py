@@ -499,3 +499,12 @@ async def test_an_answer_model_writes_the_replies_that_can_take_no_action(
     alone = Mind(loaded, main, runtime.settings.llm, intents=runtime.intents(loaded))
     await reply(alone, "What time do you open?", turn=4)
     assert len(main.requests) == 3
+
+
+def test_the_scenes_people_are_known_by_the_roles_the_lore_gives_them(runtime: Runtime) -> None:
+    # Jin's knowledge: "Mika is Jin's niece..."; named by that role, she is in the hints.
+    m = Mind(runtime.character("jin"), ScriptedLLM(["Hi."]), runtime.settings.llm)
+    assert m.finder.roles == {"niece": "Mika"}
+    assert ("Mika", "character") in m.hints("Is your niece around today?").named
+    m.set_scene(Scene(objects=["ladle"], locations=[], characters=["player"]))
+    assert m.finder.roles == {}  # she left the scene
