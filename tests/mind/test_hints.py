@@ -186,6 +186,13 @@ def medic_finder(loaded: LoadedSheet, intents: ScriptedIntents) -> HintFinder:
     return HintFinder(scene, ActionSpace.build(loaded.sheet, scene), intents)  # type: ignore[arg-type]
 
 
+def sheet_finder(tmp_path: Path, sheet: str, intents: ScriptedIntents) -> HintFinder:
+    """The finder for a sheet given as YAML text."""
+    path = tmp_path / "sheet.yaml"
+    path.write_text(sheet)
+    return medic_finder(load_sheet(path), intents)
+
+
 @pytest.mark.parametrize(
     ("line", "ranked", "likely", "least"),
     [
@@ -400,9 +407,7 @@ actions:
 def test_a_line_of_orders_asks_for_each(
     tmp_path: Path, line: str, ranked: list[str], likely: tuple[str, ...], least: int
 ) -> None:
-    path = tmp_path / "garage.yaml"
-    path.write_text(GARAGE)
-    hints = medic_finder(load_sheet(path), ScriptedIntents({line: ranked})).find(line)
+    hints = sheet_finder(tmp_path, GARAGE, ScriptedIntents({line: ranked})).find(line)
     assert (hints.likely, hints.least, hints.must_act(line)) == (likely, least, True)
 
 
@@ -411,10 +416,8 @@ def test_a_line_of_orders_asks_for_each(
     ["Gravels are fun on the forest stage.", "Spark plugs? Mine are fine.", "Tom likes snows."],
 )
 def test_a_thing_named_in_a_sentence_about_it_is_not_an_order(tmp_path: Path, line: str) -> None:
-    path = tmp_path / "garage.yaml"
-    path.write_text(GARAGE)
     intents = ScriptedIntents({})
-    hints = medic_finder(load_sheet(path), intents).find(line)
+    hints = sheet_finder(tmp_path, GARAGE, intents).find(line)
     assert intents.seen[0][2] is False
     assert not hints.must_act(line)
 
@@ -435,10 +438,8 @@ def test_a_thing_named_in_a_sentence_about_it_is_not_an_order(tmp_path: Path, li
 def test_an_amount_in_an_actions_unit_boosts_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    path = tmp_path / "garage.yaml"
-    path.write_text(GARAGE)
     intents = ScriptedIntents({})
-    medic_finder(load_sheet(path), intents).find(line)
+    sheet_finder(tmp_path, GARAGE, intents).find(line)
     assert intents.seen[0][1] == boost
 
 
@@ -486,10 +487,8 @@ actions:
 def test_a_line_asked_as_an_actions_example_asks_boosts_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    path = tmp_path / "smithy.yaml"
-    path.write_text(SMITHY)
     intents = ScriptedIntents({})
-    medic_finder(load_sheet(path), intents).find(line)
+    sheet_finder(tmp_path, SMITHY, intents).find(line)
     assert intents.seen[0][1] == boost
 
 
