@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from npc.character.loader import LoadedSheet
@@ -145,8 +145,3 @@ def lore_text(loaded: LoadedSheet) -> str:
             continue
         parts.append(_file_text(path, stamp))
     return "\n".join(parts)
-
-
-def scene_roles(loaded: LoadedSheet, people: Sequence[str]) -> dict[str, str]:
-    """``roles`` of ``people`` in the character's ``lore_text``."""
-    return roles(lore_text(loaded), people)

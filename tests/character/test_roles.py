@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from npc.character.loader import load_sheet
-from npc.character.roles import lore_text, named_by_role, roles, scene_roles
+from npc.character.roles import lore_text, named_by_role, roles
 
 CREW = ["Wren Calloway", "Old Fergus", "Tobiah Marsh", "Corin", "Ruth Adeyemi", "Tobin", "Ray"]
 
@@ -76,7 +76,7 @@ scene:
     )
     loaded = load_sheet(tmp_path / "ship.yaml")
     assert "lost an eye" in lore_text(loaded)
-    assert scene_roles(loaded, loaded.sheet.scene.characters) == {
+    assert roles(lore_text(loaded), loaded.sheet.scene.characters) == {
         "bosun": "Wren Calloway",
         "gunner": "Old Fergus",
     }
