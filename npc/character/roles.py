@@ -6,13 +6,11 @@ name of the scene (Tobiah Marsh for the master gunner, Old Fergus; issue 18, dev
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from npc.character.loader import LoadedSheet
-from npc.character.vocabulary import fold
+from npc.character.vocabulary import fold, knowledge_texts
 
 # A role: up to three lower-case words ("bosun", "master gunner", "one-legged cook").
 _ROLE = r"(?P<role>(?:[a-z][\w'-]* ){0,2}[a-z][\w'-]*)"
@@ -126,22 +124,9 @@ _NAMED = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=256)
-def _file_text(path: Path, stamp: int) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""  # ingest reports the file
-
-
 def lore_text(loaded: LoadedSheet) -> str:
     """What the character knows, as one text: its backstory, facts and knowledge files."""
     sheet = loaded.sheet
-    parts: list[str] = [sheet.backstory, sheet.role, *sheet.knowledge.facts]
-    for path in loaded.knowledge_files():
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            continue
-        parts.append(_file_text(path, stamp))
-    return "\n".join(parts)
+    return "\n".join(
+        [sheet.backstory, sheet.role, *sheet.knowledge.facts, *knowledge_texts(loaded)]
+    )

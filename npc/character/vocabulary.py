@@ -44,11 +44,33 @@ def words(text: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _file_words(path: Path, stamp: int) -> frozenset[str]:
+def _file_text(path: Path, stamp: int) -> str:
     try:
-        return frozenset(words(path.read_text(encoding="utf-8")))
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return frozenset()  # ingest reports the file
+        return ""  # ingest reports the file
+
+
+@functools.lru_cache(maxsize=256)
+def _file_words(path: Path, stamp: int) -> frozenset[str]:
+    return frozenset(words(_file_text(path, stamp)))
+
+
+def _stamped(loaded: LoadedSheet) -> list[tuple[Path, int]]:
+    """The sheet's knowledge files with their modification times (read again once
+    changed)."""
+    out = []
+    for path in loaded.knowledge_files():
+        try:
+            out.append((path, path.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return out
+
+
+def knowledge_texts(loaded: LoadedSheet) -> list[str]:
+    """The text of each of the sheet's knowledge files."""
+    return [_file_text(path, stamp) for path, stamp in _stamped(loaded)]
 
 
 def sheet_words(loaded: LoadedSheet) -> frozenset[str]:
@@ -56,11 +78,7 @@ def sheet_words(loaded: LoadedSheet) -> frozenset[str]:
     knowledge files."""
     sheet = loaded.sheet.model_dump(mode="json", exclude={"tests"})
     found = words(json.dumps(sheet, ensure_ascii=False))
-    for path in loaded.knowledge_files():
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            continue
+    for path, stamp in _stamped(loaded):
         found |= _file_words(path, stamp)
     return frozenset(found)
 

@@ -236,8 +236,13 @@ class HintFinder:
         """Scene entries and choice values the player named, picked together: "a piece of
         that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice;
         and the scene's people named by their roles ("Point out the gunner")."""
+        return self._named_and_roles(player)[0]
+
+    def _named_and_roles(self, player: str) -> tuple[list[str], list[str]]:
+        """``named`` and, of it, the people named by role."""
         found = self._named(player)
-        return found + [p for p in self._by_role(player, found) if p not in found]
+        by_role = self._by_role(player, found)
+        return found + [p for p in by_role if p not in found], by_role
 
     def _by_role(self, player: str, names: Sequence[str]) -> list[str]:
         """The scene's people ``player`` names by their roles, but for a role's word that is
@@ -269,10 +274,10 @@ class HintFinder:
 
     def find(self, player: str, last: Earlier | None = None) -> Hints:
         """The hints for ``player``'s line; ``last`` is the exchange before it, if any."""
-        names = self.named(player)
+        names, by_role = self._named_and_roles(player)
         named = tuple(mentions(player, self.scene))
         # People named by role are in the scene's line too: "Old Fergus (character)".
-        named += tuple((p, "character") for p in self._by_role(player, names))
+        named += tuple((p, "character") for p in by_role)
         if self.intents is None or not player.strip():
             return Hints(named)
         asked = False
