@@ -1,6 +1,7 @@
 """Numbers the player spells out, written as digits for the model ("twenty-two psi" -> "22
 psi"): the 0.5B model copied "twenty-two" into a number argument as 23, "eight and a half"
-as 8 and "half a dozen" as 12 (issue 18, dev split); it copies digits as they are.
+as 8, "half a dozen" as 12 and "one point eight kilograms" as 8.0 (issue 18, dev split); it
+copies digits as they are.
 
 "one" stays a word ("the black one", "one of those"), and so does a number joined to a word
 by a hyphen ("a three-day pass", "the one-man boat") or inside a name the caller keeps
@@ -44,14 +45,18 @@ _TENS = {
     "eighty": 80,
     "ninety": 90,
 }
+_DIGITS = {**{w: str(v) for w, v in _UNITS.items() if v < 10}, "oh": "0", "nought": "0"}
 _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_DIGIT = "|".join(sorted(_DIGITS, key=len, reverse=True))
 _TEN = "|".join(_TENS)
 _SMALL = rf"(?:(?:{_TEN})(?:[- ](?:{_UNIT}))?|{_UNIT})"
-# A number in words, with its hundreds and its half; not glued to a word by a hyphen.
+# A number in words, with its hundreds and its half or its decimals ("twelve point six");
+# not glued to a word by a hyphen. "A couple of" things are two.
 _NUMBER = re.compile(
     rf"(?<![\w-])(?:(?P<dozen>(?:half a|a|(?P<dozens>{_UNIT})) dozen)|"
-    rf"(?P<small>{_SMALL})(?: hundred(?:(?: and)? (?P<rest>{_SMALL}))?)?"
-    rf"(?P<half> and a half)?)(?![\w-])",
+    rf"(?P<couple>a couple of)(?= )|"
+    rf"(?P<small>{_SMALL}|(?=point ))(?: hundred(?:(?: and)? (?P<rest>{_SMALL}))?)?"
+    rf"(?:(?P<half> and a half)|(?P<point>\s?point(?: (?:{_DIGIT}))+))?)(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -73,14 +78,21 @@ def _digits(found: re.Match[str]) -> str:
         if lead == "a":
             return "12"
         return str(12 * _UNITS[lead]) if lead in _UNITS else text
-    small = found.group("small")
-    if small.lower() == "one" and not found.group("half") and " hundred" not in text.lower():
+    if found.group("couple"):
+        return "2"
+    small, point = found.group("small"), found.group("point")
+    plain = not (found.group("half") or point or " hundred" in text.lower())
+    if small.lower() == "one" and plain:
         return text  # "the black one", "one of those"
-    value: float = _value(small)
+    if not small and not point:
+        return text
+    value: float = _value(small) if small else 0
     if " hundred" in text.lower():
         value = value * 100 + (_value(found.group("rest")) if found.group("rest") else 0)
     if found.group("half"):
         return f"{value}.5"
+    if point:
+        return f"{int(value)}." + "".join(_DIGITS[d.lower()] for d in point.split()[1:])
     return str(int(value))
 
 

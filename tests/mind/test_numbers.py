@@ -19,6 +19,13 @@ from npc.mind.numbers import as_digits
         ("one and a half hours", "1.5 hours"),
         ("Size ten shoes.", "Size 10 shoes."),
         ("A seven and an eleven, please.", "A 7 and an 11, please."),
+        ("Pickle came in at one point eight kilograms.", "Pickle came in at 1.8 kilograms."),
+        ("thirty-eight point five, and point two five", "38.5, and 0.25"),
+        ("One Hundred point oh two", "100.02"),
+        ("And a couple of breakfast vouchers.", "And 2 breakfast vouchers."),
+        # "point" that is no decimal point, and "a couple" that is two people
+        ("The one point of it: point the way.", "The one point of it: point the way."),
+        ("Seat the couple in four.", "Seat the couple in 4."),
         # "one" alone is as often no number; a number joined to a word is part of a name.
         ("The black one, and one of those.", "The black one, and one of those."),
         ("A three-day pass for the one-man boat.", "A three-day pass for the one-man boat."),
