@@ -43,7 +43,7 @@ from npc.mind.echo import echoes, repeats
 from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
-from npc.mind.numbers import as_digits
+from npc.mind.numbers import as_digits, corrected
 from npc.mind.recall import Note
 from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
@@ -282,7 +282,7 @@ class Mind:
     ) -> str:
         hints = hints or Hints(tuple(mentions(player, self.scene)))
         return user_text(
-            as_digits(player, self._names()),
+            corrected(as_digits(player, self._names())),
             knowledge=[n.text for n in notes],
             events=self.pending if events is None else events,
             player_name=self.partner,

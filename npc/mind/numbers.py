@@ -111,3 +111,27 @@ def as_digits(text: str, keep: Iterable[str] = ()) -> str:
         at = m.end()
     out.append(_NUMBER.sub(_digits, text[at:]))
     return "".join(out)
+
+
+# The player taking an amount back: "Two of this mortice, please. No, hang on, make it four",
+# "Twenty pills. Hmm, no, fifteen's plenty.", "a forty-one. Actually make it forty-two". The
+# 0.5B model wrote the first amount (dev split, and a fresh sheet before it was read).
+_CORRECTION = re.compile(
+    r"\b(?:no|nah|actually|sorry|wait|hang on|scratch that|make (?:it|that))\b"
+    r"(?:[\s,.\u2014-]+(?:no|wait|hang on|hmm|um|er|actually|sorry|make it|make that|"
+    r"let's say|say|or rather|rather|i mean|i meant))*[\s,.\u2014-]+(?P<amount>\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
+_DIGITS_RUN = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\d)")
+
+
+def corrected(text: str) -> str:
+    """``text`` (its numbers in digits) with an amount the player took back written as the
+    one said instead, so the line says one amount: "2 of this mortice, please. No, hang on,
+    make it 4" -> "4 of this mortice, please. No, hang on, make it 4"."""
+    for fix in reversed(list(_CORRECTION.finditer(text))):
+        before = list(_DIGITS_RUN.finditer(text, 0, fix.start()))
+        if before:
+            old = before[-1]
+            text = text[: old.start()] + fix.group("amount") + text[old.end() :]
+    return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from npc.mind.numbers import as_digits
+from npc.mind.numbers import as_digits, corrected
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,28 @@ def test_numbers_inside_names_kept_stay_words() -> None:
         "Take the 12 of us to gallery two."
     )
     assert as_digits("Two three day passes.", keep) == "2 three day passes."
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        (
+            "Two of this mortice, please. No, hang on, make it four, the kids lose everything.",
+            "4 of this mortice, please. No, hang on, make it 4, the kids lose everything.",
+        ),
+        ("Twenty pills. Hmm, no, fifteen's plenty.", "15 pills. Hmm, no, 15's plenty."),
+        ("Five litres. No wait, make it seven and a half.", "7.5 litres. No wait, make it 7.5."),
+        ("Size ten. Sorry, I mean eleven.", "Size 11. Sorry, I mean 11."),
+        # no amount taken back: a "no" that goes on to other words, or nothing said before
+        (
+            "I need 2 keys, no more than that, and 3 hooks.",
+            "I need 2 keys, no more than that, and 3 hooks.",
+        ),
+        (
+            "Actually, make it two. My friend wants to come.",
+            "Actually, make it 2. My friend wants to come.",
+        ),
+    ],
+)
+def test_an_amount_taken_back_is_read_as_the_one_said_instead(line: str, read: str) -> None:
+    assert corrected(as_digits(line)) == read
