@@ -37,6 +37,7 @@ from npc.actions.intent import (
     summons,
 )
 from npc.actions.space import ActionSpace, Scene, number_labels
+from npc.character.looks import named_by_looks
 from npc.character.prompt import (
     KINDS,
     apart,
@@ -231,6 +232,8 @@ class HintFinder:
     known: frozenset[str] = frozenset()  # every word of the sheet and its knowledge
     # The scene's people by the roles the sheet's lore gives them ({"bosun": "Wren ..."}).
     roles: Mapping[str, str] = field(default_factory=dict)
+    # ... and by the words it describes them by ({"Sir Brannoc": {"boar": 1.0, ...}}).
+    looks: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def named(self, player: str) -> list[str]:
         """Scene entries and choice values the player named, picked together: "a piece of
@@ -238,11 +241,25 @@ class HintFinder:
         and the scene's people named by their roles ("Point out the gunner")."""
         return self._named_and_roles(player)[0]
 
-    def _named_and_roles(self, player: str) -> tuple[list[str], list[str]]:
-        """``named`` and, of it, the people named by role."""
+    def _named_and_roles(self, player: str) -> tuple[list[str], list[str], bool]:
+        """``named``; of it, the people named by role or by looks; and whether by looks."""
         found = self._named(player)
         by_role = self._by_role(player, found)
-        return found + [p for p in by_role if p not in found], by_role
+        by_looks = [] if by_role else self._by_looks(player, found)
+        if by_looks:
+            # "the knight with the boar on his shield": Sir Brannoc, not the Kestrel Knight
+            # its "knight" names.
+            found = [n for n in found if n not in self.scene.characters]
+            by_role = by_looks
+        return found + [p for p in by_role if p not in found], by_role, bool(by_looks)
+
+    def _by_looks(self, player: str, names: Sequence[str]) -> list[str]:
+        """The scene's person ``player`` points out by the words the lore describes them
+        by, when it names no one of the scene whole."""
+        low = player.lower()
+        if any(p.lower() in low for p in names if p in self.scene.characters):
+            return []
+        return [p for p in named_by_looks(player, self.looks) if p in self.scene.characters]
 
     def _by_role(self, player: str, names: Sequence[str]) -> list[str]:
         """The scene's people ``player`` names by their roles, but for a role's word that is
@@ -274,9 +291,13 @@ class HintFinder:
 
     def find(self, player: str, last: Earlier | None = None) -> Hints:
         """The hints for ``player``'s line; ``last`` is the exchange before it, if any."""
-        names, by_role = self._named_and_roles(player)
+        names, by_role, by_looks = self._named_and_roles(player)
         named = tuple(mentions(player, self.scene))
-        # People named by role are in the scene's line too: "Old Fergus (character)".
+        if by_looks:
+            named = tuple(e for e in named if e[0] not in self.scene.characters)
+        # People named by role or looks are in the scene's line too: "Old Fergus
+        # (character)" (kind "character", so a line that summons by role still prefers the
+        # actions that bring someone: "Can you buzz your orderly?").
         named += tuple((p, "character") for p in by_role)
         if self.intents is None or not player.strip():
             return Hints(named)

@@ -24,6 +24,7 @@ from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, Reply
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
+from npc.character.looks import looks
 from npc.character.prompt import (
     mentions,
     scene_text,
@@ -207,6 +208,7 @@ class Mind:
             self._action_words,
             self._words,
             roles(self._lore, scene.characters),
+            looks(self._lore, scene.characters),
         )
         self._system = system_prompt(self.sheet, self.format, self.known)
         self.unsaid = unsaid(self.sheet, self.format)

@@ -637,3 +637,56 @@ def test_people_named_by_their_roles_are_named(
     # without the roles, nobody
     bare = HintFinder(scene, ActionSpace.build(sheet, scene), intents)  # type: ignore[arg-type]
     assert not [name for name, kind in bare.find(line).named if kind == "character"]
+
+
+LISTS = """\
+id: herald
+name: Odo
+role: the herald of a tourney
+scene:
+  objects: [lance rack]
+  characters: [Sir Brannoc, Kestrel Knight]
+actions:
+  - name: point_out
+    description: Point out someone or something.
+    parameters:
+      target: {type: character}
+"""
+LISTS_LOOKS = {"Sir Brannoc": {"boar": 1.0, "black": 1.0}, "Kestrel Knight": {"grey": 1.0}}
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        # by looks, and not the Kestrel Knight that "knight" alone would name
+        ("Point out the knight with the boar on his shield.", ["Sir Brannoc"]),
+        ("Who's the fellow in grey?", ["Kestrel Knight"]),
+    ],
+)
+def test_people_pointed_out_by_their_looks_are_named(
+    tmp_path: Path, line: str, people: list[str]
+) -> None:
+    path = tmp_path / "herald.yaml"
+    path.write_text(LISTS)
+    sheet = load_sheet(path).sheet
+    scene = Scene.of(sheet)
+    found = HintFinder(
+        scene,
+        ActionSpace.build(sheet, scene),
+        ScriptedIntents({}),  # type: ignore[arg-type]
+        looks=LISTS_LOOKS,
+    )
+    assert [name for name, kind in found.find(line).named if kind == "character"] == people
+    assert [n for n in found.named(line) if n in scene.characters] == people
+
+
+def test_a_person_named_whole_is_not_looked_for(tmp_path: Path) -> None:
+    path = tmp_path / "herald.yaml"
+    path.write_text(LISTS)
+    sheet = load_sheet(path).sheet
+    scene = Scene.of(sheet)
+    space = ActionSpace.build(sheet, scene)
+    found = HintFinder(scene, space, ScriptedIntents({}), looks=LISTS_LOOKS)  # type: ignore[arg-type]
+    line = "Is the Kestrel Knight the one with the boar?"
+    assert found.named(line) == ["Kestrel Knight"]
+    assert ("Sir Brannoc", "character") not in found.find(line).named

@@ -1,0 +1,49 @@
+import pytest
+
+from npc.character.looks import looks, named_by_looks
+
+LISTS = """\
+# The knights
+
+- Sir Brannoc of the Fells bears black and silver with a boar. He is loud and strong.
+- Dame Isolde Vayne bears green and gold with a heron. She won last year.
+- Sir Piers Amberly bears red and white with a leaping stag. He is young and
+  reckless, and it is his first tourney.
+- The Kestrel Knight rides under a plain grey shield and keeps his visor down.
+
+The stands are grey stone. Every shield is checked before the lists open.
+Sir Brannoc and Dame Isolde met last year.
+"""
+KNIGHTS = ["Sir Brannoc", "Dame Isolde", "Sir Piers", "Kestrel Knight", "Wat"]
+
+
+def test_each_person_is_described_by_the_words_of_their_own_sentences() -> None:
+    found = looks(LISTS, KNIGHTS)
+    assert found["Sir Brannoc"]["boar"] == 1.0
+    # a sentence after the name, in the same list item, still describes them ("He is young")
+    assert found["Sir Piers"]["young"] == 1.0
+    # a word other lore says too counts for less ("grey" of the stands); a sentence naming
+    # two people describes neither ("last year"); people the lore says nothing of are left out
+    assert found["Kestrel Knight"]["grey"] == 0.5
+    assert "year" not in found["Dame Isolde"]
+    assert "Wat" not in found
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        ("Point out the knight with the boar on his shield, would you?", ["Sir Brannoc"]),
+        ("I'm trying to spot the lady in green and gold, where is she?", ["Dame Isolde"]),
+        ("Show me that fellow in plain grey.", ["Kestrel Knight"]),
+        ("Which one is the young lad in red and white?", ["Sir Piers"]),
+        ("Who's the one with the heron?", ["Dame Isolde"]),
+        # words the lore describes someone by, in a line about no one
+        ("Is there boar on the menu at the feast?", []),
+        # two people fit alike: neither
+        ("The knight in black and white, which is he?", []),
+        # nothing of anyone's looks
+        ("Point out the knight with the longest lance.", []),
+    ],
+)
+def test_a_person_is_named_by_their_looks(line: str, people: list[str]) -> None:
+    assert named_by_looks(line, looks(LISTS, KNIGHTS)) == people
