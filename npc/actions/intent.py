@@ -295,7 +295,11 @@ _RELAY = re.compile(
     # for all hands to beat to quarters." (not "sing out for help", "call out to me")
     r"\btell (?!me\b|us\b|you\b|myself\b|ya\b)(?:the \w+|\w+) (?:he|she|they|it|we|i|there)"
     r"(?:'s|'re|'ve|'ll| is| are| was| were| has| have| had| will)\b|"
-    r"\b(?:sing|shout|call|cry|bellow) out (?:that|for (?!help\b|me\b|us\b)|to (?!me\b|us\b))"
+    r"\b(?:sing|shout|call|cry|bellow) out (?:that|for (?!help\b|me\b|us\b)|to (?!me\b|us\b))|"
+    # "Cry it out, herald: ...", "Announce the next pairing: ...", "Proclaim that ..." (an
+    # order to announce, not "can you announce it?", which asks for an announcement as such)
+    r"\b(?:sing|shout|call|cry|bellow) it out\b|"
+    r"(?:^|[.!?;:]\s*)(?:please )?(?:announce|proclaim|broadcast) (?:that|the|to|a|an)\b"
 )
 
 

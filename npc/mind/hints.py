@@ -104,11 +104,12 @@ _HAND_ME = re.compile(
 _HANDS_OVER = re.compile(r"\b(?:hand|hands|give|gives|pass|passes|bring|brings|lend|lends)\b")
 
 # What an action that passes words on says of itself: "Talk to the driver in the car over
-# the team radio", "Make a call over the backstage tannoy", "announce".
+# the team radio", "Make a call over the backstage tannoy", "announce", "Cry a proclamation
+# aloud to the stands".
 _SAYS_WORDS = re.compile(
     r"\b(?:radio|radios|tannoy|intercom|announce|announces|announcement|message|messages|tell|"
     r"tells|talk|talks|say|says|broadcast|broadcasts|bellow|bellows|shout|shouts|note|notes|"
-    r"write|writes|jot|jots)\b"
+    r"write|writes|jot|jots|proclaim|proclaims|proclamation|cry|cries)\b"
 )
 
 # What an action that shows which one is meant says of itself: "Point at something or

@@ -740,6 +740,11 @@ def test_lines_asking_the_characters_name(line: str, asks: bool) -> None:
         ("Sing out that there's a frigate off the bow.", True),
         ("Sing out for all hands to beat to quarters.", True),
         ("Sing out for help if you need it.", False),
+        ("Cry it out, herald: Sir Piers withdraws from the lists.", True),
+        ("Announce the next pairing: Dame Isolde against Sir Brannoc.", True),
+        ("Please announce that the bar is closing.", True),
+        ("Can you announce it?", False),  # an announcement asked for as such, no words given
+        ("I want to announce my engagement.", False),
         ("Tell me about the rain.", False),  # to be told, not passed on
         ("Tell me it's going to be fine.", False),
         ("Let me know when she's in.", False),

@@ -359,6 +359,39 @@ def test_words_to_pass_on_boost_the_action_that_says_them(
     assert intents.seen[0][1:] == (boost, asked)
 
 
+LISTS_HERALD = """\
+id: herald
+name: Odo
+role: a herald
+scene:
+  characters: [Sir Piers, Wat]
+actions:
+  - name: proclaim
+    description: Cry a proclamation aloud to the stands.
+    parameters:
+      text: {type: text}
+  - name: summon
+    description: Send the page running to bring someone.
+    parameters:
+      who: {type: character}
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Cry it out, herald: Sir Piers withdraws from the lists.",
+        "Let the stands know the melee's put off until tomorrow.",
+    ],
+)
+def test_a_proclamation_is_words_passed_on(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "herald.yaml"
+    path.write_text(LISTS_HERALD)
+    intents = ScriptedIntents({})
+    medic_finder(load_sheet(path), intents).find(line)
+    assert intents.seen[0][1:] == (["proclaim"], True)
+
+
 GARAGE = """\
 id: garage
 name: Ada
