@@ -7,11 +7,12 @@ sheet's herald, issue 18: four of four such lines wrong).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from npc.knowledge.keywords import STOPWORDS
+from npc.knowledge.keywords import STOPWORDS, terms
 
 # Where the lore's descriptions break: a blank line or a list item starts another one.
 _UNIT = re.compile(r"\n\s*\n|\n\s*(?:[-*\u2022]|\d+[.)])\s+")
@@ -97,3 +98,40 @@ def named_by_looks(line: str, described: Mapping[str, Mapping[str, float]]) -> l
     if best >= ENOUGH and best >= AHEAD * runner_up:
         return [person]
     return []
+
+
+# What each of a choice's values means, as the parameter's description gives it: "fanfare:
+# greets the Duchess or a champion; to arms: knights to the tilt", "inside (no window),
+# outside (window)".
+_MEANING = re.compile(r"(?:^|[;,]\s*)(?P<value>[^:;,()]+?)\s*(?::\s*(?P<a>[^;]+)|\((?P<b>[^)]*)\))")
+
+
+MEANT = 2  # words of a value's meaning a line says to ask for that value
+
+
+@functools.lru_cache(maxsize=256)
+def meanings(description: str, values: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Each of ``values`` with the words ``description`` means it by, but words two values
+    share: {"to arms": {"knight", "tilt"}, "recall": {"stop", "joust", "once"}, ...}."""
+    low = {v.lower(): v for v in values}
+    found: dict[str, set[str]] = {}
+    for m in _MEANING.finditer(description):
+        value = low.get(m.group("value").strip().lower())
+        if value is not None:
+            found.setdefault(value, set()).update(terms(m.group("a") or m.group("b") or ""))
+    held = Counter(w for ws in found.values() for w in ws)
+    return {v: frozenset(w for w in ws if held[w] == 1) for v, ws in found.items()}
+
+
+def named_by_meaning(line: str, meant: Mapping[str, frozenset[str]]) -> list[str]:
+    """The value ``line`` asks for by the words that mean it ("Call the knights to the
+    tilt": to arms), when one value fits best (else none)."""
+    said = set(terms(line))
+    scores = sorted(((len(said & ws), v) for v, ws in meant.items()), reverse=True)
+    # One word alone was too often said for itself: "ninety centimetres long" is no
+    # "mortice: long key with a barrel", "make the rain stop" no "recall: stops the joust".
+    if not scores or scores[0][0] < MEANT:
+        return []
+    if len(scores) > 1 and scores[1][0] == scores[0][0]:
+        return []
+    return [scores[0][1]]

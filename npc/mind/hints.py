@@ -37,7 +37,7 @@ from npc.actions.intent import (
     summons,
 )
 from npc.actions.space import ActionSpace, Scene, number_labels
-from npc.character.looks import named_by_looks
+from npc.character.looks import meanings, named_by_looks, named_by_meaning
 from npc.character.prompt import (
     KINDS,
     apart,
@@ -273,17 +273,26 @@ class HintFinder:
     def _named(self, player: str) -> list[str]:
         names = self._entries()
         labels: list[str] = []
+        choices: list[ChoiceParam] = []
         for action in self.space.actions:
             for param in action.parameters.values():
                 if isinstance(param, ChoiceParam):
                     names += [v for v in param.values if v not in names]
+                    choices.append(param)
                 elif isinstance(param, NumberParam):
                     labels += number_labels(param)
         # A number's label only when its last word is said with the rest ("on full
         # lockdown" for "4 full station lockdown"), not one of its words alone ("the
         # station computer").
         said = set(re.findall(r"[a-z']+", player.lower()))
-        return picked(player, names) + [
+        found = picked(player, names)
+        for param in choices:
+            # "Call the knights to the tilt.": "to arms", which the parameter's description
+            # says is "knights to the tilt", when the line names none of its values.
+            if param.description and not set(param.values) & set(found):
+                meant = meanings(param.description, tuple(param.values))
+                found += [v for v in named_by_meaning(player, meant) if v not in found]
+        return found + [
             label
             for label in labels
             if label.split()[-1] in said

@@ -1,6 +1,6 @@
 import pytest
 
-from npc.character.looks import looks, named_by_looks
+from npc.character.looks import looks, meanings, named_by_looks, named_by_meaning
 
 LISTS = """\
 # The knights
@@ -47,3 +47,37 @@ def test_each_person_is_described_by_the_words_of_their_own_sentences() -> None:
 )
 def test_a_person_is_named_by_their_looks(line: str, people: list[str]) -> None:
     assert named_by_looks(line, looks(LISTS, KNIGHTS)) == people
+
+
+TRUMPET = (
+    "fanfare: greets the Duchess or a champion; to arms: knights to the tilt; "
+    "recall: stops the joust at once; hold: a pause to clear the lists"
+)
+CALLS = ("fanfare", "to arms", "recall", "hold")
+
+
+def test_a_choice_description_gives_each_value_its_meaning() -> None:
+    meant = meanings(TRUMPET, CALLS)
+    assert meant["to arms"] == {"knight", "tilt"}
+    assert meant["hold"] == {"pause", "clear", "list"}
+    # the other way of writing it; a word two values share means neither
+    berths = meanings(
+        "inside (no window), outside (window), family (four berths)",
+        ("inside", "outside", "family"),
+    )
+    assert berths == {"inside": set(), "outside": set(), "family": {"four", "berth"}}
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        ("We've waited long enough. Call the knights to the tilt.", ["to arms"]),
+        ("Pause it, the lists need clearing.", ["hold"]),
+        # one word of a meaning is too often said for itself
+        ("Make the rain stop before the melee.", []),
+        # as many words for two values: neither
+        ("Pause and clear, then stop the joust.", []),
+    ],
+)
+def test_a_value_is_asked_for_by_the_words_that_mean_it(line: str, values: list[str]) -> None:
+    assert named_by_meaning(line, meanings(TRUMPET, CALLS)) == values
