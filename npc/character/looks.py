@@ -25,6 +25,10 @@ _SOMEONE = re.compile(
     r"guy|gent|gentleman|chap|bloke|lad|lass|girl|boy|kid|person|one(?= (?:in|with|wearing|"
     r"who|that)\b))\b"
 )
+# ... or of a thing: "the yellow battery-powered one", "that big red thing" (not "this one").
+_THING = re.compile(
+    r"\b(?:the|that|this|those|these)\s+(?:[a-z'-]+\s+){1,2}?(?:one|ones|thing|things)\b"
+)
 # The best fit counts when it scores this much (a word found in one sentence of the lore
 # scores 1, in two 0.5, ...) and this many times the next best.
 ENOUGH = 0.9
@@ -34,7 +38,8 @@ _COMMON = frozenset(
         r"\S+",
         "with bears wears wearing rides riding keeps kept always never yet still every each "
         "one two three first last year years old new good great little big long high well "
-        "also been being came come comes gave give gives said says told tell",
+        "also been being came come comes gave give gives said says told tell best worst "
+        "better worse right wrong other same next only usual",
     )
 )
 
@@ -82,13 +87,18 @@ def looks(text: str, people: Iterable[str]) -> dict[str, dict[str, float]]:
     }
 
 
-def named_by_looks(line: str, described: Mapping[str, Mapping[str, float]]) -> list[str]:
-    """The person ``line`` points out by the words the lore describes them by, when it
-    speaks of someone and one person fits clearly best (else none)."""
+def named_by_looks(
+    line: str, described: Mapping[str, Mapping[str, float]], things: bool = False
+) -> list[str]:
+    """The person (``things``: the thing) ``line`` points out by the words the lore
+    describes them by, when it speaks of someone (something) and one fits clearly best."""
     low = line.lower()
-    if not described or not _SOMEONE.search(low):
+    cue = _THING if things else _SOMEONE
+    if not described or not cue.search(low):
         return []
-    said = _words(low)
+    # A thing by the words before "one" ("the yellow battery-powered one"), not by others
+    # of the line ("the best thing you ever ate at sea"); a person by any of the line's.
+    said = _words(" ".join(m.group(0) for m in cue.finditer(low)) if things else low)
     said |= {w.removesuffix("s") for w in said}
     scores = sorted(
         ((sum(ws.get(w, 0.0) for w in said), p) for p, ws in described.items()), reverse=True

@@ -127,6 +127,7 @@ _NAMED = re.compile(
 def lore_text(loaded: LoadedSheet) -> str:
     """What the character knows, as one text: its backstory, facts and knowledge files."""
     sheet = loaded.sheet
-    return "\n".join(
+    # A blank line between: each fact is a text of its own, not a line of the one before.
+    return "\n\n".join(
         [sheet.backstory, sheet.role, *sheet.knowledge.facts, *knowledge_texts(loaded)]
     )

@@ -242,8 +242,9 @@ class HintFinder:
         and the scene's people named by their roles ("Point out the gunner")."""
         return self._named_and_roles(player)[0]
 
-    def _named_and_roles(self, player: str) -> tuple[list[str], list[str], bool]:
-        """``named``; of it, the people named by role or by looks; and whether by looks."""
+    def _named_and_roles(self, player: str) -> tuple[list[str], list[tuple[str, str]], bool]:
+        """``named``; of it, those found by role or by looks, each with its kind; and
+        whether a person was found by looks."""
         found = self._named(player)
         by_role = self._by_role(player, found)
         by_looks = [] if by_role else self._by_looks(player, found)
@@ -251,8 +252,9 @@ class HintFinder:
             # "the knight with the boar on his shield": Sir Brannoc, not the Kestrel Knight
             # its "knight" names.
             found = [n for n in found if n not in self.scene.characters]
-            by_role = by_looks
-        return found + [p for p in by_role if p not in found], by_role, bool(by_looks)
+        extra = [(p, "character") for p in by_role or by_looks]
+        extra += [(t, "object") for t in self._thing_by_looks(player, found)]
+        return found + [n for n, _ in extra if n not in found], extra, bool(by_looks)
 
     def _by_looks(self, player: str, names: Sequence[str]) -> list[str]:
         """The scene's person ``player`` points out by the words the lore describes them
@@ -260,7 +262,18 @@ class HintFinder:
         low = player.lower()
         if any(p.lower() in low for p in names if p in self.scene.characters):
             return []
-        return [p for p in named_by_looks(player, self.looks) if p in self.scene.characters]
+        people = {p: self.looks[p] for p in self.scene.characters if p in self.looks}
+        return named_by_looks(player, people)
+
+    def _thing_by_looks(self, player: str, names: Sequence[str]) -> list[str]:
+        """The scene's object ``player`` points out by the words the lore describes it by
+        ("the yellow battery-powered one": the cordless drill, "the yellow one" in the
+        lore), when it names none."""
+        objects = self.scene.objects
+        if not self.looks or any(n in objects for n in names):
+            return []
+        things = {o: self.looks[o] for o in objects if o in self.looks}
+        return named_by_looks(player, things, things=True)
 
     def _by_role(self, player: str, names: Sequence[str]) -> list[str]:
         """The scene's people ``player`` names by their roles, but for a role's word that is
@@ -301,14 +314,14 @@ class HintFinder:
 
     def find(self, player: str, last: Earlier | None = None) -> Hints:
         """The hints for ``player``'s line; ``last`` is the exchange before it, if any."""
-        names, by_role, by_looks = self._named_and_roles(player)
+        names, extra, by_looks = self._named_and_roles(player)
         named = tuple(mentions(player, self.scene))
         if by_looks:
             named = tuple(e for e in named if e[0] not in self.scene.characters)
-        # People named by role or looks are in the scene's line too: "Old Fergus
-        # (character)" (kind "character", so a line that summons by role still prefers the
-        # actions that bring someone: "Can you buzz your orderly?").
-        named += tuple((p, "character") for p in by_role)
+        # People named by role or looks, and things by looks, are in the scene's line too:
+        # "Old Fergus (character)" (kind "character", so a line that summons by role still
+        # prefers the actions that bring someone: "Can you buzz your orderly?").
+        named += tuple(e for e in extra if e[0] not in {n for n, _ in named})
         if self.intents is None or not player.strip():
             return Hints(named)
         asked = False

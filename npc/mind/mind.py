@@ -208,7 +208,7 @@ class Mind:
             self._action_words,
             self._words,
             roles(self._lore, scene.characters),
-            looks(self._lore, scene.characters),
+            looks(self._lore, [*scene.characters, *scene.objects]),
         )
         self._system = system_prompt(self.sheet, self.format, self.known)
         self.unsaid = unsaid(self.sheet, self.format)

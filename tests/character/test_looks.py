@@ -81,3 +81,31 @@ def test_a_choice_description_gives_each_value_its_meaning() -> None:
 )
 def test_a_value_is_asked_for_by_the_words_that_mean_it(line: str, values: list[str]) -> None:
     assert named_by_meaning(line, meanings(TRUMPET, CALLS)) == values
+
+
+SHOP = """\
+The cordless drill on the display shelf is the yellow one; it is for sale, not for hire.
+
+The claw hammer has a red rubber grip. The best hammers come from Sheffield.
+"""
+THINGS = ["cordless drill", "claw hammer", "padlock"]
+
+
+@pytest.mark.parametrize(
+    ("line", "things"),
+    [
+        ("The yellow battery-powered one behind you, can I have a look at it?", ["cordless drill"]),
+        ("Pass me that red thing.", ["claw hammer"]),
+        # a thing by the words before "one", not by others of the line
+        ("Which one is for sale, the yellow drill or this?", []),
+        ("What's the best thing you sell?", []),
+    ],
+)
+def test_a_thing_is_named_by_its_looks(line: str, things: list[str]) -> None:
+    assert named_by_looks(line, looks(SHOP, THINGS), things=True) == things
+
+
+def test_each_fact_of_the_lore_is_a_text_of_its_own() -> None:
+    # facts joined by lore_text: the drill's fact is no sentence about Okonjo's
+    text = "Mr Okonjo was a plumber for forty years.\n\nThe cordless drill is the yellow one."
+    assert "yellow" not in looks(text, ["Mr Okonjo", "cordless drill"])["Mr Okonjo"]

@@ -723,3 +723,16 @@ def test_a_person_named_whole_is_not_looked_for(tmp_path: Path) -> None:
     line = "Is the Kestrel Knight the one with the boar?"
     assert found.named(line) == ["Kestrel Knight"]
     assert ("Sir Brannoc", "character") not in found.find(line).named
+
+
+def test_a_thing_pointed_out_by_its_looks_is_in_the_scene_line(tmp_path: Path) -> None:
+    path = tmp_path / "herald.yaml"
+    path.write_text(LISTS)
+    sheet = load_sheet(path).sheet
+    scene = Scene.of(sheet)
+    space = ActionSpace.build(sheet, scene)
+    looked = {**LISTS_LOOKS, "lance rack": {"oak": 1.0}}
+    found = HintFinder(scene, space, ScriptedIntents({}), looks=looked)  # type: ignore[arg-type]
+    assert ("lance rack", "object") in found.find("Point at that big oak thing.").named
+    assert "lance rack" in found.named("Point at that big oak thing.")
+    assert "lance rack" not in found.named("Point at the oak tree.")
