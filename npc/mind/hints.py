@@ -58,7 +58,8 @@ from npc.mind.numbers import as_digits
 # member of staff".
 _CALLS_OVER = re.compile(
     r"\b(?:call|calls|page|pages|summon|summons|fetch|fetches|send for|sends for|radio|radios|"
-    r"whistle|whistles|beckon|beckons|wave|waves|hail|hails|shout for|get (?:someone|somebody))\b|"
+    r"whistle|whistles|beckon|beckons|wave|waves|hail|hails|shout for|"
+    r"(?:get|gets|bring|brings) (?:someone|somebody|a person))\b|"
     r"\bto come\b|\bover here\b|\bover to\b"
 )
 
@@ -92,6 +93,12 @@ class Hints:
             return False
         return self.asked or requests(player, self.verbs)
 
+
+# Someone fetched by a word that may be a role: "Get the physician!", "fetch your bosun".
+_FETCH_ROLE = re.compile(
+    r"\b(?:get|fetch|grab|call|bring|summon|send for)(?: me| us)? (?:the|your|a|our) "
+    r"([a-z][\w'-]*)\b(?! (?:of|for|to)\b)"
+)
 
 # A line asking for a thing to be handed to someone: "Pass me the gaffer tape.", "fetch me a
 # water bottle", "toss us the keys" (the thing named; not "get me out of here").
@@ -265,6 +272,14 @@ class HintFinder:
         people = {p: self.looks[p] for p in self.scene.characters if p in self.looks}
         return named_by_looks(player, people)
 
+    def _fetched_by_role(self, player: str) -> bool:
+        """Whether ``player`` asks for someone fetched by a role the lore gives them: "Get
+        the physician!" (Brother Anselm, "the physician" in the sheet's lore)."""
+        return any(
+            m.group(1) in self.roles or m.group(1).removesuffix("s") in self.roles
+            for m in _FETCH_ROLE.finditer(player.lower())
+        )
+
     def _thing_by_looks(self, player: str, names: Sequence[str]) -> list[str]:
         """The scene's object ``player`` points out by the words the lore describes it by
         ("the yellow battery-powered one": the cordless drill, "the yellow one" in the
@@ -348,7 +363,8 @@ class HintFinder:
         if asks_fact(player) and not requests(player, self.intents.verbs):
             # "How much is a sourdough loaf?": told, not handed over (hand_over was taken).
             return Hints(named, (NO_ACTION,), self.intents.verbs)
-        boost = self._for_things(player, names)
+        fetching = summons(player) or self._fetched_by_role(player)
+        boost = self._for_things(player, names, fetching)
         # "Splash and dash, just eight litres.": an amount in what an action counts in;
         # "Make me a small knife": asked as an action's example asks ("make me a new hinge").
         boost += [a for a in self._counted(player) + self._framed(player) if a not in boost]
@@ -363,7 +379,6 @@ class HintFinder:
             # line names none (the place is for the model to pick).
             boost += [a for a in places if a not in boost]
         people: list[str] = []
-        fetching = summons(player)
         asked = asked or fetching  # "Ask the life support guy to come look at the scrubbers."
         if fetching and not any(kind == "person" for _, kind in named):
             # "Get your mechanic over here, my radio's busted.": the actions that take a
@@ -384,6 +399,10 @@ class HintFinder:
             # "Pass me the gaffer tape.": the action that hands it over, not point_at, which
             # takes the tape too (and was nearer in the embedder's eyes).
             boost = [a for a in boost if self._hands_over(a)] or boost
+        if len(boost) > 1 and fetching and not going and any(k == "person" for _, k in named):
+            # "Sir Piers took a lance in the ribs! Get the physician!": the action that
+            # brings someone (summon), not point_out, which takes the physician too.
+            boost = [a for a in boost if self._calls_over(a)] or boost
         if len(boost) > 1 and (going or people):
             # "..., let's head over to the bench for boots.": to the boot bench, not fit_boots;
             # "get your mechanic over here, my radio's busted": whistle_for, not tune_radio.
@@ -480,7 +499,7 @@ class HintFinder:
         """What the actions count in, by their numbers' names ("litres", "portions")."""
         return [w for a in self.space.actions for w in sorted(self._counts_in(a))]
 
-    def _for_things(self, player: str, names: Sequence[str]) -> list[str]:
+    def _for_things(self, player: str, names: Sequence[str], fetching: bool) -> list[str]:
         """The actions that take what ``player`` named. When the line names a thing (an
         object, a choice value) and a person it does not summon, the person is most often
         whom the thing is for ("Can I grab a wormer for Biscuit?", "10 Synulox for Luna"):
@@ -489,7 +508,7 @@ class HintFinder:
         boost = self.space.fitting(names)
         people = set(self.scene.characters)
         named = people & set(names)
-        if not named or summons(player) or any(_fetched(p).search(player.lower()) for p in named):
+        if not named or fetching or any(_fetched(p).search(player.lower()) for p in named):
             return boost  # "Could you grab Dr. Aziz for me?": the person is fetched
         places = set(self.scene.locations)
         things = [n for n in names if n not in people and n not in places]

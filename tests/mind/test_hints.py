@@ -736,3 +736,54 @@ def test_a_thing_pointed_out_by_its_looks_is_in_the_scene_line(tmp_path: Path) -
     assert ("lance rack", "object") in found.find("Point at that big oak thing.").named
     assert "lance rack" in found.named("Point at that big oak thing.")
     assert "lance rack" not in found.named("Point at the oak tree.")
+
+
+LISTS_STAFF = """\
+id: herald
+name: Odo
+role: a herald
+scene:
+  objects: [lance rack]
+  characters: [Sir Piers, Brother Anselm]
+actions:
+  - name: point_out
+    description: Point out a person or a thing on the field.
+    parameters:
+      target: {type: entity}
+  - name: summon
+    description: Send the page running to bring someone to the stand.
+    parameters:
+      who: {type: character}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "boost", "asked"),
+    [
+        # fetched by the role the lore gives him, though the line names a thing and another
+        # person: the action that brings someone
+        (
+            "Sir Piers took a lance in the ribs, he's coughing blood! Get the physician!",
+            ["summon"],
+            True,
+        ),
+        # a word no one's role: nobody fetched
+        ("Sir Piers broke a lance. Get the lance rack.", ["point_out"], False),
+    ],
+)
+def test_someone_fetched_by_their_role(
+    tmp_path: Path, line: str, boost: list[str], asked: bool
+) -> None:
+    path = tmp_path / "herald.yaml"
+    path.write_text(LISTS_STAFF)
+    sheet = load_sheet(path).sheet
+    scene = Scene.of(sheet)
+    intents = ScriptedIntents({})
+    found = HintFinder(
+        scene,
+        ActionSpace.build(sheet, scene),
+        intents,  # type: ignore[arg-type]
+        roles={"physician": "Brother Anselm"},
+    )
+    found.find(line)
+    assert intents.seen[0][1:] == (boost, asked)
