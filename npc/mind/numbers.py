@@ -96,20 +96,37 @@ def _digits(found: re.Match[str]) -> str:
     return str(int(value))
 
 
+# "A metre and a half", "an hour and a half": one and a half of the unit.
+_ONE_AND_HALF = re.compile(r"(?<![\w-])(?:a|an|one) ([a-z]+) and a half\b(?![\w-])", re.I)
+
+
+def _one_and_half(found: re.Match[str]) -> str:
+    unit = found.group(1)
+    if unit.lower() in ("dozen", "half", "couple", *_UNITS, *_TENS):  # "an eight and a half"
+        return found.group(0)
+    if unit.lower() == "foot":
+        return "1.5 feet"
+    return f"1.5 {unit}{'es' if unit.lower().endswith(('s', 'x', 'ch', 'sh')) else 's'}"
+
+
+def _convert(text: str) -> str:
+    return _NUMBER.sub(_digits, _ONE_AND_HALF.sub(_one_and_half, text))
+
+
 def as_digits(text: str, keep: Iterable[str] = ()) -> str:
     """``text`` with the numbers it spells out written as digits, but those inside one of
     ``keep`` (names of the scene, choice values) as written."""
     kept = [k for k in keep if k and k.lower() in text.lower()]
     if not kept:
-        return _NUMBER.sub(_digits, text)
+        return _convert(text)
     # Names are cut out, the rest converted, and the names put back as they were.
     spans = re.compile("|".join(re.escape(k) for k in sorted(kept, key=len, reverse=True)), re.I)
     out, at = [], 0
     for m in spans.finditer(text):
-        out.append(_NUMBER.sub(_digits, text[at : m.start()]))
+        out.append(_convert(text[at : m.start()]))
         out.append(m.group(0))
         at = m.end()
-    out.append(_NUMBER.sub(_digits, text[at:]))
+    out.append(_convert(text[at:]))
     return "".join(out)
 
 

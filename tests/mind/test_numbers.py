@@ -23,6 +23,11 @@ from npc.mind.numbers import as_digits, corrected
         ("thirty-eight point five, and point two five", "38.5, and 0.25"),
         ("One Hundred point oh two", "100.02"),
         ("And a couple of breakfast vouchers.", "And 2 breakfast vouchers."),
+        ("A shelf, a metre and a half long.", "A shelf, 1.5 metres long."),
+        (
+            "The skiff for an hour and a half, and a box and a half of nails.",
+            "The skiff for 1.5 hours, and 1.5 boxes of nails.",
+        ),
         # "point" that is no decimal point, and "a couple" that is two people
         ("The one point of it: point the way.", "The one point of it: point the way."),
         ("Seat the couple in four.", "Seat the couple in 4."),
