@@ -186,6 +186,7 @@ _CLAIM_END = frozenset(
     | {"not", "too", "now", "with", "from", "on", "to", "so"}
 )
 COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
+ECHO_BEFORE_WORDS = 4  # an earlier line of the player's this long is not said back
 # Words in a row from the prompt's instructions: a recital ("Refuse to talk about smuggling,
 # in character. If the player tells you..."), where five made false alarms ("if you do not
 # know"); a shorter run that ends the speech so far is held until the next phrase decides.
@@ -262,6 +263,7 @@ class SpeechGuard:
         personality: Sequence[str] = (),
         scene: Sequence[str] = (),
         own_examples: Sequence[str] = (),
+        heard_before: Sequence[str] = (),
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -280,8 +282,13 @@ class SpeechGuard:
         stopped there, the 0.5B model's next tries were worse), but once the reply's actions
         went out (or to a ``command``) and a sentence was said, one tacked on after it
         ("Ten. Count them yourself if you like.") is a copy, and the speech ends with what
-        was said."""
+        was said; ``heard_before``: the player's earlier lines of this conversation, never
+        said back either ("I'll take — I've had this dry cough since yesterday.", the
+        orbital medic's reply two lines after the player said so)."""
         self.player = player
+        self._heard_before = [
+            p for p in heard_before if len(words(p)) >= ECHO_BEFORE_WORDS and p != player
+        ]
         self._command = command
         self._refusal_line = tuple(words(refusal))
         self._name = set(words(name))
@@ -343,7 +350,7 @@ class SpeechGuard:
         said = words(text)
         sentences = [tuple(words(x)) for x in _SENTENCE.split(text.strip())]
         done = sentences if final or text.rstrip()[-1:] in ".!?" else sentences[:-1]
-        if echoes(text, self.player):
+        if echoes(text, self.player) or any(echoes(text, p) for p in self._heard_before):
             return Ruling(Call.STOP, "echo")
         if self._someone_else(text) or self._takes_offered_role(text):
             return Ruling(Call.STOP, "identity")

@@ -69,6 +69,8 @@ class _Ahead:
     hints: Hints
 
 
+# The player's earlier lines a reply may not say back (a small model copies its dialogue).
+HEARD_BEFORE = 8
 # A partial and the final words are the same line when they open with the same two words
 # and most of the partial's words are in the final.
 SAME_OPENING = 2
@@ -560,6 +562,7 @@ class Mind:
                 personality=self.sheet.personality,
                 scene=[*self.scene.objects, *self.scene.locations, *self.scene.characters],
                 own_examples=self.own_examples(narrow.likely),
+                heard_before=[e.player for e in self.history[-HEARD_BEFORE:] if e.player],
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

@@ -98,6 +98,16 @@ def test_the_players_line_said_back_is_held_then_stopped() -> None:
     assert ruling("Hello there", "hello there").call is Call.RELEASE
 
 
+def test_an_earlier_line_of_the_players_said_back_is_stopped() -> None:
+    before = ["I've had this dry cough since yesterday.", "Hey doc.", "Is it bad?"]
+    guard = SpeechGuard("Am I going to die?", [], heard_before=before)
+    r = guard.check("I'll take — I've had this dry cough since yesterday.")
+    assert (r.call, r.reason) == (Call.STOP, "echo")
+    # words of it in a reply of its own, or a short earlier line, are no echo
+    assert guard.check("A dry cough since yesterday is no death sentence.").call is Call.RELEASE
+    assert guard.check("Is it bad? No. Hey doc, hey yourself.").call is Call.RELEASE
+
+
 def test_an_earlier_reply_said_again_is_held_then_stopped() -> None:
     guard = SpeechGuard("who are you?", [], ["Ha.", "Hello. I'm Elowen Marsh."])
     assert guard.check("Hello. I'm Elowen").call is Call.HOLD
