@@ -486,6 +486,14 @@ _MEASURES = frozenset(
 _VOCATIVE = re.compile(r",\s*[A-Za-z']+(?:\s+[A-Za-z']+)?\s*[.!]*\s*$")
 
 
+# What closes an order: "..., then I'm done with the decorating list.", "..., that's all."
+_CLOSER = re.compile(
+    r"[,.;!]\s*(?:and\s+)?(?:then\s+)?(?:i'm|i am|we're|we are|that's|that is|that'll|"
+    r"that will)\s+(?:done|all|it|everything|do|be all)\b[^?]*$",
+    re.IGNORECASE,
+)
+
+
 def orders(text: str, names: Sequence[str], units: Iterable[str] = ()) -> bool:
     """Whether ``text`` is nothing but an order for some of ``names`` (things it named):
     "Two croissants, cheers.", "wifi voucher, thanks", with the ``units`` of an action's
@@ -496,6 +504,7 @@ def orders(text: str, names: Sequence[str], units: Iterable[str] = ()) -> bool:
     if not parts or text.rstrip().endswith("?"):
         return False
     plain = _ORDER_WORDS | _MEASURES
+    text = _CLOSER.sub("", text)  # "Masking tape and a roller, then I'm done."
     for words in (_tokens(text), _tokens(_VOCATIVE.sub("", text))):
         things = [w for w in words if _forms(w) & parts]
         if things and all(w in things or w in plain or w.isdigit() for w in words):

@@ -232,6 +232,14 @@ def test_a_line_says_the_telling_words_of_an_actions_description(
         ("Lovely croissants you have.", ["croissant"], False),  # words beside the thing
         ("thanks, cheers", [], False),  # names nothing
         ("thanks, cheers", ["croissant"], False),  # says nothing it named
+        # the order's close is no other words beside the things
+        (
+            "Masking tape and a roller, then I'm done with the list.",
+            ["masking tape", "roller"],
+            True,
+        ),
+        ("Two croissants, that's all.", ["croissant"], True),
+        ("Two croissants, that's all you've got?", ["croissant"], False),
     ],
 )
 def test_a_line_of_nothing_but_named_things_orders_them(
