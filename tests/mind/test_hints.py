@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,16 +182,18 @@ def medic(tmp_path_factory: pytest.TempPathFactory) -> LoadedSheet:
     return load_sheet(path)
 
 
-def medic_finder(loaded: LoadedSheet, intents: ScriptedIntents) -> HintFinder:
+def medic_finder(loaded: LoadedSheet, intents: ScriptedIntents, **lore: Any) -> HintFinder:
+    """The finder for ``loaded``; ``lore``: its ``roles`` or ``looks``, as the mind reads
+    them from the lore."""
     scene = Scene.of(loaded.sheet)
-    return HintFinder(scene, ActionSpace.build(loaded.sheet, scene), intents)  # type: ignore[arg-type]
+    return HintFinder(scene, ActionSpace.build(loaded.sheet, scene), intents, **lore)  # type: ignore[arg-type]
 
 
-def sheet_finder(tmp_path: Path, sheet: str, intents: ScriptedIntents) -> HintFinder:
+def sheet_finder(tmp_path: Path, sheet: str, intents: ScriptedIntents, **lore: Any) -> HintFinder:
     """The finder for a sheet given as YAML text."""
     path = tmp_path / "sheet.yaml"
     path.write_text(sheet)
-    return medic_finder(load_sheet(path), intents)
+    return medic_finder(load_sheet(path), intents, **lore)
 
 
 @pytest.mark.parametrize(
@@ -385,10 +388,8 @@ actions:
     ],
 )
 def test_a_proclamation_is_words_passed_on(tmp_path: Path, line: str) -> None:
-    path = tmp_path / "herald.yaml"
-    path.write_text(LISTS_HERALD)
     intents = ScriptedIntents({})
-    medic_finder(load_sheet(path), intents).find(line)
+    sheet_finder(tmp_path, LISTS_HERALD, intents).find(line)
     assert intents.seen[0][1:] == (["proclaim"], True)
 
 
@@ -699,40 +700,21 @@ LISTS_LOOKS = {"Sir Brannoc": {"boar": 1.0, "black": 1.0}, "Kestrel Knight": {"g
 def test_people_pointed_out_by_their_looks_are_named(
     tmp_path: Path, line: str, people: list[str]
 ) -> None:
-    path = tmp_path / "herald.yaml"
-    path.write_text(LISTS)
-    sheet = load_sheet(path).sheet
-    scene = Scene.of(sheet)
-    found = HintFinder(
-        scene,
-        ActionSpace.build(sheet, scene),
-        ScriptedIntents({}),  # type: ignore[arg-type]
-        looks=LISTS_LOOKS,
-    )
+    found = sheet_finder(tmp_path, LISTS, ScriptedIntents({}), looks=LISTS_LOOKS)
     assert [name for name, kind in found.find(line).named if kind == "character"] == people
-    assert [n for n in found.named(line) if n in scene.characters] == people
+    assert [n for n in found.named(line) if n in found.scene.characters] == people
 
 
 def test_a_person_named_whole_is_not_looked_for(tmp_path: Path) -> None:
-    path = tmp_path / "herald.yaml"
-    path.write_text(LISTS)
-    sheet = load_sheet(path).sheet
-    scene = Scene.of(sheet)
-    space = ActionSpace.build(sheet, scene)
-    found = HintFinder(scene, space, ScriptedIntents({}), looks=LISTS_LOOKS)  # type: ignore[arg-type]
+    found = sheet_finder(tmp_path, LISTS, ScriptedIntents({}), looks=LISTS_LOOKS)
     line = "Is the Kestrel Knight the one with the boar?"
     assert found.named(line) == ["Kestrel Knight"]
     assert ("Sir Brannoc", "character") not in found.find(line).named
 
 
 def test_a_thing_pointed_out_by_its_looks_is_in_the_scene_line(tmp_path: Path) -> None:
-    path = tmp_path / "herald.yaml"
-    path.write_text(LISTS)
-    sheet = load_sheet(path).sheet
-    scene = Scene.of(sheet)
-    space = ActionSpace.build(sheet, scene)
     looked = {**LISTS_LOOKS, "lance rack": {"oak": 1.0}}
-    found = HintFinder(scene, space, ScriptedIntents({}), looks=looked)  # type: ignore[arg-type]
+    found = sheet_finder(tmp_path, LISTS, ScriptedIntents({}), looks=looked)
     assert ("lance rack", "object") in found.find("Point at that big oak thing.").named
     assert "lance rack" in found.named("Point at that big oak thing.")
     assert "lance rack" not in found.named("Point at the oak tree.")
@@ -774,16 +756,6 @@ actions:
 def test_someone_fetched_by_their_role(
     tmp_path: Path, line: str, boost: list[str], asked: bool
 ) -> None:
-    path = tmp_path / "herald.yaml"
-    path.write_text(LISTS_STAFF)
-    sheet = load_sheet(path).sheet
-    scene = Scene.of(sheet)
     intents = ScriptedIntents({})
-    found = HintFinder(
-        scene,
-        ActionSpace.build(sheet, scene),
-        intents,  # type: ignore[arg-type]
-        roles={"physician": "Brother Anselm"},
-    )
-    found.find(line)
+    sheet_finder(tmp_path, LISTS_STAFF, intents, roles={"physician": "Brother Anselm"}).find(line)
     assert intents.seen[0][1:] == (boost, asked)
