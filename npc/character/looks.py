@@ -1,8 +1,9 @@
-"""The scene's people by what the lore says of them: "Sir Brannoc of the Fells bears black
-and silver with a boar.", "Dame Isolde Vayne bears green and gold with a heron." Players
-point people out by their looks ("the knight with the boar on his shield", "the lady in
-green and gold"); the 0.5B model then took another name of the scene, or none (a fresh
-sheet's herald, issue 18: four of four such lines wrong).
+"""The scene's people and things by what the lore says of them: "Sir Brannoc of the Fells
+bears black and silver with a boar.", "The cordless drill on the display shelf is the
+yellow one." Players point them out by their looks ("the knight with the boar on his
+shield", "the yellow battery-powered one"); the 0.5B model then took another name of the
+scene, or none (a fresh sheet's herald, issue 18: four of four such lines wrong). And a
+choice's values by what its description says they mean ("to arms: knights to the tilt").
 """
 
 from __future__ import annotations
@@ -114,8 +115,6 @@ def named_by_looks(
 # greets the Duchess or a champion; to arms: knights to the tilt", "inside (no window),
 # outside (window)".
 _MEANING = re.compile(r"(?:^|[;,]\s*)(?P<value>[^:;,()]+?)\s*(?::\s*(?P<a>[^;]+)|\((?P<b>[^)]*)\))")
-
-
 MEANT = 2  # words of a value's meaning a line says to ask for that value
 
 

@@ -246,7 +246,9 @@ class HintFinder:
     def named(self, player: str) -> list[str]:
         """Scene entries and choice values the player named, picked together: "a piece of
         that lardy cake" names the scene's lardy cake, not the "carrot cake" of a choice;
-        and the scene's people named by their roles ("Point out the gunner")."""
+        the scene's people named by their roles ("Point out the gunner") or looks ("the
+        knight with the boar"), things by their looks ("the yellow one") and choice values
+        by their meanings ("Call the knights to the tilt")."""
         return self._named_and_roles(player)[0]
 
     def _named_and_roles(self, player: str) -> tuple[list[str], list[tuple[str, str]], bool]:
