@@ -551,7 +551,7 @@ class Mind:
             guard=SpeechGuard(
                 player,
                 self.secrets,
-                self.earlier_replies(),
+                self.earlier_replies(player),
                 self.examples_to_avoid(narrow.likely),
                 self.sheet.name,
                 [a.name for a in self.sheet.actions],
@@ -657,9 +657,13 @@ class Mind:
         earlier = [e.said for e in self.history if e is not exchange]
         exchange.repeat = repeats(said, earlier)
 
-    def earlier_replies(self) -> list[str]:
-        """What the character said in this conversation, oldest first."""
-        return [e.said for e in self.history if e.said]
+    def earlier_replies(self, player: str = "") -> list[str]:
+        """What the character said in this conversation, oldest first, but to the same line
+        as ``player``: the same line may have the same answer ("One bowl, coming right up,
+        friend." to a returning player's "grab me a bowl of ramen", remembered from their
+        last visit, was stopped as a repeat after "One bowl," had gone out)."""
+        same = _words(player)
+        return [e.said for e in self.history if e.said and not (same and _words(e.player) == same)]
 
     def _exchange(self, turn_id: int) -> Exchange | None:
         return next((e for e in reversed(self.history) if e.turn_id == turn_id), None)

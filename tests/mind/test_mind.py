@@ -260,6 +260,17 @@ async def test_an_echoed_line_stays_out_of_the_dialogue_the_model_reads(runtime:
     assert m.history[-1].echo
 
 
+async def test_the_same_line_may_have_the_same_answer(runtime: Runtime) -> None:
+    llm = ScriptedLLM(["Evening, friend. The usual?"])
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm)
+    m.remember("evening, Jin", "Evening, friend. The usual?", [])  # their last visit
+    # what the guard holds as said before: not the answer to this very line
+    assert m.earlier_replies("Evening, Jin!") == []
+    assert m.earlier_replies("how's business tonight?") == ["Evening, friend. The usual?"]
+    _, again = await reply(m, "evening, Jin")
+    assert again.say == "Evening, friend. The usual?"
+
+
 async def test_echoes_do_not_take_the_places_of_the_dialogue_kept(runtime: Runtime) -> None:
     settings = runtime.settings.llm.model_copy(update={"history_turns": 2})
     lines = ["one tonkotsu please", "make it spicy", "and a green tea", "thanks a lot", "bye"]
