@@ -338,7 +338,8 @@ class HintFinder:
         # People named by role or looks, and things by looks, are in the scene's line too:
         # "Old Fergus (character)" (kind "character", so a line that summons by role still
         # prefers the actions that bring someone: "Can you buzz your orderly?").
-        named += tuple(e for e in extra if e[0] not in {n for n, _ in named})
+        shown = {name for name, _ in named}
+        named += tuple(e for e in extra if e[0] not in shown)
         if self.intents is None or not player.strip():
             return Hints(named)
         asked = False
