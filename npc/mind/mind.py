@@ -46,6 +46,7 @@ from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.numbers import as_digits, corrected
 from npc.mind.recall import Note
+from npc.mind.units import action_units, in_units
 from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
 from npc.providers.base import ChatMessage, Control, GenerationRequest, LanguageModel
 
@@ -160,6 +161,7 @@ class Mind:
         self.known = standing_knowledge(loaded)
         self._words = sheet_words(loaded)
         self._lore = lore_text(loaded)
+        self._units = action_units(self.sheet.actions)
         self.llm = llm
         self.answer_llm = answer_llm
         self.settings = settings
@@ -286,7 +288,7 @@ class Mind:
     ) -> str:
         hints = hints or Hints(tuple(mentions(player, self.scene)))
         return user_text(
-            corrected(as_digits(player, self._names())),
+            in_units(corrected(as_digits(player, self._names())), self._units),
             knowledge=[n.text for n in notes],
             events=self.pending if events is None else events,
             player_name=self.partner,

@@ -10,6 +10,8 @@ import pytest
 
 from npc.actions.reply import ACT_SAY, SAY_FIRST
 from npc.actions.space import Scene
+from npc.character.loader import LoadedSheet
+from npc.character.sheet import Action
 from npc.errors import ActionError
 from npc.events import ActionCall, Emotion, ErrorEvent, Phrase, ReplyText
 from npc.mind.mind import Mind, TurnResult, call_key, echoes
@@ -220,6 +222,31 @@ async def test_the_model_reads_the_players_numbers_in_digits(runtime: Runtime) -
     said = llm.requests[-1].messages[-1].content.splitlines()[-1]
     assert said.endswith(": 22 bowls for table one, and 6 eggs.")  # "one" alone stays
     assert m.history[-1].player == "Twenty-two bowls for table one, and half a dozen eggs."
+
+
+async def test_an_amount_in_another_unit_is_given_in_the_actions_too(runtime: Runtime) -> None:
+    jin = runtime.character("jin")
+    cut = Action.model_validate(
+        {
+            "name": "cut_noodles",
+            "description": "Cut a length of fresh noodle dough.",
+            "parameters": {
+                "length": {
+                    "type": "number",
+                    "minimum": 0.1,
+                    "maximum": 2,
+                    "description": "in metres",
+                }
+            },
+        }
+    )
+    sheet = jin.sheet.model_copy(update={"actions": [*jin.sheet.actions, cut]})
+    llm = ScriptedLLM(["Coming up."])
+    m = Mind(LoadedSheet(sheet, jin.path), llm, runtime.settings.llm)
+    await reply(m, "Cut me ninety centimetres of dough.")
+    said = llm.requests[-1].messages[-1].content.splitlines()[-1]
+    assert said.endswith(": Cut me 90 centimetres (0.9 metres) of dough.")
+    assert m.history[-1].player == "Cut me ninety centimetres of dough."
 
 
 async def test_asked_its_name_the_character_has_it_beside_the_line(runtime: Runtime) -> None:
