@@ -349,8 +349,7 @@ def named(text: str, name: str) -> bool:
     """Whether ``text`` names ``name``: all of it or one of the words that name it alone
     (``_naming_words``): "a bowl of ramen" names the "ramen bowl", "some water" the "water
     cup", "get Pim down here" "engineer Pim", "a bag" the "carrier bag"."""
-    said = _said(text)
-    return _whole(said, name) or bool(_naming_words(said, name))
+    return _whole(_said(text), name) or bool(_naming_words(_said_naming(text), name))
 
 
 def _head(name: str) -> str:
@@ -360,18 +359,38 @@ def _head(name: str) -> str:
     return words[-1] if words else ""
 
 
+# A clause's first word before "the", "her", "up"...: a verb, which names no entry by a word
+# it shares with it ("Ring the morgue" is no "key ring", "Light the way" no "oil light"); an
+# entry it names whole stays named ("Recall the knights", a trumpet call).
+_OPENING_VERB = re.compile(
+    r"(?:^|[.!?;]\s+|,\s+)(?:(?:and|then|please|now|just),? )*([a-z]+)(?= (?:the|a|an|my|your|"
+    r"his|her|him|them|it|us|me|up|down|out|off|this|that|those|these|some)\b)",
+    re.IGNORECASE,
+)
+
+
+def _said_naming(text: str) -> set[str]:
+    """``_said`` without the clauses' opening verbs (``_OPENING_VERB``), for the words that
+    name an entry alone."""
+    return _said(_OPENING_VERB.sub(_before_verb, text))
+
+
+def _before_verb(found: re.Match[str]) -> str:
+    return found.group(0)[: found.start(1) - found.start(0)]
+
+
 def picked(text: str, names: Sequence[str]) -> list[str]:
     """Those of ``names`` that ``text`` names (``named``), where a word names the entries it
     is the head of rather than those it only qualifies: "a cabin" is "your cabin", not the
     "cabin key"; "the decks" are "outer deck", not the "deck plan". An entry named whole
     leaves out those that only share a word with it: "table 1" is not "table 2" too, and
     "that lardy cake" is not the "carrot cake" of a choice."""
-    said = _said(text)
+    said, naming = _said(text), _said_naming(text)
     # A short word several entries hold tells none of them apart ("ski" of "ski wax" and
     # "ski patroller", "car" of "car deck 3" and "car deck 5").
     counts = Counter(w for name in names for w in set(_tokens(name)) if len(w) == 3)
     shared = frozenset(w for w, n in counts.items() if n > 1)
-    found = [name for name in names if _whole(said, name) or _naming_words(said, name, shared)]
+    found = [name for name in names if _whole(said, name) or _naming_words(naming, name, shared)]
     whole = [name for name in found if _whole(said, name)]
     used = {w for name in whole for w in _tokens(name)}
     heads = {_head(name) for name in found}
@@ -380,7 +399,7 @@ def picked(text: str, names: Sequence[str]) -> list[str]:
         if name in whole:
             out.append(name)
             continue
-        own = _naming_words(said, name, shared) - used
+        own = _naming_words(naming, name, shared) - used
         own = {w for w in own if w == _head(name) or w not in heads}
         if own:
             out.append(name)

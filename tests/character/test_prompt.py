@@ -305,3 +305,18 @@ def test_things_named_each_by_words_of_their_own(text: str, found: list[str]) ->
         "12-pound ball",
     ]
     assert apart(text, names) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Ring the morgue, would you?", ["morgue"]),  # a verb, not the "key ring"
+        ("Grab the key ring. Then ring her up.", ["key ring"]),
+        ("Now light the lamp, and please ring us.", ["lamp"]),
+        ("Where's the ring?", ["key ring"]),  # said as a thing, it is one
+        ("Recall the knights!", ["recall"]),  # a value named whole stays named
+        ("The lamp, then the light.", ["lamp", "oil light"]),
+    ],
+)
+def test_a_clauses_opening_verb_names_no_entry_by_a_word_of_it(text: str, found: list[str]) -> None:
+    assert picked(text, ["key ring", "morgue", "lamp", "oil light", "recall"]) == found
