@@ -273,6 +273,8 @@ _SUMMONS = re.compile(
     r"girl|boy|kid|one|\w+(?:er|or|ist|ian|ic|ain|ant|ent|ard|man|woman)) to (?:come|get over|"
     r"pop over|swing by|stop by)\b|"
     r"(?:^|[.!?,;]\s*|\b(?:you|please|and|just|then) )buzz (?:your|the|for)\b|"
+    # "Kit's cut his hand open! Get help!" (not "get help with the crates")
+    r"\b(?:get|fetch|find|call) (?:some )?help\b(?! (?:with|me|us|you|him|her|from|for)\b)|"
     # "Somebody get a vet, my dog's collapsed!", "Call a doctor!"
     r"\b(?:get|fetch|call)(?: me| us)? (?:a|the|your) (?:vet|doctor|doc|nurse|medic|paramedic|"
     r"guard|cop|police|ambulance|manager|boss)\b(?!'s\b| (?:says|said|told|is|was|thinks)\b)"

@@ -106,6 +106,10 @@ _HAND_ME = re.compile(
     r"\b(?:pass|passing|hand|handing|give|giving|toss|chuck|throw|fetch|bring|lend)"
     r" (?:me|us|him|her|them)\b"
 )
+# Asked to be handed something, whatever the line calls it.
+_PASS_ME = re.compile(
+    r"\b(?:pass|hand|toss|chuck|throw) (?:me|us)\b|\bgive (?:me|us) (?:whatever|what) you\b"
+)
 # What an action that hands things over says of itself: "Hand an object or a prop to the
 # player", "give", "Go and get an object and bring it to the player", "Lend riding gear".
 _HANDS_OVER = re.compile(r"\b(?:hand|hands|give|gives|pass|passes|bring|brings|lend|lends)\b")
@@ -167,6 +171,16 @@ _AFTER_VERB = frozenset(
 _FETCHING = "get|fetch|grab|call|bring|page|buzz|ask|tell|send for|radio|find"
 
 
+def _labels(player: str, letter: str) -> bool:
+    """Whether ``player`` says the one-letter value ``letter`` as a label ("tank A", "flush
+    B."), not as the article or pronoun ("a loose bolt", "A tray fell.", "I think")."""
+    for m in re.finditer(rf"(?<![\w'-]){re.escape(letter.upper())}(?![\w'-])", player):
+        opens = not player[: m.start()].strip() or player[: m.start()].rstrip()[-1] in ".!?"
+        if not (opens and re.match(r"\s+[a-z]", player[m.end() :])):
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def _fetched(person: str) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in re.findall(r"[a-z]{3,}", person.lower()))
@@ -180,6 +194,9 @@ _FILLER = re.compile(
 )
 
 
+# Verbs too light to tell an action by when they open a request ("Make me a small knife"
+# is forge_item's, not gesture's "Make a gesture"; "Set off the fireworks").
+_NOT_OPENING = frozenset(["make", "set", "put", "let", "keep", "go", "come"])
 # Verbs that lend a request to the noun after them ("give him a scan", "run a check").
 _LIGHT = frozenset(["give", "get", "have", "do", "run", "take"])
 # Words that end a light verb's object: "give the bell a slow ring so the boats...".
@@ -315,7 +332,7 @@ class HintFinder:
         # lockdown" for "4 full station lockdown"), not one of its words alone ("the
         # station computer").
         said = set(re.findall(r"[a-z']+", player.lower()))
-        found = picked(player, names)
+        found = [n for n in picked(player, names) if len(n) > 1 or _labels(player, n)]
         for param in choices:
             # "Call the knights to the tilt.": "to arms", which the parameter's description
             # says is "knights to the tilt", when the line names none of its values.
@@ -371,6 +388,12 @@ class HintFinder:
         # "Splash and dash, just eight litres.": an amount in what an action counts in;
         # "Make me a small knife": asked as an action's example asks ("make me a new hinge").
         boost += [a for a in self._counted(player) + self._framed(player) if a not in boost]
+        opened = self._opened(player) if boost else None
+        if opened and not done:
+            # "Flush the root tank, the potatoes have got rot.", "Write in the log that...":
+            # the one action whose own verb opens the request, not those taking what the
+            # rest names (plant and harvest take the potatoes, hand_over the log).
+            boost = [opened]
         if done:
             boost = [a for a in done if a in boost] or boost or done
         places = self.space.fitting(self.scene.entries("location"))
@@ -398,6 +421,10 @@ class HintFinder:
             for a in self.space.actions
             if a.name not in boost and names_action(player, a.name, names)
         ]
+        if not boost and _PASS_ME.search(player.lower()):
+            # "Pass me those clippers", "Give me whatever you use.": the action that hands
+            # things over (not "give me the order", "give her the go", "lend me your car").
+            boost = [a.name for a in self.space.actions if self._hands_over(a.name)][:1]
         if len(boost) > 1 and _HAND_ME.search(player.lower()):
             # "Pass me the gaffer tape.": the action that hands it over, not point_at, which
             # takes the tape too (and was nearer in the embedder's eyes).
@@ -571,6 +598,21 @@ class HintFinder:
             found += [a for a in fits if a not in found]
         return found if asks else ordered
 
+    def _opened(self, player: str) -> str | None:
+        """The one action whose own verb opens the clauses of ``player`` that ask for
+        something ("Flush the root tank, ..."), if one does."""
+        fits: set[str] = set()
+        for raw in _REQUEST_CLAUSES.split(player):
+            clause = _FILLER.sub("", raw.strip().lower())
+            first = re.match(r"[a-z]+", clause)
+            if first is None or (clause.endswith("?") and not requests(raw)):
+                continue
+            verb = first.group(0)
+            if verb in _LIGHT or verb in _NOT_OPENING:
+                continue
+            fits |= {a.name for a in self.space.actions if verb in action_verbs(a)}
+        return fits.pop() if len(fits) == 1 else None
+
     def _ordered(self, clause: str) -> list[str]:
         """The actions a clause of nothing but an order asks for (``orders``): those taking
         what it names ("softs": change_tyres), or counting in what it counts in ("thirty
@@ -638,6 +680,10 @@ class HintFinder:
                     verbs = action_verbs(action)
                     if words[0] not in verbs and verbs & _verb_forms(word):
                         return action.name, words[0]
+                # "Get a car down there!": the one action named for the thing (send_car).
+                owners = [a.name for a in self.space.actions if word in a.name.split("_")[1:]]
+                if len(owners) == 1 and len(word) > 2:
+                    return owners[0], words[0]
         return None
 
     @staticmethod

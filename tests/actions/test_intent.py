@@ -340,6 +340,9 @@ def test_lines_asking_to_be_taken_somewhere(line: str, taken: bool) -> None:
         # someone of a trade, by the trade
         ("Somebody get a vet, my dog's just collapsed in the car park!", True),
         ("Call a doctor!", True),
+        ("Kit's cut his hand open, it's bleeding all over! Get help!", True),
+        ("Go and fetch some help.", True),
+        ("Can you get help with the crates?", False),
         ("Get the vet's number for me.", False),
         ("Get the doctor said I could go.", False),
     ],

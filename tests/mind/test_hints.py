@@ -513,7 +513,7 @@ actions:
         ("Make me a small knife, would you?", ["forge_item"]),
         ("Could you make us a weathervane?", ["forge_item"]),
         # a frame two actions' examples ask with tells neither; "let me" frames nothing
-        ("Pass me something sharp.", []),
+        ("Pass me something sharp.", ["hand_over"]),  # (the action that hands it over)
         ("Let me think about a knife.", []),
         ("Make a rude sign at him.", []),
     ],
@@ -559,8 +559,8 @@ actions:
         # a thing for a person: the actions that take the thing
         ("Can I grab a wormer for Biscuit while I'm here?", ["dispense"]),
         ("Dr. Aziz said he's due a wormer, can I get one?", ["dispense"]),
-        # the person's own action opens a clause, or the person is fetched: all stay
-        ("Check Biscuit in, he's due a wormer.", ["check_in", "dispense"]),
+        # the person's own action opens the line: that one; the person fetched: all stay
+        ("Check Biscuit in, he's due a wormer.", ["check_in"]),
         ("Could you grab Dr. Aziz for me? It's about the wormer.", ["dispense", "page_staff"]),
         # a person and a place: no thing to be for
         ("Can I see Biscuit in the kennel ward?", ["check_in"]),
@@ -759,3 +759,93 @@ def test_someone_fetched_by_their_role(
     intents = ScriptedIntents({})
     sheet_finder(tmp_path, LISTS_STAFF, intents, roles={"physician": "Brother Anselm"}).find(line)
     assert intents.seen[0][1:] == (boost, asked)
+
+
+GREENHOUSE = """\
+id: greenhouse
+name: Wren
+role: a gardener
+scene:
+  objects: [seed tray, growth log]
+  characters: [Kit, Chief Okoro]
+actions:
+  - name: flush_tank
+    description: Drain and refill one of the nutrient tanks.
+    parameters:
+      tank:
+        type: choice
+        values: [A, B, C]
+        description: "A: leafy greens; B: tomatoes; C: root crops, potatoes"
+  - name: plant
+    description: Sow seed trays with a crop.
+    parameters:
+      crop: {type: choice, values: [potatoes, lettuce]}
+  - name: call_crew
+    description: Call a crew member over the intercom.
+    parameters:
+      who: {type: character}
+  - name: hand_over
+    description: Pass the player a tool or a thing from the bay.
+    parameters:
+      item: {type: object}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        # the article is no tank
+        ("The pump's rattling like a loose bolt. Get Chief Okoro down here.", ["Chief Okoro"]),
+        ("A tray fell on Kit.", ["seed tray", "Kit"]),
+        # a label is
+        ("Flush tank A, it's cloudy.", ["A"]),
+        ("Is it B or C that feeds them?", ["B", "C"]),
+        ("Drain A.", ["A"]),
+    ],
+)
+def test_a_one_letter_value_is_named_as_a_label_not_an_article(
+    tmp_path: Path, line: str, named: list[str]
+) -> None:
+    finder = sheet_finder(tmp_path, GREENHOUSE, ScriptedIntents({}))
+    assert finder.named(line) == named
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # the action whose own verb opens the request, of those the line's things fit
+        ("Flush the root tank, the potatoes have got rot.", ["flush_tank"]),
+        ("Could you flush the tank? The potatoes are rotting.", ["flush_tank"]),
+        # not opened by a verb of the sheet's: the actions taking what it names
+        ("Did someone flush it? The potatoes are rotting.", ["plant"]),
+    ],
+)
+def test_the_action_whose_verb_opens_the_request_is_boosted(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    intents = ScriptedIntents({})
+    sheet_finder(tmp_path, GREENHOUSE, intents).find(line)
+    assert intents.seen[0][1] == boost
+
+
+def test_a_light_verb_before_the_thing_an_action_is_named_for_asks_for_it(tmp_path: Path) -> None:
+    line = "Get the crew down here, the pump's rattling!"  # call_crew's "crew"
+    finder = sheet_finder(tmp_path, GREENHOUSE, ScriptedIntents({line: ["plant"]}))
+    assert finder.find(line).likely[0] == "call_crew"
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # asked to be passed something, whatever it is called: the action that hands it
+        ("Pass me those red-handled clippers.", ["hand_over"]),
+        ("Give me whatever you use for that.", ["hand_over"]),
+        ("Give her a proper welcome.", []),  # handing nothing
+    ],
+)
+def test_asked_to_be_passed_something_boosts_the_action_that_hands_it(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    intents = ScriptedIntents({})
+    sheet_finder(tmp_path, GREENHOUSE, intents).find(line)
+    assert intents.seen[0][1] == boost
