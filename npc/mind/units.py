@@ -30,29 +30,17 @@ class Unit:
         return self.dimension == "time"
 
 
+def _spelt(word: str) -> tuple[str, ...]:
+    """A metric unit's names, one and many, British and American ("litre", "liters")."""
+    us = word[:-2] + "er"
+    return word, word + "s", us, us + "s"
+
+
 UNITS = (
-    Unit("metres", "length", 1.0, ("metre", "metres", "meter", "meters"), ("m",)),
-    Unit(
-        "centimetres",
-        "length",
-        0.01,
-        ("centimetre", "centimetres", "centimeter", "centimeters"),
-        ("cm",),
-    ),
-    Unit(
-        "millimetres",
-        "length",
-        0.001,
-        ("millimetre", "millimetres", "millimeter", "millimeters"),
-        ("mm",),
-    ),
-    Unit(
-        "kilometres",
-        "length",
-        1000.0,
-        ("kilometre", "kilometres", "kilometer", "kilometers"),
-        ("km",),
-    ),
+    Unit("metres", "length", 1.0, _spelt("metre"), ("m",)),
+    Unit("centimetres", "length", 0.01, _spelt("centimetre"), ("cm",)),
+    Unit("millimetres", "length", 0.001, _spelt("millimetre"), ("mm",)),
+    Unit("kilometres", "length", 1000.0, _spelt("kilometre"), ("km",)),
     Unit("inches", "length", 0.0254, ("inch", "inches")),
     Unit("feet", "length", 0.3048, ("foot", "feet"), ("ft",)),
     Unit("yards", "length", 0.9144, ("yard", "yards")),
@@ -62,21 +50,9 @@ UNITS = (
     Unit("tonnes", "mass", 1000.0, ("tonne", "tonnes")),
     Unit("pounds", "mass", 0.45359237, (), ("lb", "lbs")),  # "pounds": money as often
     Unit("ounces", "mass", 0.028349523, ("ounce", "ounces"), ("oz",)),
-    Unit("litres", "volume", 1.0, ("litre", "litres", "liter", "liters"), ("l",)),
-    Unit(
-        "millilitres",
-        "volume",
-        0.001,
-        ("millilitre", "millilitres", "milliliter", "milliliters"),
-        ("ml",),
-    ),
-    Unit(
-        "centilitres",
-        "volume",
-        0.01,
-        ("centilitre", "centilitres", "centiliter", "centiliters"),
-        ("cl",),
-    ),
+    Unit("litres", "volume", 1.0, _spelt("litre"), ("l",)),
+    Unit("millilitres", "volume", 0.001, _spelt("millilitre"), ("ml",)),
+    Unit("centilitres", "volume", 0.01, _spelt("centilitre"), ("cl",)),
     Unit("seconds", "time", 1.0, ("second", "seconds", "sec", "secs")),
     Unit("minutes", "time", 60.0, ("minute", "minutes", "min", "mins")),
     Unit("hours", "time", 3600.0, ("hour", "hours", "hr", "hrs")),
@@ -92,8 +68,9 @@ _AMOUNT = re.compile(
     + r")|\s(?P<word>[a-z]+))|(?P<one>one|an?)\s(?P<named>[a-z]+))(?![\w-])",
     re.IGNORECASE,
 )
-# "1 metre 80", "5 foot 10": one unit and the next smaller one, the second's name left out.
-_TWO_PART = {"metres": ("centimetres", 100.0), "feet": ("inches", 12.0)}
+# "1 metre 80", "5 foot 10": a unit and the next smaller one (centimetres, inches: so many
+# to one of it), the second's name left out.
+_TWO_PART = {"metres": 100.0, "feet": 12.0}
 _REST = re.compile(r" (?P<n>\d{1,2})(?!\w|\.\d)(?: ?(?P<next>[a-z]+))?", re.IGNORECASE)
 _HALF = re.compile(r"(?<![\w-])half an? (?P<word>[a-z]+)\b", re.IGNORECASE)
 
@@ -138,7 +115,7 @@ def in_units(text: str, units: dict[str, Unit]) -> str:
         part = _TWO_PART.get(unit.name)
         rest = _REST.match(text, end) if part else None
         if part and rest and not _named_unit(rest["next"]):  # "1 metre 80": 1.8 metres
-            value += float(rest["n"]) / part[1]
+            value += float(rest["n"]) / part
             end = rest.end("n")
         elif target is unit:
             continue
@@ -150,7 +127,7 @@ def in_units(text: str, units: dict[str, Unit]) -> str:
 
 
 def _half(found: re.Match[str], units: dict[str, Unit]) -> str:
-    """ "half a litre" -> "0.5 litre", for a dimension the actions count."""
+    """Half of a unit in digits ("half a litre" -> "0.5 litre"), for a dimension counted."""
     unit = _BY_WORD.get(found["word"].lower())
     return f"0.5 {found['word']}" if unit and unit.dimension in units else found[0]
 
