@@ -436,7 +436,7 @@ _VERB_BEFORE = re.compile(
 
 
 # Last words of action names that are not what they act on ("hand_over", "sit_down").
-_PARTICLES = frozenset(["over", "down", "away", "back", "into", "onto", "around", "about", "with"])
+PARTICLES = frozenset(["over", "down", "away", "back", "into", "onto", "around", "about", "with"])
 
 
 def names_action(text: str, action: str, entries: Sequence[str] = ()) -> bool:
@@ -445,7 +445,7 @@ def names_action(text: str, action: str, entries: Sequence[str] = ()) -> bool:
     the scene ``entries`` named whole ("that lardy cake" is not ``order_cake``'s)."""
     words = action.lower().split("_")
     thing = words[-1] if len(words) > 1 else ""
-    if len(thing) < 4 or thing in _PARTICLES:  # hand_over, sit_down, schedule_follow_up
+    if len(thing) < 4 or thing in PARTICLES:  # hand_over, sit_down, schedule_follow_up
         return False
     said = _said(text)
     used = {w for name in entries if _whole(said, name) for w in _tokens(name)}

@@ -40,6 +40,7 @@ from npc.actions.space import ActionSpace, Scene, number_labels
 from npc.character.looks import meanings, named_by_looks, named_by_meaning
 from npc.character.prompt import (
     KINDS,
+    PARTICLES,
     apart,
     describes,
     mentions,
@@ -680,9 +681,10 @@ class HintFinder:
                     verbs = action_verbs(action)
                     if words[0] not in verbs and verbs & _verb_forms(word):
                         return action.name, words[0]
-                # "Get a car down there!": the one action named for the thing (send_car).
+                # "Get a car down there!": the one action named for the thing (send_car);
+                # not hand_over's "over" ("Get Kit over here").
                 owners = [a.name for a in self.space.actions if word in a.name.split("_")[1:]]
-                if len(owners) == 1 and len(word) > 2:
+                if len(owners) == 1 and len(word) > 2 and word not in PARTICLES:
                     return owners[0], words[0]
         return None
 

@@ -828,10 +828,18 @@ def test_the_action_whose_verb_opens_the_request_is_boosted(
     assert intents.seen[0][1] == boost
 
 
-def test_a_light_verb_before_the_thing_an_action_is_named_for_asks_for_it(tmp_path: Path) -> None:
-    line = "Get the crew down here, the pump's rattling!"  # call_crew's "crew"
-    finder = sheet_finder(tmp_path, GREENHOUSE, ScriptedIntents({line: ["plant"]}))
-    assert finder.find(line).likely[0] == "call_crew"
+@pytest.mark.parametrize(
+    ("line", "ranked", "first"),
+    [
+        ("Get the crew down here, the pump's rattling!", ["plant"], "call_crew"),  # "crew"
+        ("Get Kit over here.", ["call_crew"], "call_crew"),  # hand_over's "over" is no thing
+    ],
+)
+def test_a_light_verb_before_the_thing_an_action_is_named_for_asks_for_it(
+    tmp_path: Path, line: str, ranked: list[str], first: str
+) -> None:
+    finder = sheet_finder(tmp_path, GREENHOUSE, ScriptedIntents({line: ranked}))
+    assert finder.find(line).likely[0] == first
 
 
 @pytest.mark.parametrize(
