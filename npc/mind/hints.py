@@ -579,7 +579,7 @@ class HintFinder:
             words = clause.split()
             if words[0] in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
                 continue
-            fits = {a.name for a in self.space.actions if words[0] in action_verbs(a)}
+            fits = self._opened_with(words[0])
             verb_shaped = len(words) > 1 and words[1] in _AFTER_VERB
             if not (fits or verb_shaped or requests(clause)):
                 continue  # no verb of the sheet's, no request, not a verb's shape
@@ -611,8 +611,12 @@ class HintFinder:
             verb = first.group(0)
             if verb in _LIGHT or verb in _NOT_OPENING:
                 continue
-            fits |= {a.name for a in self.space.actions if verb in action_verbs(a)}
+            fits |= self._opened_with(verb)
         return fits.pop() if len(fits) == 1 else None
+
+    def _opened_with(self, verb: str) -> set[str]:
+        """The actions ``verb`` is an own verb of ("flush": flush_tank)."""
+        return {a.name for a in self.space.actions if verb in action_verbs(a)}
 
     def _ordered(self, clause: str) -> list[str]:
         """The actions a clause of nothing but an order asks for (``orders``): those taking

@@ -196,6 +196,14 @@ def sheet_finder(tmp_path: Path, sheet: str, intents: ScriptedIntents, **lore: A
     return medic_finder(load_sheet(path), intents, **lore)
 
 
+def boost_of(tmp_path: Path, sheet: str, line: str) -> list[str]:
+    """The actions the finder for ``sheet`` (YAML text) boosts for ``line``, as the ranking
+    is asked."""
+    intents = ScriptedIntents({})
+    sheet_finder(tmp_path, sheet, intents).find(line)
+    return intents.seen[0][1]
+
+
 @pytest.mark.parametrize(
     ("line", "ranked", "likely", "least"),
     [
@@ -472,9 +480,7 @@ def test_a_thing_named_in_a_sentence_about_it_is_not_an_order(tmp_path: Path, li
 def test_an_amount_in_an_actions_unit_boosts_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    intents = ScriptedIntents({})
-    sheet_finder(tmp_path, GARAGE, intents).find(line)
-    assert intents.seen[0][1] == boost
+    assert boost_of(tmp_path, GARAGE, line) == boost
 
 
 SMITHY = """\
@@ -521,9 +527,7 @@ actions:
 def test_a_line_asked_as_an_actions_example_asks_boosts_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    intents = ScriptedIntents({})
-    sheet_finder(tmp_path, SMITHY, intents).find(line)
-    assert intents.seen[0][1] == boost
+    assert boost_of(tmp_path, SMITHY, line) == boost
 
 
 CLINIC = """\
@@ -569,11 +573,7 @@ actions:
 def test_a_thing_named_for_a_person_boosts_the_actions_that_take_the_thing(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    path = tmp_path / "clinic.yaml"
-    path.write_text(CLINIC)
-    intents = ScriptedIntents({})
-    medic_finder(load_sheet(path), intents).find(line)
-    assert intents.seen[0][1] == boost
+    assert boost_of(tmp_path, CLINIC, line) == boost
 
 
 def test_words_for_the_vet_go_to_the_action_that_writes_them_down(tmp_path: Path) -> None:
@@ -823,9 +823,7 @@ def test_a_one_letter_value_is_named_as_a_label_not_an_article(
 def test_the_action_whose_verb_opens_the_request_is_boosted(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    intents = ScriptedIntents({})
-    sheet_finder(tmp_path, GREENHOUSE, intents).find(line)
-    assert intents.seen[0][1] == boost
+    assert boost_of(tmp_path, GREENHOUSE, line) == boost
 
 
 @pytest.mark.parametrize(
@@ -854,6 +852,4 @@ def test_a_light_verb_before_the_thing_an_action_is_named_for_asks_for_it(
 def test_asked_to_be_passed_something_boosts_the_action_that_hands_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
-    intents = ScriptedIntents({})
-    sheet_finder(tmp_path, GREENHOUSE, intents).find(line)
-    assert intents.seen[0][1] == boost
+    assert boost_of(tmp_path, GREENHOUSE, line) == boost
