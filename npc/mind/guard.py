@@ -264,6 +264,7 @@ class SpeechGuard:
         scene: Sequence[str] = (),
         own_examples: Sequence[str] = (),
         heard_before: Sequence[str] = (),
+        refusal_fits: bool = True,
     ) -> None:
         """``earlier``: what the character said before in this conversation; ``examples``:
         the sheet's example replies, whose sentences are to be paraphrased, not pasted;
@@ -284,13 +285,16 @@ class SpeechGuard:
         ("Ten. Count them yourself if you like.") is a copy, and the speech ends with what
         was said; ``heard_before``: the player's earlier lines of this conversation, never
         said back either ("I'll take — I've had this dry cough since yesterday.", the
-        orbital medic's reply two lines after the player said so)."""
+        orbital medic's reply two lines after the player said so); ``refusal_fits``: the
+        line is one the refusal line may answer (``npc.mind.probes``); when not, the line
+        is stopped as after acting (the last try may still say it)."""
         self.player = player
         self._heard_before = [
             p for p in heard_before if len(words(p)) >= ECHO_BEFORE_WORDS and p != player
         ]
         self._command = command
         self._refusal_line = tuple(words(refusal))
+        self._refusal_fits = refusal_fits
         self._name = set(words(name))
         self._own = set(words(f"{name} {role}"))
         self.lenient = False
@@ -367,7 +371,8 @@ class SpeechGuard:
             tacked_on and any(s in examples for s in done[1:])
         ):
             return Ruling(Call.STOP, "copy")
-        refusal = self._says_refusal_line(said, final) if self.acted else None
+        out_of_place = self.acted or not self._refusal_fits
+        refusal = self._says_refusal_line(said, final) if out_of_place else None
         if refusal is None and self._command:
             refusal = self._refusal(sentences, len(done), final)
         if refusal is not None:

@@ -45,6 +45,7 @@ from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.numbers import as_digits, corrected
+from npc.mind.probes import probes, touches
 from npc.mind.recall import Note
 from npc.mind.units import action_units, in_units
 from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
@@ -415,6 +416,18 @@ class Mind:
         reply, not be tacked on after its first sentence (``SpeechGuard``)."""
         return [say for name in likely for say in self._action_examples.get(name, [])]
 
+    def refusal_fits(self, player: str, events: Sequence[str], command: bool) -> bool:
+        """Whether the sheet's refusal line may answer ``player`` after ``events``: a
+        request, a probe, a refused topic or the secret's words. Said to small talk, to a
+        lore question or to a game event, it answered nothing ("Not on my desk, pal. Next."
+        to "How long you been a cop, Sarge?" and to a brick through the window)."""
+        text = " ".join([*events, player])
+        verbs = self.intents.verbs if self.intents is not None else None
+        if player.strip() and (command or requests(player, verbs)):
+            return True
+        topics = [*self.sheet.guardrails.refuse_topics, *self.secrets]
+        return probes(text) or touches(text, topics)
+
     @staticmethod
     def banned_openings(player: str) -> frozenset[str]:
         """A reply may not open with the player's first word: a small model often answers a
@@ -565,6 +578,7 @@ class Mind:
                 scene=[*self.scene.objects, *self.scene.locations, *self.scene.characters],
                 own_examples=self.own_examples(narrow.likely),
                 heard_before=[e.player for e in self.history[-HEARD_BEFORE:] if e.player],
+                refusal_fits=self.refusal_fits(player, events, command),
             ),
             request_for=request_for,
             act=lambda call: self._action(turn_id, call, result, asked=command or reacting),

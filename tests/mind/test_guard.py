@@ -304,6 +304,29 @@ def test_the_sheets_refusal_line_without_an_action_is_released() -> None:
     assert guard.check(REFUSAL, final=True).call is Call.RELEASE
 
 
+@pytest.mark.parametrize(
+    ("text", "final", "call"),
+    [
+        ("Not on my", False, Call.HOLD),  # may become the refusal line
+        ("Not on my desk,", False, Call.STOP),
+        ("Not on my desk, pal. Next.", True, Call.STOP),
+        ("Not tonight, pal. Quiet as a church.", True, Call.RELEASE),
+        ("Twenty-six years, pal.", True, Call.RELEASE),
+    ],
+)
+def test_the_sheets_refusal_line_where_it_answers_nothing_is_asked_again(
+    text: str, final: bool, call: Call
+) -> None:
+    # "How long you been a cop, Sarge?" is no request, no probe: the line answers nothing.
+    refusal = "Not on my desk, pal. Next."
+    guard = SpeechGuard("how long you been a cop?", [], refusal=refusal, refusal_fits=False)
+    r = guard.check(text, final=final)
+    assert r.call is call
+    assert r.reason == ("refusal" if call is Call.STOP else "")
+    guard.lenient = True  # the last try may still say it
+    assert guard.check(refusal, final=True).call is Call.RELEASE
+
+
 def test_an_apology_and_a_refusal_to_a_question_is_released() -> None:
     # Only a line that asks for something done: "can you fix my arm?" to a cook may be
     # refused, and to a question an apology is an answer.
