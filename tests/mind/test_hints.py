@@ -273,23 +273,24 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
 
 
 @pytest.mark.parametrize(
-    ("line", "ranked", "likely"),
+    ("line", "ranked", "likely", "must"),
     [
-        # which one is meant: shown by pointing, or told in words, whatever the ranking
-        ("Which one's the trauma kit?", ["none"], ("point_at", "none")),
-        ("Which of these fellows is Pike?", ["scan_patient"], ("point_at", "none")),
-        # where a thing or person of the scene is: shown too, unless more is asked
-        ("Where's the trauma kit? I can't see it.", ["none"], ("point_at", "none")),
-        ("Where's Pike? Scan him for spores.", ["scan_patient"], ("scan_patient",)),
+        # which one is meant: shown by pointing (words beside it), whatever the ranking
+        ("Which one's the trauma kit?", ["none"], ("point_at",), True),
+        ("Which of these fellows is Pike?", ["scan_patient"], ("point_at",), True),
+        # where a thing or person of the scene is: shown or told, unless more is asked
+        ("Where's the trauma kit? I can't see it.", ["none"], ("point_at", "none"), False),
+        ("Where's Pike? Scan him for spores.", ["scan_patient"], ("scan_patient",), True),
         # where a place is, which deck something is on: as ranked
-        ("Where's the lab?", ["none"], ("none",)),
-        ("Which deck is the lab on?", ["none"], ("none",)),
+        ("Where's the lab?", ["none"], ("none",), False),
+        ("Which deck is the lab on?", ["none"], ("none",), False),
     ],
 )
-def test_asking_which_one_is_meant_offers_pointing(
-    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
+def test_asking_which_one_is_meant_asks_for_pointing(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...], must: bool
 ) -> None:
-    assert medic_finder(medic, ScriptedIntents({line: ranked})).find(line).likely == likely
+    hints = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
+    assert (hints.likely, hints.must_act(line)) == (likely, must)
 
 
 @pytest.mark.parametrize(
