@@ -7,8 +7,8 @@
     .venv/bin/python bench/quality.py --split test \\
         --answer-model none --answer-model qwen2.5-coder-1.5b-instruct-q4_k_m
 
-Thirty characters of different genres and shapes live in bench/data/quality/, split in
-two: **dev** (twenty-four; tune on these) and **test** (six; report only: never read its
+Thirty-two characters of different genres and shapes live in bench/data/quality/, split in
+two: **dev** (twenty-six; tune on these) and **test** (six; report only: never read its
 failures to tune). Each sheet carries its labelled lines as `tests:` (commands, lore
 questions, small talk, impossible requests, adversarial probes, game events and a 20-turn
 conversation), run as `npc check` runs them: each test in a fresh conversation with the
