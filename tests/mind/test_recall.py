@@ -97,7 +97,8 @@ ABOARD = "The station has 412 crew aboard."
         ([fact(CAUGHT, 0.37)], [CAUGHT]),  # the only hit
         ([fact(CAUGHT, 0.37), fact(ABOARD, 0.35)], []),  # no clear lead: either may be meant
         ([fact(CAUGHT, 0.31)], []),  # too far from the line
-        ([chunk(CAUGHT, 0.45)], []),  # a file's chunk needs its own bar (0.5)
+        ([chunk(CAUGHT, 0.45), chunk(ABOARD, 0.42)], []),  # a file's chunk: its own bar (0.5)
+        ([chunk(CAUGHT, 0.36)], [CAUGHT]),  # ... or a clear lead
         ([fact(CAUGHT, 0.45), fact(ABOARD, 0.38)], [CAUGHT]),  # only the first may lead
     ],
 )
