@@ -391,7 +391,8 @@ class SpeechGuard:
         return RELEASE
 
     def _says_refusal_line(self, said: list[str], final: bool) -> Ruling | None:
-        """The sheet's refusal line, word for word, after the reply's actions went out: the
+        """The sheet's refusal line, word for word, after the reply's actions went out (or
+        where it answers nothing, ``refusal_fits`` false): the
         ER receptionist said hers to 12 of 38 lines, with the action asked for written before
         it ("I'm sorry, love, that's not something I can do from this desk." and
         ``give(wheelchair)``). HOLD while the speech so far may still become it. Said

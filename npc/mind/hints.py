@@ -481,7 +481,7 @@ class HintFinder:
             # beside "none", the model told it in words: 5 of 11 such dev lines, whose
             # authors all expected the pointing); "Where's the spare nose cone?" may be told.
             likely = (pointing[0].name,) if which else (pointing[0].name, NO_ACTION)
-            asked = asked or bool(which)
+            asked = asked or which
         least = self._things(player, likely)
         asked_for = self._by_clause(player) if NO_ACTION not in likely else []
         if len(asked_for) > 1 and likely and likely[0] in asked_for:
