@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from npc.errors import KnowledgeError
-from npc.knowledge.folder_lock import FolderLock
+from npc.knowledge.folder_lock import OPEN_LOCK_FILE, FolderLock
 from npc.knowledge.index import Rows
 
 PAGE = 5000  # rows per read; writes use the client's own maximum batch size
@@ -44,19 +44,22 @@ def _locked(exc: BaseException) -> bool:
     return "database is locked" in str(exc)
 
 
-def _open_local(chromadb: Any, path: Path, settings: Any) -> Any:
-    """A local store, waiting while another process holds its database: two simulation
-    workers opening one store at once got SQLite's "database is locked" (a Ray batch lost a
-    run to it in CI)."""
-    for wait in (*LOCKED_WAIT_S, None):
-        try:
-            client = chromadb.PersistentClient(path=str(path), settings=settings)
-            client.list_collections(limit=1)  # a corrupt or locked store fails here, not later
-            return client
-        except Exception as exc:
-            if wait is None or not _locked(exc):
-                raise
-            time.sleep(wait)
+def _open_local(chromadb: Any, path: Path, settings: Any, wait_s: float) -> Any:
+    """A local store, opened by one process at a time and waiting while another process
+    writes its database. Two simulation workers opening one new store at once raced through
+    chromadb's first setup of the folder ("table collections already exists", and a client
+    left half built: CI lost a Ray run to it), and one opening while another wrote got
+    SQLite's "database is locked"."""
+    with FolderLock(path, wait_s, OPEN_LOCK_FILE).held("opening the store"):
+        for wait in (*LOCKED_WAIT_S, None):
+            try:
+                client = chromadb.PersistentClient(path=str(path), settings=settings)
+                client.list_collections(limit=1)  # a corrupt or locked store fails here
+                return client
+            except Exception as exc:
+                if wait is None or not _locked(exc):
+                    raise
+                time.sleep(wait)
     raise AssertionError("unreachable")
 
 
@@ -95,7 +98,7 @@ class ChromaCollections:
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
-                self._client = _open_local(chromadb, path, chroma_settings)
+                self._client = _open_local(chromadb, path, chroma_settings, hold_wait_s)
             self._batch = int(self._client.get_max_batch_size())
 
     def held(self, what: str) -> AbstractContextManager[None]:

@@ -21,6 +21,8 @@ from typing import IO
 from npc.errors import KnowledgeError
 
 LOCK_FILE = "npc-store.lock"
+OPEN_LOCK_FILE = "npc-open.lock"  # held only while a process opens the store (its own file, so
+# opening never waits for another process's long ingest)
 POLL_S = 0.05
 
 if sys.platform == "win32":
@@ -53,8 +55,8 @@ else:
 class FolderLock:
     """Reentrant within a process (threads wait on each other), exclusive across processes."""
 
-    def __init__(self, folder: Path, timeout_s: float) -> None:
-        self.path = folder / LOCK_FILE
+    def __init__(self, folder: Path, timeout_s: float, name: str = LOCK_FILE) -> None:
+        self.path = folder / name
         self.timeout_s = timeout_s
         self._thread_lock = threading.RLock()
         self._depth = 0

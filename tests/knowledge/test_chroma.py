@@ -1,5 +1,7 @@
-"""A local store that another process holds: waited for, or a retryable error."""
+"""A local store that another process holds: waited for, or a retryable error; a new store
+opened by several processes at once."""
 
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 from npc.errors import KnowledgeError
 from npc.knowledge import chroma
 from npc.knowledge.chroma import ChromaCollections
+from npc.knowledge.folder_lock import LOCK_FILE, OPEN_LOCK_FILE, FolderLock
 
 
 def flaky_client(monkeypatch: pytest.MonkeyPatch, failures: int, message: str) -> list[int]:
@@ -64,3 +67,45 @@ def test_other_failures_are_not_waited_for(monkeypatch: pytest.MonkeyPatch, tmp_
         ChromaCollections(tmp_path / "chroma")
     assert len(calls) == 1
     assert not caught.value.retryable  # a corrupt store stays broken
+
+
+def _open_at_once(path: str, ready: Any, errors: Any) -> None:
+    """Another process: open the store the moment every process is ready."""
+    import chromadb.config  # noqa: F401  (imported before the start, so all open together)
+
+    ready.wait()
+    try:
+        ChromaCollections(Path(path))
+    except Exception as exc:
+        errors.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.slow
+def test_a_new_store_opened_by_five_processes_at_once_opens_in_each(tmp_path: Path) -> None:
+    # CI 2026-12-06: two Ray workers set up one new store together and one got "table
+    # collections already exists". Without the open lock 7 of 20 such starts failed here.
+    spawn = multiprocessing.get_context("spawn")
+    errors = spawn.Queue()
+    for start in range(4):
+        ready = spawn.Barrier(5)
+        path = str(tmp_path / f"chroma{start}")
+        openers = [spawn.Process(target=_open_at_once, args=(path, ready, errors)) for _ in "12345"]
+        for p in openers:
+            p.start()
+        for p in openers:
+            p.join(120)
+        assert [p.exitcode for p in openers] == [0] * 5
+        assert errors.empty(), errors.get()
+
+
+def test_opening_waits_for_another_opener_but_not_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "chroma"
+    opener = FolderLock(path, 1.0, OPEN_LOCK_FILE)
+    with (
+        opener.held("opening elsewhere"),
+        pytest.raises(KnowledgeError, match="opening the store waited") as caught,
+    ):
+        ChromaCollections(path, hold_wait_s=0.2)
+    assert caught.value.retryable
+    with FolderLock(path, 1.0, LOCK_FILE).held("an ingest elsewhere"):
+        assert not ChromaCollections(path, hold_wait_s=0.2).exists("npc-char-jin")
