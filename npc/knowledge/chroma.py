@@ -52,15 +52,27 @@ def _open_local(chromadb: Any, path: Path, settings: Any, wait_s: float) -> Any:
     SQLite's "database is locked"."""
     with FolderLock(path, wait_s, OPEN_LOCK_FILE).held("opening the store"):
         for wait in (*LOCKED_WAIT_S, None):
+            started = set(_systems(chromadb))
             try:
                 client = chromadb.PersistentClient(path=str(path), settings=settings)
                 client.list_collections(limit=1)  # a corrupt or locked store fails here
                 return client
             except Exception as exc:
+                # chromadb keeps a folder's system even when starting it failed, and hands
+                # that half-built one to the next try ("no attribute 'bindings'").
+                if str(path) not in started:
+                    _systems(chromadb).pop(str(path), None)
                 if wait is None or not _locked(exc):
                     raise
                 time.sleep(wait)
     raise AssertionError("unreachable")
+
+
+def _systems(chromadb: Any) -> dict[str, Any]:
+    """chromadb's per-process systems by folder (an internal table; empty if it moves)."""
+    shared = getattr(chromadb.api, "shared_system_client", None)
+    table = getattr(getattr(shared, "SharedSystemClient", None), "_identifier_to_system", None)
+    return table if isinstance(table, dict) else {}
 
 
 class ChromaCollections:

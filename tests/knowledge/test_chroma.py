@@ -39,6 +39,27 @@ def test_a_store_locked_by_another_process_is_waited_for(
     assert not store.exists("npc-char-jin")
 
 
+def test_a_store_locked_while_starting_opens_on_the_next_try(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # chromadb keeps a folder's system when starting it fails; the retry must not reuse it
+    from chromadb.config import System
+
+    real, starts = System.start, []
+
+    def start(system: Any) -> None:
+        starts.append(1)
+        if len(starts) == 1:
+            raise RuntimeError("Database error: (code: 5) database is locked")
+        real(system)
+
+    monkeypatch.setattr(System, "start", start)
+    monkeypatch.setattr(chroma, "LOCKED_WAIT_S", (0.01,))
+    store = ChromaCollections(tmp_path / "chroma")
+    assert len(starts) == 2
+    assert not store.exists("npc-char-jin")
+
+
 def test_a_lock_that_stays_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
