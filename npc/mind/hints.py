@@ -52,7 +52,8 @@ from npc.character.prompt import (
 from npc.character.roles import named_by_role
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
 from npc.character.vocabulary import strangers, words
-from npc.mind.numbers import as_digits
+from npc.mind.numbers import as_digits, corrected
+from npc.mind.ranges import out_of_range
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -503,6 +504,13 @@ class HintFinder:
             # "him"; it may ask for what is not there, so it is not forced (call_over(player)
             # was taken).
             likely += (NO_ACTION,)
+        digits = corrected(as_digits(player, self._entries()))
+        beyond = [a for a in likely if self._out_of_range(digits, a)]
+        if beyond:
+            # "Ring twenty bells!" of a bell struck 1 to 8 times, "Put line six on" of lines
+            # 1 to 4: the amount is said of that action, and none of its values is it, so
+            # the line asks what cannot be done (ring_bell(2) and set_fader were taken).
+            likely, least = (NO_ACTION,), 1
         if not names and not named and self._strangers(player):
             # "Row me all the way to France.": a name the character never heard of is none
             # of the things its actions choose from (row_to(mainland) was taken).
@@ -510,6 +518,12 @@ class HintFinder:
             if kept != likely:
                 likely, least = kept or (NO_ACTION,), 1
         return Hints(named, likely, self.intents.verbs, asked, least)
+
+    def _out_of_range(self, digits: str, name: str) -> bool:
+        """Whether ``digits`` (the line, its numbers in digits) asks action ``name`` for an
+        amount none of its values can be."""
+        action = self.space.get(name)
+        return action is not None and out_of_range(digits, action)
 
     def _strangers(self, player: str) -> list[str]:
         """Names in ``player``'s line that neither the sheet nor the scene has."""

@@ -50,12 +50,13 @@ _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _DIGIT = "|".join(sorted(_DIGITS, key=len, reverse=True))
 _TEN = "|".join(_TENS)
 _SMALL = rf"(?:(?:{_TEN})(?:[- ](?:{_UNIT}))?|{_UNIT})"
-# A number in words, with its hundreds and its half or its decimals ("twelve point six");
-# not glued to a word by a hyphen. "A couple of" things are two.
+# A number in words, with its hundreds ("a hundred and fifty") and its half or its decimals
+# ("twelve point six"); not glued to a word by a hyphen. "A couple of" things are two.
 _NUMBER = re.compile(
     rf"(?<![\w-])(?:(?P<dozen>(?:half a|a|(?P<dozens>{_UNIT})) dozen)|"
     rf"(?P<couple>a couple of)(?= )|"
-    rf"(?P<small>{_SMALL}|(?=point ))(?: hundred(?:(?: and)? (?P<rest>{_SMALL}))?)?"
+    rf"(?P<small>{_SMALL}|an?(?= hundred(?![\w-]))|(?=point ))"
+    rf"(?: hundred(?:(?: and)? (?P<rest>{_SMALL}))?)?"
     rf"(?:(?P<half> and a half)|(?P<point>\s?point(?: (?:{_DIGIT}))+))?)(?![\w-])",
     re.IGNORECASE,
 )
@@ -86,7 +87,7 @@ def _digits(found: re.Match[str]) -> str:
         return text  # "the black one", "one of those"
     if not small and not point:
         return text
-    value: float = _value(small) if small else 0
+    value: float = (1 if small.lower() in ("a", "an") else _value(small)) if small else 0
     if " hundred" in text.lower():
         value = value * 100 + (_value(found.group("rest")) if found.group("rest") else 0)
     if found.group("half"):

@@ -58,7 +58,7 @@ UNITS = (
     Unit("hours", "time", 3600.0, ("hour", "hours", "hr", "hrs")),
     Unit("days", "time", 86400.0, ("day", "days")),
 )
-_BY_WORD = {w: u for u in UNITS for w in u.words}
+BY_WORD = {w: u for u in UNITS for w in u.words}
 _BY_SHORT = {s: u for u in UNITS for s in u.short}
 # An amount: digits and a unit's name or symbol, or "one"/"a"/"an" and its name ("one metre
 # eighty": numbers.as_digits leaves "one" a word).
@@ -80,8 +80,8 @@ def unit_of(name: str, param: NumberParam) -> Unit | None:
     first unit its description names ("length in metres")."""
     for text in (name.replace("_", " "), param.description or ""):
         for word in re.findall(r"[a-z]+", text.lower()):
-            if word in _BY_WORD:
-                return _BY_WORD[word]
+            if word in BY_WORD:
+                return BY_WORD[word]
     return None
 
 
@@ -128,7 +128,7 @@ def in_units(text: str, units: dict[str, Unit]) -> str:
 
 def _half(found: re.Match[str], units: dict[str, Unit]) -> str:
     """Half of a unit in digits ("half a litre" -> "0.5 litre"), for a dimension counted."""
-    unit = _BY_WORD.get(found["word"].lower())
+    unit = BY_WORD.get(found["word"].lower())
     return f"0.5 {found['word']}" if unit and unit.dimension in units else found[0]
 
 
@@ -138,10 +138,10 @@ _SHORTS = set(_BY_SHORT) | {s.upper() for s in _BY_SHORT if len(s) > 1}
 
 def _named_unit(word: str | None) -> bool:
     """Whether ``word`` after "1 metre 80" says what 80 counts ("80 centimetres", "2 of")."""
-    return word is not None and (word.lower() in _BY_WORD or word in _SHORTS or word == "of")
+    return word is not None and (word.lower() in BY_WORD or word in _SHORTS or word == "of")
 
 
 def _unit(found: re.Match[str]) -> Unit | None:
     if found["short"]:
         return _BY_SHORT[found["short"].lower()] if found["short"] in _SHORTS else None
-    return _BY_WORD.get((found["word"] or found["named"]).lower())
+    return BY_WORD.get((found["word"] or found["named"]).lower())

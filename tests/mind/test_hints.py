@@ -275,6 +275,24 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
 @pytest.mark.parametrize(
     ("line", "ranked", "likely", "must"),
     [
+        # an amount said of the action's number that none of its values is: not done
+        ("Bump the quarantine up to level nine.", ["set_quarantine"], ("none",), False),
+        ("Seal the ward hatch and set the quarantine to 12.", ["seal_door"], ("none",), False),
+        # in range, or a number of something else
+        ("Set the quarantine to level three.", ["set_quarantine"], ("set_quarantine",), True),
+        ("Set the quarantine to 3 for 48 hours.", ["set_quarantine"], ("set_quarantine",), True),
+    ],
+)
+def test_an_amount_out_of_the_actions_range_asks_for_none(
+    medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...], must: bool
+) -> None:
+    hints = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
+    assert (hints.likely, hints.must_act(line)) == (likely, must)
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely", "must"),
+    [
         # which one is meant: shown by pointing (words beside it), whatever the ranking
         ("Which one's the trauma kit?", ["none"], ("point_at",), True),
         ("Which of these fellows is Pike?", ["scan_patient"], ("point_at",), True),

@@ -16,6 +16,11 @@ from npc.mind.numbers import as_digits, corrected
         ("Half a dozen sausage rolls, please.", "6 sausage rolls, please."),
         ("a dozen eggs and two dozen rolls", "12 eggs and 24 rolls"),
         ("Two hundred and fifty crowns.", "250 crowns."),
+        ("Crank it to a hundred and fifty percent.", "Crank it to 150 percent."),
+        (
+            "A hundred, not a hundredweight of a hundred-year-old oak.",
+            "100, not a hundredweight of a hundred-year-old oak.",
+        ),
         ("one and a half hours", "1.5 hours"),
         ("Size ten shoes.", "Size 10 shoes."),
         ("A seven and an eleven, please.", "A 7 and an 11, please."),

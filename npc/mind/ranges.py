@@ -1,0 +1,63 @@
+"""Amounts a line asks of an action that no value of the action's own can be: "Ring twenty
+bells!" of a bell struck 1 to 8 times, "Put line six on" of a desk with lines 1 to 4, "Crank
+the music to a hundred and fifty percent" of a fader that stops at 100. The grammar keeps the
+model's numbers in range, so such a request was done with another amount (ring_bell(2),
+set_fader(100)); it cannot be done, and the character says so instead.
+
+A number is read as one of a parameter's when a word beside it says so: the parameter's
+name ("line 6", "20 men"), a word of the action's name after it ("20 bells" of ring_bell),
+its unit or a word of its description after it ("200 percent" of "level in percent", "50
+kilos" of kilograms), or "to"/"at" before it when the action has that one number ("turn the
+gas up to 6"). Numbers in another unit ("90 centimetres" of metres) are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from npc.character.sheet import Action, NumberParam
+from npc.mind.units import BY_WORD, unit_of
+
+# A number in digits ("20", "1.5") with the words either side of it; "%" reads as a word.
+_NUMBER = re.compile(r"([a-z']+)?[\s,]*(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]*\d)\s*(%|[a-z']+)?")
+_SHORT = 3  # shorter words say nothing of a parameter ("on", "to", "a")
+_LONG = 4  # of a description, shorter words are its grammar ("for", "the", "how")
+
+
+def _forms(word: str) -> set[str]:
+    """A word and its singular ("bells" -> "bell", "strikes" -> "strike")."""
+    word = "percent" if word == "%" else word
+    return {word, word[:-1]} if word.endswith("s") and len(word) > _SHORT else {word}
+
+
+def _words(text: str, least: int = _SHORT) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= least}
+
+
+def _about(name: str, param: NumberParam, action: Action, before: str, after: str) -> bool:
+    """Whether the number between ``before`` and ``after`` is ``param``'s."""
+    unit = unit_of(name, param)
+    said = BY_WORD.get(after)
+    if said is not None:  # "50 kilos" is kilograms'; "20 minutes" is no length's
+        return unit is not None and said.dimension == unit.dimension and said == unit
+    own = _words(name.replace("_", " ")) | _words(" ".join(action.name.split("_")[1:]))
+    if _forms(before) & own or _forms(after) & (own | _words(param.description or "", _LONG)):
+        return True
+    numbers = [p for p in action.parameters.values() if isinstance(p, NumberParam)]
+    return before in ("to", "at") and len(numbers) == 1 and not after
+
+
+def out_of_range(text: str, action: Action) -> bool:
+    """Whether ``text`` (its numbers in digits) asks ``action`` for an amount outside the
+    range of the parameter it is said of."""
+    numbers = {n: p for n, p in action.parameters.items() if isinstance(p, NumberParam)}
+    if not numbers:
+        return False
+    for found in _NUMBER.finditer(text.lower()):
+        before, value, after = found.group(1) or "", float(found.group(2)), found.group(3) or ""
+        for name, param in numbers.items():
+            if param.minimum <= value <= param.maximum:
+                continue
+            if _about(name, param, action, before, after):
+                return True
+    return False
