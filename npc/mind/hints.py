@@ -90,10 +90,11 @@ class Hints:
 
     def must_act(self, player: str) -> bool:
         """Whether the reply must take an action: the line plainly asks for something
-        ("could you...", "give me...") and every likely action is one (no "none")."""
+        ("could you...", "give me..."; "give the bell its due" when it names a thing of the
+        scene) and every likely action is one (no "none")."""
         if not self.likely or NO_ACTION in self.likely:
             return False
-        return self.asked or requests(player, self.verbs)
+        return self.asked or requests(player, self.verbs, bool(self.named))
 
 
 # Someone fetched by a word that may be a role: "Get the physician!", "fetch your bosun".

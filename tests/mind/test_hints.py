@@ -45,6 +45,20 @@ def test_a_plain_request_tied_to_actions_must_act(
     assert Hints(likely=likely).must_act(line) is must
 
 
+@pytest.mark.parametrize(
+    ("named", "must"),
+    [
+        ((("ship's bell", "object"),), True),  # an order for what the line names
+        ((), False),  # "give me a minute": no thing of the scene named
+    ],
+)
+def test_an_everyday_order_must_act_when_it_names_something(
+    named: tuple[tuple[str, str], ...], must: bool
+) -> None:
+    hints = Hints(named, ("ring_bell",))
+    assert hints.must_act("Two hours into the watch, give the ship's bell its due.") is must
+
+
 def test_asked_again_is_the_action_before_unless_the_line_names_another(
     runtime: Runtime,
 ) -> None:
