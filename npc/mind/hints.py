@@ -590,16 +590,18 @@ class HintFinder:
             clause = _FILLER.sub("", clause.strip().lower())
             if not clause:
                 continue
-            order = self._ordered(clause)
+            words = clause.split()
+            fits = self._opened_with(words[0])
+            # "Harvest two kilos of chard": opened by harvest's verb, though plant takes
+            # the chard and counts in kilos too.
+            order = self._ordered(clause) if len(fits) != 1 else []
             if len(order) > 1:
                 return []
             if order:
                 ordered += [a for a in order if a not in ordered]
                 continue
-            words = clause.split()
             if words[0] in _NOT_ASKING or (clause.endswith("?") and not requests(clause)):
                 continue
-            fits = self._opened_with(words[0])
             verb_shaped = len(words) > 1 and words[1] in _AFTER_VERB
             if not (fits or verb_shaped or requests(clause)):
                 continue  # no verb of the sheet's, no request, not a verb's shape
@@ -614,10 +616,25 @@ class HintFinder:
                 # One that lists the thing among its values over one that takes anything
                 # ("get me a field kit": issue_kit, not point_at).
                 fits = {a for a in fits if self._lists(a, names)} or fits
+            fits = self._narrowed(clause, fits) if len(fits) > 1 else fits
             if len(fits) > 1:
                 return []
             found += [a for a in fits if a not in found]
         return found if asks else ordered
+
+    def _narrowed(self, clause: str, fits: set[str]) -> set[str]:
+        """Of the actions a clause may ask for, the one it names something of ("call Marcus
+        to the stage": call_to_stage, not call_cue), or the one that hands over what it
+        asks to be handed ("give me a cutlass": hand_out, not point_at); else all."""
+        names = self.named(clause)
+        taking = fits & set(self.space.fitting(names)) if names else set()
+        if len(taking) == 1:
+            return taking
+        if _HAND_ME.search(clause):
+            handing = {a for a in fits if self._hands_over(a)}
+            if len(handing) == 1:
+                return handing
+        return fits
 
     def _opened(self, player: str) -> str | None:
         """The one action whose own verb opens the clauses of ``player`` that ask for

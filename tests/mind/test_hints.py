@@ -253,6 +253,76 @@ def test_a_request_per_clause_asks_for_each_action(
     assert (hints.likely, hints.least) == (likely, least)
 
 
+GARDEN = """\
+id: keeper
+name: Wren
+role: the keeper of a station's garden and its stage
+scene:
+  objects: [torch, trowel]
+  locations: [stage]
+  characters: [player, Marcus Bell]
+actions:
+  - name: harvest
+    description: Harvest a crop.
+    parameters:
+      crop: {type: choice, values: [chard, lettuce]}
+      kilograms: {type: number, minimum: 1, maximum: 20}
+  - name: plant
+    description: Plant trays of a crop.
+    parameters:
+      crop: {type: choice, values: [chard, lettuce]}
+      kilograms: {type: number, minimum: 1, maximum: 20}
+  - name: hand_over
+    description: Hand an object to the player.
+    parameters:
+      item: {type: object}
+  - name: point_at
+    description: Point at something nearby.
+    parameters:
+      target: {type: entity}
+  - name: call_cue
+    description: Call a lighting cue.
+    parameters:
+      cue: {type: number, minimum: 1, maximum: 300, integer: true}
+  - name: call_to_stage
+    description: Call an actor to the stage.
+    parameters:
+      who: {type: character}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "likely"),
+    [
+        # a clause's verb that two actions share: the one taking what the clause names
+        (
+            "Hand me the torch and call Marcus to the stage.",
+            ["hand_over"],
+            ("hand_over", "call_to_stage"),
+        ),
+        # asked to be handed what two actions take: the one that hands it over
+        (
+            "Call Marcus to the stage and give me the trowel.",
+            ["call_to_stage"],
+            ("call_to_stage", "hand_over"),
+        ),
+        # opened by an action's verb, though another takes its thing and counts in its unit
+        (
+            "Harvest two kilos of chard, then call Marcus to the stage.",
+            ["harvest"],
+            ("harvest", "call_to_stage"),
+        ),
+        # still undecided: the clause names nothing either action takes
+        ("Hand me the torch and call it.", ["hand_over"], ("hand_over",)),
+    ],
+)
+def test_a_clause_two_actions_fit_asks_for_the_one_it_names(
+    tmp_path: Path, line: str, ranked: list[str], likely: tuple[str, ...]
+) -> None:
+    hints = sheet_finder(tmp_path, GARDEN, ScriptedIntents({line: ranked})).find(line)
+    assert (hints.likely, hints.least) == (likely, len(likely))
+
+
 @pytest.mark.parametrize(
     ("line", "boost"),
     [
