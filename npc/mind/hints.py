@@ -174,6 +174,15 @@ _AFTER_VERB = frozenset(
 _FETCHING = "get|fetch|grab|call|bring|page|buzz|ask|tell|send for|radio|find"
 
 
+def _as_value(entry: str, values: set[str]) -> list[str]:
+    """``entry`` as one of ``values``: itself, or the one value whose words it holds ("burn
+    kit": "burn"); none when it holds several or none."""
+    if entry in values:
+        return [entry]
+    held = [v for v in values if set(v.lower().split()) <= set(entry.lower().split())]
+    return held if len(held) == 1 else []
+
+
 def _labels(player: str, letter: str) -> bool:
     """Whether ``player`` says the one-letter value ``letter`` as a label ("tank A", "flush
     B."), not as the article or pronoun ("a loose bolt", "A tray fell.", "I think")."""
@@ -760,7 +769,10 @@ class HintFinder:
         ]
         names = self._entries() + sorted({v for values in lists for v in values})
         told = apart(player, list(dict.fromkeys(names)))
-        return max([1, *(len([e for e in told if e in values]) for values in lists)])
+        # A thing told by a scene entry holding a value's words is that value: "two burn
+        # packs and a trauma kit" tells the entries "burn kit" and "trauma kit", the
+        # values "burn" and "trauma".
+        return max([1, *(len({v for e in told for v in _as_value(e, values)}) for values in lists)])
 
     def _lists(self, name: str, names: Sequence[str]) -> bool:
         """Whether action ``name`` has a parameter whose own list of values holds one of

@@ -556,6 +556,38 @@ def test_a_line_of_orders_asks_for_each(
     assert (hints.likely, hints.least, hints.must_act(line)) == (likely, least, True)
 
 
+STORES = """\
+id: stores
+name: Ife
+role: the medic minding the kit stores
+scene:
+  objects: [field kit, trauma kit, burn kit]
+actions:
+  - name: issue_med_kit
+    description: Hand out medical kits from the stores.
+    parameters:
+      kit: {type: choice, values: [field, trauma, burn]}
+      count: {type: number, minimum: 1, maximum: 6, integer: true}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "least"),
+    [
+        # the scene's "burn kit" and "trauma kit" are the values "burn" and "trauma"
+        ("Two burn packs and a trauma kit, please.", 2),
+        ("Two burn kits and a field kit.", 2),
+        ("A trauma kit, please.", 1),
+        ("Two burn kits, please.", 1),
+    ],
+)
+def test_things_told_by_entries_holding_a_value_are_that_value(
+    tmp_path: Path, line: str, least: int
+) -> None:
+    intents = ScriptedIntents({line: ["issue_med_kit"]})
+    assert sheet_finder(tmp_path, STORES, intents).find(line).least == least
+
+
 @pytest.mark.parametrize(
     "line",
     ["Gravels are fun on the forest stage.", "Spark plugs? Mine are fine.", "Tom likes snows."],
