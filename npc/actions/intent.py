@@ -512,6 +512,28 @@ def asks_fact(line: str) -> bool:
 _OF_FACT = re.compile(r"^(?:\w+, )?(?:how (?:much|many|often|long|far|old|come)|why|when)\b")
 
 
+def sends_regards(line: str, sheet_words: str = "") -> bool:
+    """Whether ``line`` sends a kindness through the character ("Give Shep a pat for me.",
+    "Give my love to your mother", "Say hello to Kit for me"), which asks for nothing to be
+    done, unless its ``sheet_words`` (its actions' names and descriptions) do that kindness
+    ("Pat the dog")."""
+    found = _REGARDS.search(_low(line))
+    if found is None:
+        return False
+    return (found.group("kind") or found.group("hi")) not in re.findall(
+        r"[a-z]+", _low(sheet_words)
+    )
+
+
+# "give Shep a pat", "give him a big hug from me", "send my love", "say hi to Kit"; not "a
+# pat of butter", "a wave of troops".
+_REGARDS = re.compile(
+    r"\b(?:give|send)\b[^.!?]{0,30}?\b(?:a|an|my|our|his|her|their)\s+(?:big\s+|little\s+)?"
+    r"(?P<kind>pat|scratch|hug|kiss|cuddle|stroke|squeeze|wave|hello|regards|love|best|"
+    r"thanks)\b(?! of\b)|\bsay (?P<hi>hi|hello) to\b"
+)
+
+
 def asks_for_code(line: str, sheet_words: str = "") -> bool:
     """Whether ``line`` asks for code to be written ("Write me a Python script that counts
     lift tickets."), which no action of a character does, unless its ``sheet_words`` (its

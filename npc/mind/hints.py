@@ -33,6 +33,7 @@ from npc.actions.intent import (
     refers,
     relays,
     requests,
+    sends_regards,
     settles,
     summons,
 )
@@ -384,6 +385,10 @@ class HintFinder:
             # acted on asks for more, of the same action unless it names what another takes.
             asked = bool(last.calls) and again(player, bool(names))
             done = [key.split("{", 1)[0] for key in last.calls] if asked else []
+        if sends_regards(player, self.action_words):
+            # "Ta-ra, love. Give Shep a pat for me.": a kindness passed on, no action
+            # (call_over(Shep) was taken).
+            return Hints(named, (NO_ACTION,), self.intents.verbs)
         if asks_for_code(player, self.action_words):
             # "Write me a Python script that counts lift tickets.": no action (walk_to(lift
             # gate) was taken, the lift gate named).

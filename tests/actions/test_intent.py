@@ -25,6 +25,7 @@ from npc.actions.intent import (
     refers,
     relays,
     requests,
+    sends_regards,
     settles,
     summons,
 )
@@ -639,6 +640,26 @@ def test_a_line_going_on_from_a_request_is_ranked_as_one(hints: IntentHints) -> 
 )
 def test_lines_asking_for_code(line: str, sheet: str, code: bool) -> None:
     assert asks_for_code(line, sheet) is code
+
+
+@pytest.mark.parametrize(
+    ("line", "sheet", "regards"),
+    [
+        ("Ta-ra, love. Give Shep a pat for me.", "", True),
+        ("Thanks, Wren. Give Sorrel a scratch from me.", "", True),
+        ("Give him a big hug from me.", "", True),
+        ("Send my regards to the captain.", "", True),
+        ("Say hello to Kit for me.", "", True),
+        # things asked for, and a kindness the character's own action does
+        ("Give me a hand with this crate.", "", False),
+        ("Give the dog a bone.", "", False),
+        ("Give me a pat of butter.", "", False),
+        ("Send a wave of troops over the wall.", "", False),
+        ("Give the dog a pat.", "pat_animal: pat an animal of the yard", False),
+    ],
+)
+def test_a_kindness_passed_on_asks_for_nothing(line: str, sheet: str, regards: bool) -> None:
+    assert sends_regards(line, sheet) is regards
 
 
 @pytest.mark.parametrize(

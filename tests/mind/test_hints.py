@@ -356,6 +356,13 @@ def test_a_number_is_named_by_its_label(medic: LoadedSheet, line: str, named: li
     assert [n for n in found if n in labels] == named
 
 
+def test_a_kindness_passed_on_is_no_request(medic: LoadedSheet) -> None:
+    line = "Thanks, Doc. Give Pike a hug from me."
+    intents = ScriptedIntents({line: ["page_crew"]})
+    hints = medic_finder(medic, intents).find(line)
+    assert (hints.likely, hints.must_act(line), intents.seen) == (("none",), False, [])
+
+
 @pytest.mark.parametrize(
     ("line", "ranked", "likely", "must"),
     [
