@@ -20,7 +20,7 @@ from npc.actions.intent import (
     asks_name,
     requests,
 )
-from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
+from npc.actions.reply import LAYOUTS, LEAST, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
@@ -46,6 +46,7 @@ from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.numbers import as_digits, corrected
 from npc.mind.probes import probes, touches
+from npc.mind.ranges import asks_bottom
 from npc.mind.recall import Note
 from npc.mind.units import action_units, in_units
 from npc.mind.writer import DEFAULT_REFUSAL, ReplyWriter, ban_forms, first_word
@@ -364,7 +365,10 @@ class Mind:
             assistant_prefix=fmt.assistant_prefix,
             grammar=self._grammar_for(
                 narrow.likely,
-                self.finder.named(player) or [name for name, _ in narrow.named],
+                [
+                    *(self.finder.named(player) or [name for name, _ in narrow.named]),
+                    *([LEAST] if asks_bottom(as_digits(player, self._names())) else []),
+                ],
                 banned,
                 narrow.must_act(player),
                 self.reacts(events, player),

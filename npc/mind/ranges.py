@@ -61,3 +61,19 @@ def out_of_range(text: str, action: Action) -> bool:
             if _about(name, param, action, before, after):
                 return True
     return False
+
+
+def asks_bottom(text: str) -> bool:
+    """Whether ``text`` (its numbers in digits) asks for a level's very bottom, with no
+    amount of its own: "Kill the house lights.", "Switch the music off", "Lights out!"."""
+    low = text.lower()
+    return not re.search(r"\d", low) and bool(_BOTTOM.search(low))
+
+
+# "kill the lights" (not "I'd kill for a cup"), "turn the gas off", "lights out", "blackout".
+_BOTTOM = re.compile(
+    r"\bkill (?:the|that|those|these|all|it)\b|"
+    r"\b(?:turn|switch|shut) (?:[\w'-]+ ){0,4}?off\b|"
+    r"\b(?:lights?|music|gas|power|sound|fader|mic|lamps?) off\b|"
+    r"\blights? out\b|\bblack ?out\b"
+)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from npc.actions.reply import ACT_FIRST, ACT_SAY, SAY_ACT_SAY, ReplyFormat, opening
+from npc.actions.reply import ACT_FIRST, ACT_SAY, LEAST, SAY_ACT_SAY, ReplyFormat, opening
 from npc.actions.space import ActionSpace, Scene
 from npc.character.loader import load_sheet
 from npc.character.sheet import Action
@@ -153,3 +153,6 @@ def test_a_number_named_by_its_label_is_that_number() -> None:
     every = '::= ( "0" | "1" | "2" | "3" | "4" )'
     assert rule(frozenset()).endswith(every)
     assert rule(frozenset({"advisory", "deck lockdown"})).endswith(every)  # two: the model's
+    # the very bottom asked ("kill the lights"): 0, unless a label was named
+    assert rule(frozenset({LEAST})).endswith('::= "0"')
+    assert rule(frozenset({LEAST, "advisory"})).endswith('::= "1"')

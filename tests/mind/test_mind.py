@@ -225,6 +225,33 @@ async def test_the_model_reads_the_players_numbers_in_digits(runtime: Runtime) -
     assert m.history[-1].player == "Twenty-two bowls for table one, and half a dozen eggs."
 
 
+@pytest.mark.parametrize(
+    ("line", "pinned"),
+    [
+        ("Kill the lamps over the counter.", True),  # the level's very bottom
+        ("Turn the lamps down to two.", False),  # an amount of its own
+    ],
+)
+def test_the_bottom_of_a_level_asked_is_its_zero(runtime: Runtime, line: str, pinned: bool) -> None:
+    jin = runtime.character("jin")
+    dim = Action.model_validate(
+        {
+            "name": "dim_lamps",
+            "description": "Dim the stall's lamps.",
+            "parameters": {
+                "level": {"type": "number", "minimum": 0, "maximum": 4, "integer": True}
+            },
+        }
+    )
+    sheet = jin.sheet.model_copy(update={"actions": [*jin.sheet.actions, dim]})
+    intents = ScriptedIntents({line: ["dim_lamps"]})
+    m = Mind(LoadedSheet(sheet, jin.path), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    rule = next(
+        ln for ln in (m.request(line, []).grammar or "").splitlines() if ln.startswith("v-dim")
+    )
+    assert rule.endswith('::= "0"') is pinned
+
+
 async def test_an_amount_in_another_unit_is_given_in_the_actions_too(runtime: Runtime) -> None:
     jin = runtime.character("jin")
     cut = Action.model_validate(

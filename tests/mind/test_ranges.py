@@ -8,7 +8,7 @@ import pytest
 
 from npc.character.sheet import Action
 from npc.mind.numbers import as_digits
-from npc.mind.ranges import out_of_range
+from npc.mind.ranges import asks_bottom, out_of_range
 
 
 def number(low: float, high: float, description: str = "", integer: bool = True) -> Any:
@@ -66,3 +66,22 @@ ACTIONS = {
 )
 def test_an_amount_no_value_can_be_is_out_of_range(action: str, line: str, out: bool) -> None:
     assert out_of_range(as_digits(line), ACTIONS[action]) is out
+
+
+@pytest.mark.parametrize(
+    ("line", "bottom"),
+    [
+        ("Kill the house lights.", True),
+        ("We're doing maintenance on the towers. Kill the lights there, would you?", True),
+        ("Switch the music off, I can't hear the caller.", True),
+        ("Lights out, everyone to bed.", True),
+        # no level's bottom asked, or an amount of its own
+        ("I'd kill for a real cup of coffee.", False),
+        ("Ease it off to just an advisory.", False),
+        ("Put me off at the next stop.", False),
+        ("Turn the music down to twenty.", False),
+        ("Turn the lights off and the heater to five.", False),
+    ],
+)
+def test_the_very_bottom_of_a_level_is_asked(line: str, bottom: bool) -> None:
+    assert asks_bottom(as_digits(line)) is bottom
