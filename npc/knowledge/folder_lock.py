@@ -21,8 +21,9 @@ from typing import IO
 from npc.errors import KnowledgeError
 
 LOCK_FILE = "npc-store.lock"
-OPEN_LOCK_FILE = "npc-open.lock"  # held only while a process opens the store (its own file, so
-# opening never waits for another process's long ingest)
+# Held only while a process opens the store: a file of its own, so that opening never waits
+# for another process's long ingest.
+OPEN_LOCK_FILE = "npc-open.lock"
 POLL_S = 0.05
 
 if sys.platform == "win32":

@@ -2,13 +2,17 @@
 bells!" of a bell struck 1 to 8 times, "Put line six on" of a desk with lines 1 to 4, "Crank
 the music to a hundred and fifty percent" of a fader that stops at 100. The grammar keeps the
 model's numbers in range, so such a request was done with another amount (ring_bell(2),
-set_fader(100)); it cannot be done, and the character says so instead.
+set_fader(100)); it cannot be done, so the line asks for no action (the 0.5B model's words
+may still speak as if it were done: docs/mind.md).
 
 A number is read as one of a parameter's when a word beside it says so: the parameter's
 name ("line 6", "20 men"), a word of the action's name after it ("20 bells" of ring_bell),
 its unit or a word of its description after it ("200 percent" of "level in percent", "50
 kilos" of kilograms), or "to"/"at" before it when the action has that one number ("turn the
 gas up to 6"). Numbers in another unit ("90 centimetres" of metres) are left alone.
+
+And the other way: a line that asks for a level's very bottom without an amount ("Kill the
+house lights."), which the grammar then pins to 0 (``npc.actions.reply.LEAST``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def _about(name: str, param: NumberParam, action: Action, before: str, after: st
     unit = unit_of(name, param)
     said = BY_WORD.get(after)
     if said is not None:  # "50 kilos" is kilograms'; "20 minutes" is no length's
-        return unit is not None and said.dimension == unit.dimension and said == unit
+        return said == unit
     own = _words(name.replace("_", " ")) | _words(" ".join(action.name.split("_")[1:]))
     if _forms(before) & own or _forms(after) & (own | _words(param.description or "", _LONG)):
         return True
