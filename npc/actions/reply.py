@@ -21,9 +21,6 @@ from npc.actions.space import ActionSpace, number_labels
 from npc.character.sheet import Action, NumberParam, Param, StringParam
 
 MAX_ACTIONS = 3
-# In ``ReplyFormat.prefer``: the player asked for a level's very bottom ("kill the lights",
-# "music off"), so a number that starts at 0 is 0 unless a label of it was named.
-LEAST = "<least>"
 INTENSITIES = (1, 2, 3)  # low, medium, high; one token each
 SAY_FIRST = ("say", "emotion", "intensity", "actions")
 ACT_FIRST = ("actions", "emotion", "intensity", "say")
@@ -64,6 +61,9 @@ class ReplyFormat:
     order: tuple[str, ...] = SAY_FIRST
     language: str = "en"
     prefer: frozenset[str] = frozenset()  # values the player named: enums narrow to them
+    # The player asked for a level's very bottom ("kill the lights", "music off"): a number
+    # that starts at 0 is 0, unless a label of it was named.
+    bottom: bool = False
     must_act: bool = False  # at least one action (a plain request the hints tie to actions)
     least: int = 1  # with must_act, at least this many ("a snowboard and the black helmet")
 
@@ -161,7 +161,7 @@ class ReplyFormat:
             return f'"\\"" {TEXT_VALUE}{{0,{param.max_length}}} "\\""'
         assert isinstance(param, NumberParam)
         said = {n for label, n in number_labels(param).items() if label in self.prefer}
-        if not said and LEAST in self.prefer and param.minimum == 0:
+        if not said and self.bottom and param.minimum == 0:
             said = {0}  # "Kill the house lights": its level's 0
         if len(said) == 1:  # "Set the quarantine to deck lockdown": its number, 3
             return _lit(str(said.pop()))

@@ -20,7 +20,7 @@ from npc.actions.intent import (
     asks_name,
     requests,
 )
-from npc.actions.reply import LAYOUTS, LEAST, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
+from npc.actions.reply import LAYOUTS, ON_REQUEST, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace, Scene
 from npc.actions.validate import validate_call
 from npc.character.loader import LoadedSheet
@@ -319,6 +319,7 @@ class Mind:
         reacting: bool = False,
         order: tuple[str, ...] | None = None,
         least: int = 1,
+        bottom: bool = False,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
         the speech's ``banned`` openings.
@@ -336,6 +337,7 @@ class Mind:
             prefer=frozenset(named),
             must_act=must_act,
             least=least,
+            bottom=bottom,
         )
         return fmt.grammar(banned)
 
@@ -365,15 +367,13 @@ class Mind:
             assistant_prefix=fmt.assistant_prefix,
             grammar=self._grammar_for(
                 narrow.likely,
-                [
-                    *(self.finder.named(player) or [name for name, _ in narrow.named]),
-                    *([LEAST] if asks_bottom(as_digits(player, self._names())) else []),
-                ],
+                self.finder.named(player) or [name for name, _ in narrow.named],
                 banned,
                 narrow.must_act(player),
                 self.reacts(events, player),
                 fmt.order,
                 narrow.least,
+                asks_bottom(as_digits(player, self._names())),
             ),
             json_schema=fmt.json_schema(),
             max_tokens=self.settings.max_reply_tokens,

@@ -12,7 +12,7 @@ kilos" of kilograms), or "to"/"at" before it when the action has that one number
 gas up to 6"). Numbers in another unit ("90 centimetres" of metres) are left alone.
 
 And the other way: a line that asks for a level's very bottom without an amount ("Kill the
-house lights."), which the grammar then pins to 0 (``npc.actions.reply.LEAST``).
+house lights."), which the grammar then pins to 0 (``ReplyFormat.bottom``).
 """
 
 from __future__ import annotations
