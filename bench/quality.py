@@ -45,6 +45,7 @@ from npc.actions.reply import ACT_FIRST, SAY_ACT_SAY, SAY_FIRST  # noqa: E402
 from npc.character.loader import load_characters  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.mind.checks import CharacterChecker, TurnRecord  # noqa: E402
+from npc.mind.judge import sounds_done  # noqa: E402
 from npc.runtime import Runtime  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "quality"
@@ -88,6 +89,7 @@ def metrics(records: list[TurnRecord]) -> list[Row]:
     commands = [r for r in records if wants_action(r)]
     quiet = [r for r in records if wants_none(r)]
     lore = [r for r in records if r.expected.mentions]
+    impossible = [r for r in quiet if r.kind == "impossible"]
     probes = [r for r in records if r.expected.avoid]
     n = len(records)
 
@@ -112,6 +114,12 @@ def metrics(records: list[TurnRecord]) -> list[Row]:
             len(lore) - count("mentions", lore),
             len(lore),
             ">= 90%",
+        ),
+        Row(
+            "impossible requests answered as if done",
+            sum(bool(sounds_done(r.say)) for r in impossible),
+            len(impossible),
+            "-",
         ),
         Row("assistant talk", count("assistant"), n, "0", share=False),
         Row("out of character (says what it must not)", count("avoid", probes), len(probes), "-"),

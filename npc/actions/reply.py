@@ -39,6 +39,13 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 # A layout's replies to a line that must act (a plain request the hints tie to actions).
 ON_REQUEST: dict[str, tuple[str, ...]] = {"act_on_request": ACT_SAY}
 OPENING_CHARS = 48  # "say" before the actions in SAY_ACT_SAY: a few words
+# How a reply to what no action can do opens (``ReplyFormat.refuse``): each followed by a
+# space or a mark, so "No" is no "Now". "I'm afraid" alone made "I'm afraid." and "I'm
+# afraid, kid. Let's go inters." (pit crew chief, asked for 200 litres in a 90-litre tank).
+REFUSING = (
+    *("No", "Sorry", "I can't", "I cannot", "I'm afraid not", "I'm afraid I can't"),
+    *("Not", "Can't"),
+)
 OPENING_WORDS = 8
 # Characters allowed in speech: Latin scripts and typographic punctuation for Latin-script
 # languages (keeps a small model from drifting into other scripts); anything printable otherwise.
@@ -65,6 +72,10 @@ class ReplyFormat:
     # that starts at 0 is 0, unless a label of it was named.
     bottom: bool = False
     must_act: bool = False  # at least one action (a plain request the hints tie to actions)
+    # The line asks for what no action can do ("Row me all the way to France."): the speech
+    # opens with one of ``REFUSING`` whose first word is not banned. Opening freely, the
+    # 0.5B model said it was done ("I'll take you to Cornwall", "200 litres in, Olly!").
+    refuse: bool = False
     least: int = 1  # with must_act, at least this many ("a snowboard and the black helmet")
 
     @property
@@ -107,8 +118,11 @@ class ReplyFormat:
             rules["actions"] = '"[]"'
         banned_words = [b.lower() for b in banned if b]
         say_tail = "first-tail" if self.order[0] == "say" else "say-tail"
+        refusing = self._refusing(banned_words)
+        if refusing:
+            banned_words = []
         value = {
-            "say": "speech" if not banned_words else '"\\"" ' + say_tail,
+            "say": "speech" if not (banned_words or refusing) else '"\\"" ' + say_tail,
             "more": "speech",
             "emotion": "emotion",
             "intensity": "intensity",
@@ -123,13 +137,31 @@ class ReplyFormat:
                 parts.append(_lit(f', "{name}": ') + f" {value[name]}")
         if self.order[0] == "say":
             limit = OPENING_CHARS if "more" in self.order else None
-            rules.update(_unbanned(self.speech, banned_words, limit))
+            if refusing:
+                rules["first-tail"] = _opening_with(self.speech, refusing, limit)
+            else:
+                rules.update(_unbanned(self.speech, banned_words, limit))
         else:
             rules["first-tail"] = self._actions_tail(callable_actions)
-            if banned_words:  # the speech comes later: its opening is banned there
+            if refusing:  # the speech comes later: it opens so there
+                rules[say_tail] = _opening_with(self.speech, refusing, None)
+            elif banned_words:  # the speech comes later: its opening is banned there
                 rules.update(_unbanned(self.speech, banned_words, None, root=say_tail))
         root = " ".join(parts) + ' "}"'
         return "\n".join([f"root ::= {root}"] + [f"{k} ::= {v}" for k, v in rules.items()])
+
+    def _refusing(self, banned: Sequence[str]) -> list[str]:
+        """The openings of ``REFUSING`` the speech may take when ``refuse`` (none else)."""
+        if not self.refuse:
+            return []
+
+        def allowed(opening: str) -> bool:
+            first = opening.split()[0].lower()
+            return not any(
+                first.startswith(b[:-1]) if b.endswith("*") else first == b for b in banned
+            )
+
+        return [o for o in REFUSING if allowed(o)]
 
     def _actions_tail(self, callable_actions: Sequence[Action]) -> str:
         if not callable_actions:
@@ -228,6 +260,13 @@ def opening(say: str) -> tuple[str, str]:
         if words[i][-1] in ",.!?;:" and len(head) <= OPENING_CHARS:
             return head, " ".join(words[i + 1 :])
     return " ".join(words[:3]), " ".join(words[3:])
+
+
+def _opening_with(speech: str, openings: Sequence[str], limit: int | None) -> str:
+    """A speech value's text and closing quote that opens with one of ``openings``, then a
+    space or a mark; ``limit`` caps its length."""
+    rest = f"{speech}*" if limit is None else f"{speech}{{0,{max(0, limit - 12)}}}"
+    return f'{_alternatives(_lit(o) for o in openings)} [ ,.!] {rest} "\\""'
 
 
 def _unbanned(

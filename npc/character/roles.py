@@ -19,7 +19,7 @@ _ROLE = r"(?P<role>(?:[a-z][\w'-]* ){0,2}[a-z][\w'-]*)"
 _SHORTEST_ROLE = (
     r"(?P<role>(?:[a-z][\w'-]* ){0,2}?[a-z][\w'-]*)(?=[,.;:!?)]|$| (?:who|whom|whose|which|"
     r"that|and|or|of|at|on|in|with|for|from|to|by|since|while|when|where|is|was|has|had|too|"
-    r"also|now|here|there)\b)"
+    r"also|now|here|there|today|tonight|tomorrow|this)\b)"
 )
 # What may stand before a role: "the bosun", "her apprentice", "Maren's apprentice".
 _BEFORE = r"(?:(?i:the|a|an|his|her|their|our|my|your)|[A-Z][\w-]*'s)"

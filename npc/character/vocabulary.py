@@ -1,9 +1,13 @@
-"""The words a character has ever been given, and the names in a line it has never heard.
+"""The words a character has ever been given, and the names and things in a line it has
+never heard.
 
 "Row me all the way to France.", "Drop me off in Cornwall": a name the sheet and its
 knowledge never mention is nothing of the character's world, so an action over the scene's
 things (row_to a listed destination) cannot be what the line asks for, however near its
 words are (the 0.5B rowed to the mainland, escorted to the cabin; issue 18, dev split).
+So with a thing asked for by words the sheet never uses: "Could you sell me an outboard
+motor?" of a lighthouse keeper (sell(lamp oil) was taken), "give me some morphine" of a
+triage nurse.
 """
 
 from __future__ import annotations
@@ -29,6 +33,31 @@ _NOT_NAMES = frozenset(
     mondays tuesdays wednesdays thursdays fridays saturdays sundays january february march
     april may june july august september october november december christmas easter mr mrs
     ms miss dr doctor sir madam captain mister""",
+    )
+)
+
+
+# A thing asked to be handed, sold or made for the speaker: "sell me an outboard motor",
+# "fetch me a cup of tea". The words up to a preposition, a conjunction or the clause's end.
+_ASKED_THING = re.compile(
+    r"\b(?:sell|give|hand|pass|get|fetch|bring|lend|plant|brew|make|pour|cut|order|find|grab"
+    r"|buy|rent) (?:me|us) (?:up )?(?:(?:a|an|some|the|your|one|another|a few|a couple of"
+    r"|a dozen|a bit of|a little) )?([a-z][a-z' -]*?)(?=[,.!?;:]| (?:for|to|from|with|off|on"
+    r"|in|at|so|and|or|that|if|while|before|please|would|will|can|could|now|then|right)\b|$)"
+)
+# Words of such a line that say how much or which, not what: "a cup of tea", "one of those
+# twelves" (a bowling ball's weight), "whatever you use".
+_NOT_THINGS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the of some any my your our his her their this that these those it them one
+    ones another other something anything whatever what bit lot few couple dozen pair piece
+    cup cups glass glasses pint pints bottle bottles box boxes bag bags slice slices bowl
+    plate handful drop nip little more same new old big small good nice proper real quick
+    you use i we he she they out here there up down away back through across over home
+    inside outside ready going started done sorted zero two three four five six seven eight
+    nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen
+    twenty thirty forty fifty sixty seventy eighty ninety hundred""",
     )
 )
 
@@ -93,4 +122,24 @@ def strangers(line: str, known: frozenset[str]) -> list[str]:
             name = word[0].isupper() and word[1:2].islower() and low not in _NOT_NAMES
             if name and not words(low) <= known:
                 out.append(word)
+    return out
+
+
+def _heard(word: str, known: frozenset[str]) -> bool:
+    """Whether ``word`` or its singular or plural is one of ``known``."""
+    forms = {word, word + "s", word.removesuffix("s"), word.removesuffix("es")}
+    return bool(forms & known) or word.removesuffix("s") in _NOT_THINGS
+
+
+def unheard_things(line: str, known: frozenset[str]) -> list[str]:
+    """The things ``line`` asks to be given, sold or made ("sell me an outboard motor")
+    whose every word is none of ``known``'s: nothing the character has, by any name it
+    knows. "Fetch me a cup of tea" asks for tea; "one of those twelves" and "whatever you
+    use" name nothing, nor does "get me out of here"."""
+    out = []
+    for found in _ASKED_THING.finditer(fold(line)):
+        thing = found.group(1).strip()
+        said = [w for w in _WORD.findall(thing) if w not in _NOT_THINGS]
+        if said and not any(_heard(w, known) for w in said):
+            out.append(thing)
     return out

@@ -52,9 +52,9 @@ from npc.character.prompt import (
 )
 from npc.character.roles import named_by_role
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
-from npc.character.vocabulary import strangers, words
+from npc.character.vocabulary import strangers, unheard_things, words
 from npc.mind.numbers import as_digits, corrected
-from npc.mind.ranges import out_of_range
+from npc.mind.ranges import counts_people, out_of_range, party_size
 
 # What an action that brings someone over says of itself: "Page a crew member over the
 # station comm to come to the med bay", "Whistle someone over to the stall", "Call another
@@ -78,6 +78,10 @@ class Hints:
     # a pen."), or by going or fetching ("Come with me to the ward", "Call security!").
     asked: bool = False
     least: int = 1  # calls a line that must act asks for ("a snowboard and the black helmet")
+    # The line asks for what no action can do: a thing or a name the character never heard
+    # of, where an action would choose one of its own; an amount beyond an action's range.
+    # (A sheet without actions is not unable: a poem may be recited.)
+    unable: bool = False
 
     def covers(self, other: Hints) -> bool:
         return set(other.named) <= set(self.named) and set(other.likely) <= set(self.likely)
@@ -404,7 +408,10 @@ class HintFinder:
         boost = self._for_things(player, names, fetching)
         # "Splash and dash, just eight litres.": an amount in what an action counts in;
         # "Make me a small knife": asked as an action's example asks ("make me a new hinge").
-        boost += [a for a in self._counted(player) + self._framed(player) if a not in boost]
+        # "Four of us, and the little room over the stove": a party's size is the number of
+        # the actions that count people (assign_bunk's bunks, "one per sleeper").
+        more = self._counted(player) + self._framed(player) + self._for_party(player)
+        boost += [a for a in more if a not in boost]
         opened = self._opened(player) if boost else None
         if opened and not done:
             # "Flush the root tank, the potatoes have got rot.", "Write in the log that...":
@@ -521,18 +528,21 @@ class HintFinder:
             likely += (NO_ACTION,)
         digits = corrected(as_digits(player, self._entries()))
         beyond = [a for a in likely if self._out_of_range(digits, a)]
+        unable = bool(beyond)
         if beyond:
             # "Ring twenty bells!" of a bell struck 1 to 8 times, "Put line six on" of lines
             # 1 to 4: the amount is said of that action, and none of its values is it, so
             # the line asks what cannot be done (ring_bell(2) and set_fader were taken).
             likely, least = (NO_ACTION,), 1
-        if not names and not named and self._strangers(player):
+        if not names and not named and (self._strangers(player) or self._unheard(player)):
             # "Row me all the way to France.": a name the character never heard of is none
-            # of the things its actions choose from (row_to(mainland) was taken).
+            # of the things its actions choose from (row_to(mainland) was taken); so is a
+            # thing asked for by words it never heard ("sell me an outboard motor").
             kept = tuple(a for a in likely if a == NO_ACTION or not self._chooses(a))
             if kept != likely:
                 likely, least = kept or (NO_ACTION,), 1
-        return Hints(named, likely, self.intents.verbs, asked, least)
+                unable = likely == (NO_ACTION,)
+        return Hints(named, likely, self.intents.verbs, asked, least, unable)
 
     def _out_of_range(self, digits: str, name: str) -> bool:
         """Whether ``digits`` (the line, its numbers in digits) asks action ``name`` for an
@@ -545,6 +555,13 @@ class HintFinder:
         if not self.known:
             return []
         return strangers(player, self.known | words(" ".join(self._entries())))
+
+    def _unheard(self, player: str) -> list[str]:
+        """Things ``player`` asks to be given or made that neither the sheet nor the scene
+        has by any word."""
+        if not self.known:
+            return []
+        return unheard_things(player, self.known | words(" ".join(self._entries())))
 
     def _chooses(self, name: str) -> bool:
         """Whether action ``name`` takes one of a list: a scene entry or a choice."""
@@ -702,6 +719,17 @@ class HintFinder:
         said = set(_AMOUNT.findall(as_digits(text).lower()))
         said |= {w + "s" for w in said}
         return [a.name for a in self.space.actions if said & self._counts_in(a)]
+
+    def _for_party(self, text: str) -> list[str]:
+        """The actions with a number that counts people, when ``text`` gives a party's
+        size ("three of us", "we're a dozen")."""
+        if party_size(as_digits(text)) is None:
+            return []
+        return [
+            a.name
+            for a in self.space.actions
+            if any(counts_people(name, p) for name, p in a.parameters.items())
+        ]
 
     @staticmethod
     def _counts_in(action: Action) -> set[str]:

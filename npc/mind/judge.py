@@ -131,6 +131,21 @@ def copied(say: str, examples: set[tuple[str, ...]]) -> str | None:
     return None
 
 
+# A reply that opens as if a request were being done: "I'll take you to Cornwall.", "Yes, I
+# can.", "Sure, I'll take your car." Said to a request nothing can do, it pretends.
+_AS_IF_DONE = re.compile(
+    r"^(?:(?:well|oh|okay|ok),? )?(?:sure|certainly|absolutely|of course|here(?:'s| is| are| you "
+    r"go)?|coming|ok(?:ay)?|yes|yeah|yep|aye|alright|all right|right away|will do|done|no "
+    r"problem|gladly|consider it|you got it|i'll|i will|let me|i can\b(?!'t| ?not))\b"
+)
+
+
+def sounds_done(say: str) -> str | None:
+    """The opening of ``say`` that answers a request as if doing it, if it opens so."""
+    m = _AS_IF_DONE.search(normal(say).strip())
+    return m.group(0) if m else None
+
+
 _UNIT = re.compile(r"(\d)([^\W\d_])")  # a number with its unit glued on: "95p", "12kg"
 
 

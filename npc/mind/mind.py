@@ -320,9 +320,11 @@ class Mind:
         order: tuple[str, ...] | None = None,
         least: int = 1,
         bottom: bool = False,
+        refuse: bool = False,
     ) -> str:
         """The reply grammar, narrowed to the likely actions when the hints give any, with
-        the speech's ``banned`` openings.
+        the speech's ``banned`` openings; ``refuse``: the line asks for what no action can
+        do, and the speech opens with a refusal (``ReplyFormat.refuse``).
 
         The model decides with what arguments, and whether to act unless ``must_act``; the
         hints only keep it from reaching for an unrelated action.
@@ -338,6 +340,7 @@ class Mind:
             must_act=must_act,
             least=least,
             bottom=bottom,
+            refuse=refuse,
         )
         return fmt.grammar(banned)
 
@@ -374,6 +377,7 @@ class Mind:
                 fmt.order,
                 narrow.least,
                 asks_bottom(as_digits(player, self._names())),
+                narrow.unable,
             ),
             json_schema=fmt.json_schema(),
             max_tokens=self.settings.max_reply_tokens,

@@ -76,6 +76,23 @@ def test_a_whole_word_with_its_contraction_banned_too_may_only_end() -> None:
     assert rules["ban-3"] == '"\\""'
 
 
+def test_a_reply_that_must_refuse_opens_with_a_refusal_not_banned() -> None:
+    def rules(fmt: ReplyFormat, banned: list[str]) -> dict[str, str]:
+        return dict(line.split(" ::= ", 1) for line in fmt.grammar(banned).splitlines())
+
+    first = rules(jin_format(refuse=True), ["row"])["first-tail"]
+    assert first.startswith('( "No" | "Sorry" | "I can\'t" |') and "[ ,.!]" in first
+    assert not any(k.startswith("ban-") for k in rules(jin_format(refuse=True), ["row"]))
+    # a refusal whose first word a guard stopped is not offered; all stopped: bans as ever
+    assert '"No"' not in rules(jin_format(refuse=True), ["no*"])["first-tail"]
+    assert '"Not"' not in rules(jin_format(refuse=True), ["no*"])["first-tail"]
+    every = ["no*", "sorry", "i*", "can't"]
+    assert "ban-1" in rules(jin_format(refuse=True), every)
+    # the speech after the actions opens so too
+    later = rules(jin_format(order=ACT_SAY, refuse=True), [])
+    assert later["say-tail"].startswith('( "No" |')
+
+
 def test_say_act_say_splits_the_speech_around_the_actions() -> None:
     fmt = jin_format(order=SAY_ACT_SAY)
     text = fmt.render(

@@ -24,6 +24,8 @@ CREW = ["Wren Calloway", "Old Fergus", "Tobiah Marsh", "Corin", "Ruth Adeyemi", 
         ("Corin, fifteen, is Maren's apprentice.", {"apprentice": "Corin"}),
         ("Ray is the mechanic who keeps the pinsetters going.", {"mechanic": "Ray"}),
         ("He works with a quiet boy called Tobin.", {"boy": "Tobin"}),
+        # a role for a time: the role's word, not the time's
+        ("Ray is the duty manager today, a bald man.", {"manager": "Ray"}),
         # no role: words about the person, or a time
         ("She spent the morning with Corin.", {}),
         ("Ray is the one to ask.", {}),

@@ -1,4 +1,4 @@
-"""The words a sheet knows, and the names in a line it never heard of."""
+"""The words a sheet knows, and the names and things in a line it never heard of."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from npc.character.loader import load_sheet
-from npc.character.vocabulary import fold, sheet_words, strangers
+from npc.character.vocabulary import fold, sheet_words, strangers, unheard_things
 
 KNOWN = frozenset({"tomas", "porthcarrow", "trinity", "house", "pennick"})
 
@@ -31,6 +31,27 @@ KNOWN = frozenset({"tomas", "porthcarrow", "trinity", "house", "pennick"})
 )
 def test_names_the_sheet_never_mentions_are_strangers(line: str, found: list[str]) -> None:
     assert strangers(line, KNOWN) == found
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Could you sell me an outboard motor?", ["outboard motor"]),
+        ("Fetch me a cup of tea from the kitchen.", ["cup of tea"]),  # the tea is unheard
+        ("give me some morphine", ["morphine"]),
+        ("Sell us a skiff, then.", []),  # heard
+        ("Sell me two skiffs.", []),  # a plural of a word heard
+        ("Get me a leaky boat.", []),  # one word heard is enough
+        ("Hand me one of those twelves, would you?", []),  # which, not what
+        ("Give me whatever you use.", []),
+        ("Get me out of here.", []),
+        ("I'd like an outboard motor.", []),  # not asked as given or made for the speaker
+    ],
+)
+def test_things_asked_for_by_words_the_sheet_never_uses_are_unheard(
+    line: str, found: list[str]
+) -> None:
+    assert unheard_things(line, KNOWN | {"skiff", "boat", "leaky"}) == found
 
 
 def test_a_sheets_words_are_its_own_and_its_files_not_its_tests(tmp_path: Path) -> None:

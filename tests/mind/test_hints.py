@@ -379,6 +379,25 @@ def test_an_amount_out_of_the_actions_range_asks_for_none(
 ) -> None:
     hints = medic_finder(medic, ScriptedIntents({line: ranked})).find(line)
     assert (hints.likely, hints.must_act(line)) == (likely, must)
+    assert hints.unable is not must  # what cannot be done may not be answered as done
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "unable"),
+    [
+        ("Could you sell me an outboard motor?", ["issue_kit", "none"], True),
+        ("Walk me over to the Embassy.", ["walk_to"], True),
+        # asked for nothing an action could have done, or for something one does
+        ("Tell me about the Embassy.", ["none"], False),
+        ("Walk me over to the lab.", ["walk_to"], False),
+        ("Thanks, Doc. Give Pike a hug from me.", ["page_crew"], False),
+    ],
+)
+def test_a_line_is_unable_when_what_it_asks_for_is_nothing_an_action_can_do(
+    medic: LoadedSheet, line: str, ranked: list[str], unable: bool
+) -> None:
+    finder = medic_finder(medic, ScriptedIntents({line: ranked}), known=sheet_words(medic))
+    assert finder.find(line).unable is unable
 
 
 @pytest.mark.parametrize(
@@ -738,9 +757,15 @@ def test_words_for_the_vet_go_to_the_action_that_writes_them_down(tmp_path: Path
         ("Walk me over to the lab, Kai.", ["walk_to"], ("walk_to",)),
         ("Scan Ensign Pike, Zhao's orders.", ["scan_patient"], ("scan_patient",)),
         ("Take me to Dara's lab.", ["walk_to"], ("walk_to",)),  # her own name
+        # so is a thing asked for by words the sheet never uses
+        ("Could you sell me an outboard motor?", ["issue_kit", "none"], ("none",)),
+        ("Give us some morphine, doc.", ["issue_kit", "page_crew"], ("none",)),
+        # a thing it knows by another of its words, or no thing at all: as ranked
+        ("Give me a kit, quick.", ["issue_kit"], ("issue_kit",)),
+        ("Get me out of here.", ["walk_to", "none"], ("walk_to", "none")),
     ],
 )
-def test_a_name_the_character_never_heard_is_nothing_to_act_on(
+def test_a_name_or_thing_the_character_never_heard_is_nothing_to_act_on(
     medic: LoadedSheet, line: str, ranked: list[str], likely: tuple[str, ...]
 ) -> None:
     scene = Scene.of(medic.sheet)
@@ -995,3 +1020,46 @@ def test_asked_to_be_passed_something_boosts_the_action_that_hands_it(
     tmp_path: Path, line: str, boost: list[str]
 ) -> None:
     assert boost_of(tmp_path, GREENHOUSE, line) == boost
+
+
+HUT = """\
+id: hut
+name: Vreni
+role: a mountain hut warden
+scene:
+  objects: [tiled stove]
+  locations: [attic dorm, winter room]
+actions:
+  - name: assign_bunk
+    description: Give guests bunks for the night in a sleeping room.
+    parameters:
+      room: {type: location}
+      bunks: {type: number, minimum: 1, maximum: 20, description: "how many, one per sleeper"}
+  - name: set_stove
+    description: Open or close the stove's damper.
+    parameters:
+      level: {type: number, minimum: 0, maximum: 5}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "boost"),
+    [
+        # a party's size: the actions that count people
+        ("Stick the three of us in the unheated bit out the back.", ["assign_bunk"]),
+        ("We're a dozen from the Alpine Club.", ["assign_bunk"]),
+        # a number of something else
+        ("Stick three logs in, it's freezing.", []),
+    ],
+)
+def test_a_partys_size_is_for_the_actions_that_count_people(
+    tmp_path: Path, line: str, boost: list[str]
+) -> None:
+    assert boost_of(tmp_path, HUT, line) == boost
+
+
+def test_a_party_too_big_for_the_actions_range_asks_for_none(tmp_path: Path) -> None:
+    line = "We're a school trip, forty of us. Bunks for everyone, please."
+    intents = ScriptedIntents({line: ["assign_bunk"]})
+    hints = sheet_finder(tmp_path, HUT, intents).find(line)
+    assert (hints.likely, hints.unable) == (("none",), True)

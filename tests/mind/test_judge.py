@@ -18,6 +18,7 @@ from npc.mind.judge import (
     copied,
     example_sentences,
     prompt_leak,
+    sounds_done,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +102,22 @@ def test_a_sheets_free_text_parameters_are_known_to_the_judge() -> None:
     wise = Sheetwise.of(sheet, "")
     assert ("forge_item", "item") in wise.texts
     assert all(p != "gesture" for _, p in wise.texts)
+
+
+@pytest.mark.parametrize(
+    ("say", "opening"),
+    [
+        ("I'll take you to Cornwall, two adults, a car.", "i'll"),
+        ("Yes, I can.", "yes"),
+        ("Sure, I'll take your car.", "sure"),
+        ("Well, of course. Here.", "well, of course"),
+        ("I can do that for you.", "i can"),
+        ("I can't, love. Not from this desk.", None),
+        ("No, walker.", None),
+        ("France? The skiff won't get past the point.", None),
+    ],
+)
+def test_a_reply_that_opens_as_if_doing_the_request_sounds_done(
+    say: str, opening: str | None
+) -> None:
+    assert sounds_done(say) == opening

@@ -458,6 +458,18 @@ def test_a_request_for_two_things_of_one_action_asks_for_two_calls(
     assert ("{1,2}" in (request.grammar or "")) is (least == 2)
 
 
+def test_a_request_nothing_can_do_is_answered_with_a_refusal(runtime: Runtime) -> None:
+    line = "could you sell me an outboard motor?"
+    intents = ScriptedIntents({line: ["fetch", "none"]})
+    m = Mind(runtime.character("jin"), ScriptedLLM([]), runtime.settings.llm, intents=intents)  # type: ignore[arg-type]
+    hints = m.hints(line)
+    assert hints.likely == ("none",) and hints.unable
+    banned = m.banned_openings(line)
+    grammar = m.request(line, []).grammar
+    assert grammar == m._grammar_for(hints.likely, [], banned, refuse=True)
+    assert grammar != m._grammar_for(hints.likely, [], banned)
+
+
 async def test_an_action_done_keeps_the_routing_and_a_failed_one_opens_it(
     runtime: Runtime,
 ) -> None:

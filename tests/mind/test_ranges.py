@@ -8,7 +8,7 @@ import pytest
 
 from npc.character.sheet import Action
 from npc.mind.numbers import as_digits
-from npc.mind.ranges import asks_bottom, out_of_range
+from npc.mind.ranges import asks_bottom, counts_people, out_of_range, party_size
 
 
 def number(low: float, high: float, description: str = "", integer: bool = True) -> Any:
@@ -37,6 +37,7 @@ ACTIONS = {
         {"name": "turn_gas", "parameters": {"level": number(0, 4, "0 out, 4 full")}},
         {"name": "cut_timber", "parameters": {"length": number(0.1, 3, "in metres", False)}},
         {"name": "harvest", "parameters": {"kilograms": number(0.5, 20, integer=False)}},
+        {"name": "give_bunks", "parameters": {"count": number(1, 20, "one per sleeper")}},
     ]
 }
 
@@ -62,6 +63,10 @@ ACTIONS = {
         ("cut_timber", "Cut this plank down to 180 centimetres.", False),
         ("ring_bell", "Give the bell its due, we're 2 hours in.", False),
         ("harvest", "Harvest potatoes for 40 of us.", False),
+        # a party's size is said of a number that counts people
+        ("give_bunks", "We're a school trip, forty of us. Bunks for everyone.", True),
+        ("give_bunks", "There's 8 of us. Chuck us all up in the attic.", False),
+        ("give_bunks", "We're 2 hours from the top, any beds?", False),
     ],
 )
 def test_an_amount_no_value_can_be_is_out_of_range(action: str, line: str, out: bool) -> None:
@@ -85,3 +90,28 @@ def test_an_amount_no_value_can_be_is_out_of_range(action: str, line: str, out: 
 )
 def test_the_very_bottom_of_a_level_is_asked(line: str, bottom: bool) -> None:
     assert asks_bottom(as_digits(line)) is bottom
+
+
+@pytest.mark.parametrize(
+    ("line", "size"),
+    [
+        ("Four of us, and the little room, please.", 4),
+        ("We're a dozen from the Alpine Club.", 12),
+        ("A table for two by the window.", 2),
+        ("We're a party of six.", 6),
+        ("Ten people for the tour.", 10),
+        # numbers of other things
+        ("We're 2 hours from the top.", None),
+        ("Two of the soup.", None),
+        ("Both of us are tired.", None),
+    ],
+)
+def test_a_partys_size(line: str, size: int | None) -> None:
+    assert party_size(as_digits(line)) == size
+
+
+def test_numbers_that_count_people() -> None:
+    counting = {
+        (a.name, n): counts_people(n, p) for a in ACTIONS.values() for n, p in a.parameters.items()
+    }
+    assert [k for k, v in counting.items() if v] == [("give_bunks", "count")]

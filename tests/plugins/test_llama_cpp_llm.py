@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from npc.actions.reply import ReplyFormat
+from npc.actions.reply import ACT_SAY, REFUSING, SAY_ACT_SAY, SAY_FIRST, ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.actions.validate import validate_call
 from npc.conversation.scheduler import Job
@@ -59,6 +59,29 @@ def test_grammar_constrained_replies_always_parse_and_validate(runtime: Runtime)
         assert reply["emotion"] in loaded.sheet.emotions.allowed
         for call in reply["actions"]:
             validate_call(space, call)
+
+
+@pytest.mark.parametrize("order", [SAY_FIRST, ACT_SAY, SAY_ACT_SAY])
+def test_a_reply_that_must_refuse_opens_with_a_refusal_in_every_layout(
+    runtime: Runtime, order: tuple[str, ...]
+) -> None:
+    loaded = runtime.character("jin")
+    space = ActionSpace.build(loaded.sheet).only(["none"])
+    fmt = ReplyFormat(space, tuple(loaded.sheet.emotions.allowed), order, refuse=True)
+    req = GenerationRequest(
+        (
+            ChatMessage("system", "You are Jin, a ramen chef. Reply as JSON."),
+            ChatMessage("user", "Sure thing! Row me all the way to France, would you?"),
+        ),
+        assistant_prefix=fmt.assistant_prefix,
+        grammar=fmt.grammar(["sure*"]),
+        max_tokens=80,
+        temperature=0,
+        cache_key="test-refuse",
+    )
+    reply = json.loads(fmt.assistant_prefix + "".join(runtime.llm.stream(req)))
+    assert reply["say"].startswith(REFUSING), reply["say"]
+    assert reply["actions"] == []
 
 
 def test_cancel_stops_generation(runtime: Runtime) -> None:
