@@ -7,8 +7,8 @@
     .venv/bin/python bench/quality.py --split test \\
         --answer-model none --answer-model qwen2.5-coder-1.5b-instruct-q4_k_m
 
-Thirty-two characters of different genres and shapes live in bench/data/quality/, split in
-two: **dev** (twenty-six; tune on these) and **test** (six; report only: never read its
+Thirty-four characters of different genres and shapes live in bench/data/quality/, split in
+two: **dev** (twenty-eight; tune on these) and **test** (six; report only: never read its
 failures to tune). Each sheet carries its labelled lines as `tests:` (commands, lore
 questions, small talk, impossible requests, adversarial probes, game events and a 20-turn
 conversation), run as `npc check` runs them: each test in a fresh conversation with the
@@ -16,7 +16,9 @@ character's knowledge, each reply judged by ``npc.mind.judge`` (which is written
 the mind's own guards).
 
 Prints one table per model and split: correct actions on commands, actions on lines that
-ask for none, grounded lore answers, assistant talk, lines out of character, prompt and
+ask for none, grounded lore answers, impossible requests answered as if done (a reply
+that opens "Sure," "Yes, I can", "I'll ..." and the like, ``judge.sounds_done``), assistant
+talk, lines out of character, prompt and
 secret leaks, code, echoes of the player, sentences copied from the sheet's examples,
 replies repeated within a conversation, empty replies, and the in-process time to the
 first phrase (p50/p95). Voice-to-voice latency is bench/latency.py's.
