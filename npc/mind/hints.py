@@ -534,7 +534,7 @@ class HintFinder:
             # 1 to 4: the amount is said of that action, and none of its values is it, so
             # the line asks what cannot be done (ring_bell(2) and set_fader were taken).
             likely, least = (NO_ACTION,), 1
-        if not names and not named and (self._strangers(player) or self._unheard(player)):
+        if not names and not named and self._never_heard(player):
             # "Row me all the way to France.": a name the character never heard of is none
             # of the things its actions choose from (row_to(mainland) was taken); so is a
             # thing asked for by words it never heard ("sell me an outboard motor").
@@ -550,18 +550,13 @@ class HintFinder:
         action = self.space.get(name)
         return action is not None and out_of_range(digits, action)
 
-    def _strangers(self, player: str) -> list[str]:
-        """Names in ``player``'s line that neither the sheet nor the scene has."""
+    def _never_heard(self, player: str) -> bool:
+        """Whether ``player``'s line holds a name, or asks for a thing, that neither the
+        sheet nor the scene has by any word."""
         if not self.known:
-            return []
-        return strangers(player, self.known | words(" ".join(self._entries())))
-
-    def _unheard(self, player: str) -> list[str]:
-        """Things ``player`` asks to be given or made that neither the sheet nor the scene
-        has by any word."""
-        if not self.known:
-            return []
-        return unheard_things(player, self.known | words(" ".join(self._entries())))
+            return False
+        known = self.known | words(" ".join(self._entries()))
+        return bool(strangers(player, known) or unheard_things(player, known))
 
     def _chooses(self, name: str) -> bool:
         """Whether action ``name`` takes one of a list: a scene entry or a choice."""
