@@ -10,6 +10,8 @@ import pytest
 import soxr
 
 from npc.config import Settings, load_settings
+from npc.providers.base import Embedder
+from npc.providers.registry import registry
 from npc.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings with a private data dir; the model cache is the user's (joined once)."""
     data = tmp_path_factory.mktemp("npc-data")
     yield load_settings(characters_dir=CHARACTERS, data_dir=data)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> Embedder:
+    """The bundled all-MiniLM-L6-v2 int8 embedder, built the way the server builds it."""
+    built = registry().create("embedder", settings.providers.embedder, settings)
+    assert isinstance(built, Embedder)
+    return built
 
 
 @pytest.fixture(scope="session")

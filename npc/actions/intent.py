@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from npc.actions.space import Scene
+from npc.actions.things import Meant, ThingIndex
 from npc.character.sheet import Action, CharacterSheet, ChoiceParam
 from npc.providers.base import Embedder
 
@@ -435,6 +437,23 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _AFTER_COMMA = re.compile(r"(?<=[,;])\s+")
 
 
+# Asks to have something, put as a question: "Have you a light I could wear?", "Got anything
+# with melted cheese?", "You got a spare?" (with ``_HAVE``, ``_ASKS_FOR`` and ``requests``).
+_WANTS = re.compile(
+    r"(?:^|[.!?]\s+)(?:\w+, )?(?:have you|you got|got|you have)(?: got)? "
+    r"(?:a|an|any|anything|some|something|another|one)\b"
+)
+
+
+def wants(line: str, verbs: SheetVerbs | None = None) -> bool:
+    """Whether ``line`` asks to have or to be done something, a question that asks for a
+    thing included ("Have you a light I could wear?", "Is there a bed going?")."""
+    low = _low(line)
+    if requests(line, verbs) or _HAVE.search(low) or _WANTS.search(low):
+        return True
+    return any(_ASKS_FOR.match(s) for s in _SENTENCES.split(low))
+
+
 def follows_on(line: str) -> bool:
     """Whether ``line`` goes on from the line before it ("And a newspaper.")."""
     return bool(_FOLLOW_ON.match(_low(line)))
@@ -690,6 +709,8 @@ class IntentHints:
     authored: list[bool] | None = None  # written in the sheet (else made by spoken_forms)
     verbs: SheetVerbs | None = None
     pays: tuple[str, ...] = ()  # the actions that take the player's money (``takes_payment``)
+    things: ThingIndex | None = None  # what the actions choose from, for lines asking by need
+    _last: tuple[str, NDArray[np.float32]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, sheet: CharacterSheet, embedder: Embedder) -> IntentHints:
@@ -710,7 +731,24 @@ class IntentHints:
         paying = [a for a in sheet.actions if takes_payment(a)]
         paying.sort(key=lambda a: not _PAYING_NAME.fullmatch(_words(a.name)))
         pays = tuple(a.name for a in paying)
-        return cls(labels, embedder.embed(texts), embedder, authored, SheetVerbs.of(sheet), pays)
+        things = ThingIndex(sheet, embedder.embed)
+        verbs = SheetVerbs.of(sheet)
+        return cls(labels, embedder.embed(texts), embedder, authored, verbs, pays, things)
+
+    def _vector(self, line: str) -> NDArray[np.float32]:
+        """``line``'s embedding; the last one is kept, as a turn's hints ask twice."""
+        last = self._last  # (read once: sessions of one character share these hints)
+        if last is None or last[0] != line:
+            last = (line, self.embedder.embed([line])[0])
+            self._last = last
+        return last[1]
+
+    def meant(self, line: str, scene: Scene) -> Meant | None:
+        """The thing ``line`` asks for by need, when one of those the actions take in
+        ``scene`` is clearly nearest (``things``)."""
+        if self.things is None or not line.strip():
+            return None
+        return self.things.meant(self._vector(line), scene)
 
     def requests(self, line: str, names_something: bool = False) -> bool:
         return requests(line, self.verbs, names_something)
@@ -741,7 +779,7 @@ class IntentHints:
         """
         if not line.strip() or not self.labels:
             return []
-        scores = self.vectors @ self.embedder.embed([line])[0]
+        scores = self.vectors @ self._vector(line)
         best: dict[str, float] = {}
         raw: dict[str, float] = {}  # authored examples only: KEEP was read off those
         authored = self.authored or [True] * len(self.labels)

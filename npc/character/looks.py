@@ -118,16 +118,25 @@ _MEANING = re.compile(r"(?:^|[;,]\s*)(?P<value>[^:;,()]+?)\s*(?::\s*(?P<a>[^;]+)
 MEANT = 2  # words of a value's meaning a line says to ask for that value
 
 
+def described(description: str) -> list[tuple[str, str]]:
+    """(value, what it means) as a parameter's description gives them, the value in lower
+    case: "goulash soup: beef and paprika soup; ..." or "field (general first aid)"."""
+    return [
+        (m.group("value").strip().lower(), (m.group("a") or m.group("b") or "").strip())
+        for m in _MEANING.finditer(description)
+    ]
+
+
 @functools.lru_cache(maxsize=256)
 def meanings(description: str, values: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """Each of ``values`` with the words ``description`` means it by, but words two values
     share: {"to arms": {"knight", "tilt"}, "recall": {"stop", "joust", "once"}, ...}."""
     low = {v.lower(): v for v in values}
     found: dict[str, set[str]] = {}
-    for m in _MEANING.finditer(description):
-        value = low.get(m.group("value").strip().lower())
+    for said, text in described(description):
+        value = low.get(said)
         if value is not None:
-            found.setdefault(value, set()).update(terms(m.group("a") or m.group("b") or ""))
+            found.setdefault(value, set()).update(terms(text))
     held = Counter(w for ws in found.values() for w in ws)
     return {v: frozenset(w for w in ws if held[w] == 1) for v, ws in found.items()}
 

@@ -28,6 +28,7 @@ from npc.actions.intent import (
     sends_regards,
     settles,
     summons,
+    wants,
 )
 from npc.character.loader import load_sheet
 from npc.providers.fakes import HashingEmbedder
@@ -792,3 +793,24 @@ def test_lines_asking_for_words_passed_on(line: str, passed_on: bool) -> None:
 )
 def test_lines_asking_where_something_is(line: str, where: bool) -> None:
     assert asks_where(line) is where
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        # a thing asked for as a question, or any request
+        ("We leave at four. Have you a light I could wear?", True),
+        ("Starving. Got anything with melted cheese?", True),
+        ("I forgot my liner. You got a spare one?", True),
+        ("Do you have any plasters?", True),
+        ("Is there a bed going for tonight?", True),
+        ("Could you make us up something to eat?", True),
+        # told, not asked
+        ("Something hot would be perfect, honestly.", False),
+        ("I've got a spare one at home.", False),
+        ("The soup was lovely.", False),
+        ("Where do they scan your bags?", False),
+    ],
+)
+def test_a_line_wants_a_thing_when_it_asks_to_have_it(line: str, asks: bool) -> None:
+    assert wants(line) is asks

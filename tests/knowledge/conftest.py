@@ -1,4 +1,4 @@
-"""The real embedder, loaded once per test session, and helpers to build small characters."""
+"""Helpers to build small characters (the real embedder is the root conftest's)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from npc.config import Settings
-from npc.providers.base import Embedder
-from npc.providers.registry import registry
 from tests.knowledge.services import postgres_server
-
-
-@pytest.fixture(scope="session")
-def embedder(settings: Settings) -> Embedder:
-    """The bundled all-MiniLM-L6-v2 int8 embedder, built the way the server builds it."""
-    built = registry().create("embedder", settings.providers.embedder, settings)
-    assert isinstance(built, Embedder)
-    return built
 
 
 def write_character(

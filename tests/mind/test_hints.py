@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from npc.actions.space import ActionSpace, Scene
+from npc.actions.things import Meant
 from npc.character.loader import LoadedSheet, load_sheet
 from npc.character.vocabulary import sheet_words
 from npc.mind.hints import HintFinder, Hints
@@ -215,7 +217,7 @@ def boost_of(tmp_path: Path, sheet: str, line: str) -> list[str]:
     is asked."""
     intents = ScriptedIntents({})
     sheet_finder(tmp_path, sheet, intents).find(line)
-    return intents.seen[0][1]
+    return intents.seen[-1][1]
 
 
 @pytest.mark.parametrize(
@@ -1063,3 +1065,69 @@ def test_a_party_too_big_for_the_actions_range_asks_for_none(tmp_path: Path) -> 
     intents = ScriptedIntents({line: ["assign_bunk"]})
     hints = sheet_finder(tmp_path, HUT, intents).find(line)
     assert (hints.likely, hints.unable) == (("none",), True)
+
+
+LOAN = """\
+id: loan
+name: Vreni
+role: a mountain hut warden
+scene:
+  objects: [headtorch, sleeping bag liner, radio]
+  characters: [Toni]
+actions:
+  - name: lend_gear
+    description: Lend a guest something from the hut's loan shelf.
+    parameters:
+      item: {type: object, values: [headtorch, sleeping bag liner]}
+  - name: call_hut_rest
+    description: Ring the bell for quiet in the whole hut.
+  - name: summon
+    description: Call someone over.
+    parameters:
+      who: {type: character}
+"""
+LINER = Meant("sleeping bag liner", "object", ("lend_gear",))
+
+
+@pytest.mark.parametrize(
+    ("line", "ranked", "adopted"),
+    [
+        # asked for by need, and the ranking alone would not act: the thing's action is
+        # boosted and the line asked for something, with the thing pointed out
+        ("I forgot the thin sheet sack. Got a spare?", ["none"], True),
+        ("Could I have the thin sheet sack?", ["none", "call_hut_rest"], True),
+        ("Could I have the thin sheet sack?", ["lend_gear", "call_hut_rest"], True),
+        # the ranking acts otherwise: another action's own words ("Ring for quiet") win
+        ("Got a spare? Ring for quiet too.", ["call_hut_rest"], False),
+        # not asked for: "the thin sheet sack was lovely" asks for nothing
+        ("The thin sheet sack was lovely.", ["none"], False),
+    ],
+)
+def test_a_thing_asked_for_by_need_is_the_one_the_embedder_finds(
+    tmp_path: Path, line: str, ranked: list[str], adopted: bool
+) -> None:
+    intents = ScriptedIntents({line: ranked}, meanings={line: LINER})
+    hints = sheet_finder(tmp_path, LOAN, intents).find(line)
+    _, boost, asked = intents.seen[-1]
+    assert (boost, asked) == ((["lend_gear"], True) if adopted else ([], False))
+    assert (("sleeping bag liner", "object") in hints.named) is adopted
+
+
+def test_a_thing_asked_for_by_need_is_not_looked_for_when_the_line_names_one(
+    tmp_path: Path,
+) -> None:
+    # The headtorch is named: its action is boosted by name, not the liner by need; and a
+    # line fetching someone ("Get Toni over here") is about the person, not a thing.
+    for line in ("Could I borrow the headtorch for my sleep?", "Get Toni over here, please."):
+        intents = ScriptedIntents({line: ["none"]}, meanings={line: LINER})
+        hints = sheet_finder(tmp_path, LOAN, intents).find(line)
+        assert ("sleeping bag liner", "object") not in hints.named
+        assert len(intents.seen) == 1  # the ranking is asked once, with the usual boost
+
+
+def test_a_thing_asked_for_by_need_must_be_in_the_scene_now(tmp_path: Path) -> None:
+    line = "I forgot the thin sheet sack. Got a spare?"
+    intents = ScriptedIntents({line: ["none"]}, meanings={line: LINER})
+    found = replace(sheet_finder(tmp_path, LOAN, intents), scene=Scene(("headtorch", "radio")))
+    assert found.find(line).named == ()
+    assert intents.seen[-1][1] == []
