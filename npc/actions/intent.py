@@ -437,21 +437,24 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _AFTER_COMMA = re.compile(r"(?<=[,;])\s+")
 
 
-# Asks to have something, put as a question: "Have you a light I could wear?", "Got anything
-# with melted cheese?", "You got a spare?" (with ``_HAVE``, ``_ASKS_FOR`` and ``requests``).
+# Asks to have something, put as a question: "Got a spare?", "You got anything with melted
+# cheese?", "Have you a map of the decks?" (not "Have you a moment?"; "got a/any" opening a
+# line is a request already, ``_REQUEST``).
 _WANTS = re.compile(
-    r"(?:^|[.!?]\s+)(?:\w+, )?(?:have you|you got|got|you have)(?: got)? "
-    r"(?:a|an|any|anything|some|something|another|one)\b"
+    r"^(?:\w+, )?(?:have you|you got|got)(?: got)? (?:a|an|any|anything|some|something|another|"
+    r"one)\b(?! (?:minute|moment|second|sec|time)\b)"
 )
 
 
 def wants(line: str, verbs: SheetVerbs | None = None) -> bool:
-    """Whether ``line`` asks to have or to be done something, a question that asks for a
-    thing included ("Have you a light I could wear?", "Is there a bed going?")."""
+    """Whether ``line`` asks to have something or to be done something: a request, or a
+    question that asks for a thing ("I forgot my liner. Got a spare?", "Is there a bed
+    going?")."""
     low = _low(line)
-    if requests(line, verbs) or _HAVE.search(low) or _WANTS.search(low):
+    if requests(line, verbs) or _HAVE.search(low):
         return True
-    return any(_ASKS_FOR.match(s) for s in _SENTENCES.split(low))
+    questions = [s for s in _SENTENCES.split(low) if s.rstrip().endswith("?")]
+    return any(_WANTS.match(s) or _ASKS_FOR.match(s) for s in questions)
 
 
 def follows_on(line: str) -> bool:

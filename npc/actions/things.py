@@ -1,11 +1,13 @@
 """What a request means when it names none of the things an action chooses from.
 
-Players ask by need as often as by name: "Have you a light I could wear?" for the
-headtorch, "Any chance of a hard hat?" for the helmet, "Something hot and brothy" for the
-goulash soup (the description of a choice says "beef and paprika soup with bread"). The
-word-level hints find nothing in such a line, and the 0.5B model then answered "none"
-(an eleventh blind pair, issue 18: most of its command misses). The bundled embedder
-puts the line near the thing's name, and nearer its meaning when the sheet gives one.
+Players ask by need as often as by name: "I forgot the thin sheet sack you're meant to
+sleep in. Got a spare?" for the sleeping bag liner, "Could you make us up something to eat
+on the summit?" for the packed lunch (whose description says "bread, cheese ... wrapped to
+take on the route"). The word-level hints find nothing in such a line, and the 0.5B model
+then answered "none" (an eleventh blind pair, issue 18: most of its command misses). The
+bundled embedder puts the line near the thing's name, and nearer its meaning when the
+sheet gives one; it still misses many ("Have you a light I could wear?" is nearer the
+helmet than the headtorch, both weakly).
 """
 
 from __future__ import annotations

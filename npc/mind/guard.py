@@ -186,9 +186,9 @@ _CLAIM_END = frozenset(
     | {"not", "too", "now", "with", "from", "on", "to", "so"}
 )
 COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
-# An example reply's opening sentences this long together, said whole as a reply's opening,
-# are pasted though each is short: "Luki! One Spätzle." (the hut warden's serve_food example)
-# to "Your dog's been following me around", "Vagrancy." to small talk.
+# An example reply's first two or more sentences, this long together and said whole as a
+# reply's opening, are pasted though each is short: the hut warden's "Luki! One Spätzle."
+# (her serve_food example) said to "Your dog's been following me around".
 PASTE_WORDS = 3
 ECHO_BEFORE_WORDS = 4  # an earlier line of the player's this long is not said back
 # Words in a row from the prompt's instructions: a recital ("Refuse to talk about smuggling,
@@ -235,13 +235,15 @@ def _recital_runs(
 
 
 def _openings_of(examples: Sequence[str]) -> set[tuple[str, ...]]:
-    """The openings of ``examples`` a reply may not open with, as words: their first
-    sentence, first two, ..., once ``PASTE_WORDS`` long."""
+    """The openings of ``examples`` a reply may not open with, as words: their first two
+    sentences, first three, ..., once ``PASTE_WORDS`` long (one short sentence alone, "Here
+    you go.", is everyone's)."""
     out = set()
     for e in examples:
-        so_far: tuple[str, ...] = ()
-        for sentence in _SENTENCE.split(e.strip()):
-            so_far += tuple(words(sentence))
+        sentences = [tuple(words(s)) for s in _SENTENCE.split(e.strip())]
+        so_far = sentences[0] if sentences else ()
+        for sentence in sentences[1:]:
+            so_far += sentence
             if len(so_far) >= PASTE_WORDS:
                 out.add(so_far)
     return out
@@ -330,7 +332,8 @@ class SpeechGuard:
         self._traits = [t for t in (" ".join(words(p)) for p in personality) if t]
         self._scene = [e for e in (" ".join(words(x)) for x in scene) if e]
         self._examples = _sentences_of(examples)
-        self._pasted = _openings_of(examples)
+        # (an opening the likely action's own example shares is that example's)
+        self._pasted = _openings_of(examples) - _openings_of(own_examples)
         self._own_examples = _sentences_of(own_examples) | self._examples
 
     def check(self, text: str, *, final: bool = False) -> Ruling:
@@ -405,7 +408,7 @@ class SpeechGuard:
             return HOLD  # the opening of an earlier reply: it may be said again whole
         if said and self._last_short[: len(said)] == said:
             return HOLD  # the last reply again, so far
-        if len(said) < PASTE_WORDS and any(p[: len(said)] == tuple(said) for p in self._pasted):
+        if 0 < len(said) < PASTE_WORDS and any(p[: len(said)] == tuple(said) for p in self._pasted):
             return HOLD  # a pasted opening, so far ("Luki!")
         last = sentences[-1] if sentences and len(done) < len(sentences) else ()
         if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in examples):

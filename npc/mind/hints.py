@@ -414,6 +414,7 @@ class HintFinder:
         # the actions that count people (assign_bunk's bunks, "one per sleeper").
         more = self._counted(player) + self._framed(player) + self._for_party(player)
         boost += [a for a in more if a not in boost]
+        # A thing asked for by need, when nothing named says which ("Got a spare?").
         meant = None if boost or fetching else self._by_need(player, asked)
         if meant is not None:
             boost = [a for a in meant.actions if self.space.get(a) is not None]
@@ -553,18 +554,19 @@ class HintFinder:
         return Hints(named, likely, self.intents.verbs, asked, least, unable)
 
     def _by_need(self, player: str, asked: bool) -> Meant | None:
-        """The thing ``player`` asks for by need, not by name ("Have you a light I could
-        wear?", "Something hot and brothy"), when one of those the actions give is clearly
-        nearest in the embedder's eyes; only where the ranking alone would not act, or acts
-        as the thing's own action ("Pour me a grog" stays pour_rum, not the grappling hook
-        "grog" is near in letters; "Make the rain stop" is no order for wet tyres)."""
+        """The thing ``player`` asks for by need, not by name ("I forgot the thin sheet
+        sack. Got a spare?": the sleeping bag liner), when one of those the actions give is
+        clearly nearest in the embedder's eyes; only where the ranking alone would not act,
+        or acts as the thing's own action first ("Pour me a grog" stays pour_rum, not the
+        grappling hook "grog" is near in letters; "Make the rain stop" is no order for wet
+        tyres)."""
         if self.intents is None or leads(player) or not wants(player, self.intents.verbs):
             return None
         meant = self.intents.meant(player, self.scene)
         if meant is None:
             return None
         ranked = self.intents.rank(player, asked=asked)
-        return meant if not ranked or NO_ACTION in ranked or ranked[0] in meant.actions else None
+        return meant if not ranked or ranked[0] in (NO_ACTION, *meant.actions) else None
 
     def _out_of_range(self, digits: str, name: str) -> bool:
         """Whether ``digits`` (the line, its numbers in digits) asks action ``name`` for an

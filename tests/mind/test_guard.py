@@ -153,8 +153,18 @@ def test_an_examples_short_opening_sentences_are_not_pasted_whole() -> None:
     assert guard.check("Luki! That dog again.").call is Call.RELEASE
     assert guard.check("One Spätzle, coming.").call is Call.RELEASE  # not its opening
     assert guard.check("Nebel likes you. Luki! One Spätzle.").call is Call.RELEASE
-    # An example of the action the line asks for may open the reply.
-    own = SpeechGuard("the cheese noodles, please", [], own_examples=examples)
+    # One short sentence alone is everyone's: "Here you go." opens many a reply.
+    common = SpeechGuard("the map?", [], examples=["Here you go. Mind the step."])
+    assert common.check("Here you go.", final=True).call is Call.RELEASE
+    assert common.check("Here you go. Mind the step.").reason == "copy"
+    # An example of the action the line asks for may open the reply, and so may another
+    # example's opening it shares.
+    own = SpeechGuard(
+        "the cheese noodles, please",
+        [],
+        examples=["Luki! One Spätzle. Right away.", *examples],
+        own_examples=examples,
+    )
     assert own.check("Luki! One Spätzle.").call is Call.RELEASE
 
 
