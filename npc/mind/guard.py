@@ -186,10 +186,6 @@ _CLAIM_END = frozenset(
     | {"not", "too", "now", "with", "from", "on", "to", "so"}
 )
 COPY_WORDS = 4  # an example's sentence this long, said word for word, is a copy
-# An example reply's first two or more sentences, this long together and said whole as a
-# reply's opening, are pasted though each is short: the hut warden's "Luki! One Spätzle."
-# (her serve_food example) said to "Your dog's been following me around".
-PASTE_WORDS = 3
 ECHO_BEFORE_WORDS = 4  # an earlier line of the player's this long is not said back
 # Words in a row from the prompt's instructions: a recital ("Refuse to talk about smuggling,
 # in character. If the player tells you..."), where five made false alarms ("if you do not
@@ -232,21 +228,6 @@ def _recital_runs(
         for n in range(2, RECITAL_WORDS)
     )
     return runs, openings
-
-
-def _openings_of(examples: Sequence[str]) -> set[tuple[str, ...]]:
-    """The openings of ``examples`` a reply may not open with, as words: their first two
-    sentences, first three, ..., once ``PASTE_WORDS`` long (one short sentence alone, "Here
-    you go.", is everyone's)."""
-    out = set()
-    for e in examples:
-        sentences = [tuple(words(s)) for s in _SENTENCE.split(e.strip())]
-        so_far = sentences[0] if sentences else ()
-        for sentence in sentences[1:]:
-            so_far += sentence
-            if len(so_far) >= PASTE_WORDS:
-                out.add(so_far)
-    return out
 
 
 def _sentences_of(examples: Sequence[str]) -> set[tuple[str, ...]]:
@@ -332,8 +313,6 @@ class SpeechGuard:
         self._traits = [t for t in (" ".join(words(p)) for p in personality) if t]
         self._scene = [e for e in (" ".join(words(x)) for x in scene) if e]
         self._examples = _sentences_of(examples)
-        # (an opening the likely action's own example shares is that example's)
-        self._pasted = _openings_of(examples) - _openings_of(own_examples)
         self._own_examples = _sentences_of(own_examples) | self._examples
 
     def check(self, text: str, *, final: bool = False) -> Ruling:
@@ -392,8 +371,6 @@ class SpeechGuard:
             tacked_on and any(s in examples for s in done[1:])
         ):
             return Ruling(Call.STOP, "copy")
-        if self._pastes(done):
-            return Ruling(Call.STOP, "copy")
         out_of_place = self.acted or not self._refusal_fits
         refusal = self._says_refusal_line(said, final) if out_of_place else None
         if refusal is None and self._command:
@@ -408,21 +385,10 @@ class SpeechGuard:
             return HOLD  # the opening of an earlier reply: it may be said again whole
         if said and self._last_short[: len(said)] == said:
             return HOLD  # the last reply again, so far
-        if 0 < len(said) < PASTE_WORDS and any(p[: len(said)] == tuple(said) for p in self._pasted):
-            return HOLD  # a pasted opening, so far ("Luki!")
         last = sentences[-1] if sentences and len(done) < len(sentences) else ()
         if len(last) >= HOLD_RUN and any(e[: len(last)] == last for e in examples):
             return HOLD  # an example's sentence, so far
         return RELEASE
-
-    def _pastes(self, done: Sequence[tuple[str, ...]]) -> bool:
-        """Whether the reply opens with an example reply's opening sentences, whole."""
-        so_far: tuple[str, ...] = ()
-        for sentence in done:
-            so_far += sentence
-            if so_far in self._pasted:
-                return True
-        return False
 
     def _says_refusal_line(self, said: list[str], final: bool) -> Ruling | None:
         """The sheet's refusal line, word for word, after the reply's actions went out (or

@@ -141,33 +141,6 @@ def test_an_examples_sentence_is_paraphrased_not_pasted() -> None:
     assert guard.check("As an AI, I sell nothing.").reason == "assistant"
 
 
-def test_an_examples_short_opening_sentences_are_not_pasted_whole() -> None:
-    # Each sentence too short to be a copy, together the example's opening: pasted to lines
-    # that asked for no dish ("Your dog's been following me around").
-    examples = ["Luki! One Spätzle. Ten minutes, my dear."]
-    guard = SpeechGuard("your dog follows me around", [], examples=examples)
-    assert guard.check("Luki!").call is Call.HOLD  # may become the paste
-    assert guard.check("Luki! One Spätzle.").reason == "copy"
-    assert guard.check("Luki! One Spätzle. And a beer.").reason == "copy"
-    assert guard.check("Luki! One Spätzle.", final=True).reason == "copy"
-    assert guard.check("Luki! That dog again.").call is Call.RELEASE
-    assert guard.check("One Spätzle, coming.").call is Call.RELEASE  # not its opening
-    assert guard.check("Nebel likes you. Luki! One Spätzle.").call is Call.RELEASE
-    # One short sentence alone is everyone's: "Here you go." opens many a reply.
-    common = SpeechGuard("the map?", [], examples=["Here you go. Mind the step."])
-    assert common.check("Here you go.", final=True).call is Call.RELEASE
-    assert common.check("Here you go. Mind the step.").reason == "copy"
-    # An example of the action the line asks for may open the reply, and so may another
-    # example's opening it shares.
-    own = SpeechGuard(
-        "the cheese noodles, please",
-        [],
-        examples=["Luki! One Spätzle. Right away.", *examples],
-        own_examples=examples,
-    )
-    assert own.check("Luki! One Spätzle.").call is Call.RELEASE
-
-
 def test_an_asked_actions_own_example_may_open_the_reply_but_is_not_tacked_on() -> None:
     own = ["Ten. Count them yourself if you like."]
     guard = SpeechGuard("twelve bolts", [], own_examples=own)
