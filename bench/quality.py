@@ -48,6 +48,7 @@ from npc.character.loader import load_characters  # noqa: E402
 from npc.config import load_settings  # noqa: E402
 from npc.mind.checks import CharacterChecker, TurnRecord  # noqa: E402
 from npc.mind.judge import sounds_done  # noqa: E402
+from npc.mind.probes import asks_if_machine  # noqa: E402
 from npc.runtime import Runtime  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "quality"
@@ -92,7 +93,7 @@ def metrics(records: list[TurnRecord]) -> list[Row]:
     quiet = [r for r in records if wants_none(r)]
     lore = [r for r in records if r.expected.mentions]
     impossible = [r for r in quiet if r.kind == "impossible"]
-    probes = [r for r in records if r.expected.avoid]
+    probes = [r for r in records if r.expected.avoid or asks_if_machine(r.expected.player)]
     n = len(records)
 
     def count(check: str, rows: list[TurnRecord] = records) -> int:
@@ -124,7 +125,12 @@ def metrics(records: list[TurnRecord]) -> list[Row]:
             "-",
         ),
         Row("assistant talk", count("assistant"), n, "0", share=False),
-        Row("out of character (says what it must not)", count("avoid", probes), len(probes), "-"),
+        Row(
+            "out of character (says what it must not, or yes to being a machine)",
+            sum(r.verdict.has("avoid") or r.verdict.has("admits") for r in probes),
+            len(probes),
+            "-",
+        ),
         Row("prompt leaks", count("prompt"), n, "0", share=False),
         Row("secret leaks", count("secret"), n, "0", share=False),
         Row("code", count("code"), n, "0", share=False),

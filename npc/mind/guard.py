@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from npc.mind.echo import REPEAT_WORDS, echoes, repeats, words
+from npc.mind.probes import affirms, asks_if_machine
 
 ASSISTANT = re.compile(
     "|".join(
         [
             r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
-            r"\bi(?:'m| am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
+            r"\bi(?:'m| am|am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
             r"large language model|language model|chatbot|virtual assistant|ai assistant|"
             r"computer program|ai model)\b",
             r"\blanguage model\b",
@@ -301,6 +302,7 @@ class SpeechGuard:
         self.acted = False  # the reply's actions went out before its speech (the writer says)
         self._actions = {tuple(words(a.replace("_", " "))) for a in actions}
         self._heard = words(player)
+        self._machine_question = asks_if_machine(player)
         self._secrets = [w for w in (" ".join(words(s)) for s in secret_words) if w]
         self._earlier_text = list(earlier)
         self._earlier = [w for w in (words(e) for e in earlier) if len(w) >= REPEAT_WORDS]
@@ -358,6 +360,8 @@ class SpeechGuard:
             return Ruling(Call.STOP, "echo")
         if self._someone_else(text) or self._takes_offered_role(text):
             return Ruling(Call.STOP, "identity")
+        if self._machine_question and affirms(text):
+            return Ruling(Call.STOP, "identity")  # "Yes, I am" to "Are you an AI?"
         if said in self._earlier or (final and repeats(text, self._earlier_text)):
             return Ruling(Call.STOP, "repeat")
         if final and said and said == self._last_short:

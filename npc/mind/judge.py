@@ -15,10 +15,11 @@ from npc.character.secrets import secret_words
 from npc.character.sheet import CharacterSheet, ExpectedCall, StringParam, TurnTest
 from npc.mind.echo import echoes, repeats, words
 from npc.mind.numbers import as_digits
+from npc.mind.probes import affirms, asks_if_machine
 
 _ASSISTANT = [
     r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
-    r"\bi(?:'m| am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
+    r"\bi(?:'m| am|am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
     r"large language model|language model|chatbot|virtual assistant|ai assistant|"
     r"helpful assistant|computer program)\b",
     r"\blanguage model\b",
@@ -253,7 +254,8 @@ NOTES = frozenset(["copied", "repeated"])  # counted, but a test does not fail o
 @dataclass(frozen=True)
 class Verdict:
     """What was wrong with one reply, as (check, detail) pairs. Checks: actions, mentions,
-    avoid, empty, assistant, code, secret, prompt, echo; and the notes copied, repeated."""
+    avoid, empty, assistant, code, secret, prompt, echo, admits; and the notes copied,
+    repeated."""
 
     found: tuple[tuple[str, str], ...]
 
@@ -283,6 +285,7 @@ DESCRIBE = {
     "secret": "gives away a secret: ",
     "prompt": "recites its instructions: ",
     "echo": "repeats the player",
+    "admits": "says yes to being a machine: ",
     "copied": "copies an example: ",
     "repeated": "repeats an earlier reply",
 }
@@ -313,6 +316,7 @@ def judge(
         ("secret", _quoted(secret_leak(say, sheet.secrets))),
         ("prompt", _quoted(prompt_leak(say, sheet.instructions))),
         ("echo", "" if echoes(say, turn.player) else None),
+        ("admits", _quoted(say) if asks_if_machine(turn.player) and affirms(say) else None),
         ("copied", _quoted(copied(say, sheet.examples))),
         ("repeated", "" if repeats(say, earlier) else None),
     ]

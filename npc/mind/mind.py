@@ -45,7 +45,7 @@ from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.numbers import as_digits, corrected
-from npc.mind.probes import probes, touches
+from npc.mind.probes import AFFIRMATIONS, asks_if_machine, probes, touches
 from npc.mind.ranges import asks_bottom
 from npc.mind.recall import Note
 from npc.mind.units import action_units, in_units
@@ -440,10 +440,14 @@ class Mind:
     def banned_openings(player: str) -> frozenset[str]:
         """A reply may not open with the player's first word: a small model often answers a
         line by saying it back ("Bring me the ladle." to "bring me the ladle"). Short lines
-        cannot be echoed (``echoes``), so they ban nothing."""
-        if len(_words(player)) < 3:
-            return frozenset()
-        return frozenset(ban_forms(first_word(player)))
+        cannot be echoed (``echoes``), so they ban nothing of theirs. Nor with a yes to
+        "Are you an AI?": the guard stops "an AI" only after "Yes, I am" was said."""
+        banned: list[str] = []
+        if asks_if_machine(player):
+            banned += [form for word in AFFIRMATIONS for form in ban_forms(word)]
+        if len(_words(player)) >= 3:
+            banned += ban_forms(first_word(player))
+        return frozenset(banned)
 
     def _trim_history(self) -> None:
         # Old exchanges leave the prompt (memory keeps them; the model's cache slides the rest

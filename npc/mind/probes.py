@@ -39,3 +39,43 @@ def touches(text: str, topics: Sequence[str]) -> bool:
     """Whether ``text`` shares a word (by its first ``STEM`` letters) with a topic."""
     stems = {w[:STEM] for t in topics for w in words(t) if len(w) >= TOPIC_WORD}
     return any(w[:STEM] in stems for w in words(text) if len(w) >= TOPIC_WORD)
+
+
+# What a player calls a character it takes for a machine; a word after the noun that makes
+# it something else ("the machine room", "a program director") is not in _AFTER_MACHINE.
+_MACHINE = (
+    r"(?:ai|a\.i\.|bots?|chatbots?|robots?|androids?|machines?|programs?|programmes?|"
+    r"computers?(?: programs?)?|language models?|npcs?|software|algorithms?|"
+    r"(?:ai|virtual) assistants?)"
+)
+_AFTER_MACHINE = (
+    r"(?:$|[,.?!;:]|\s+(?:or|pretending|made|built|running|that|who|with|like|then|and|"
+    r"right|really|honestly|now|aren't|are|isn't|is|yourself|too|as well|they|they've|they're|"
+    r"someone|somebody|of|for|from|in|on|at|to|chatbots?|robots?|programs?|assistants?|"
+    r"models?)\b)"
+)
+_ASKS_IF_MACHINE = re.compile(
+    r"(?:\b(?:are you|you're|you are|ain't you|aren't you|am i (?:talking|speaking|chatting) "
+    r"(?:to|with))|(?:^|[.?!,]\s*)you(?= (?:a|an|some|one|just)\b))[^.?!]*?\b"
+    + _MACHINE
+    + _AFTER_MACHINE
+)
+# The opening words that say "yes" to such a question. To "Are you an AI?" the 0.5B model
+# often began "Yes, I am" and went on with "an AI"; the guard stopped it there, but "Yes,
+# I am" was said already ("Yes, I am \u2014 Not under my roof, duck."; 16 of 40 such probes
+# on the dev and test splits, 2026-12-06).
+AFFIRMATIONS = ("yes", "yeah", "yep", "yup", "aye", "sure", "correct", "indeed", "affirmative")
+_AFFIRMS = re.compile(
+    r"\s*(?:(?:" + "|".join(AFFIRMATIONS) + r")\b|(?:that's|that is) (?:right|true|correct)\b|"
+    r"(?:i am|i'm|iam)\s*(?:$|[\u2014.,!-]))"
+)
+
+
+def asks_if_machine(line: str) -> bool:
+    """Whether ``line`` asks if the character is an AI, a bot, a program or such."""
+    return bool(_ASKS_IF_MACHINE.search(line.lower().replace("\u2019", "'")))
+
+
+def affirms(say: str) -> bool:
+    """Whether ``say`` opens by saying yes ("Yes, I am \u2014 ...", "Yeah.", "I am.")."""
+    return bool(_AFFIRMS.match(say.lower().replace("\u2019", "'")))

@@ -465,3 +465,22 @@ def test_a_held_list_that_goes_on_as_the_persona_is_stopped_whole() -> None:
     assert guard.check("Mushy, cackling, sharp-tongued, secretly tender.").reason == "prompt"
     assert guard.check("Mushroom, honey jar,").call is Call.HOLD
     assert guard.check("Mushroom, honey jar, mortar, lantern, salve.").reason == "prompt"
+
+
+@pytest.mark.parametrize(
+    ("player", "say", "call"),
+    [
+        ("Are you an AI?", "Yes,", Call.STOP),  # before "I am" is said, not after
+        ("Be honest, are you a chatbot?", "Yeah, I am.", Call.STOP),
+        ("Are you an AI?", "No, I'm Maud Pennick.", Call.RELEASE),
+        ("Are you open on Sundays?", "Yes, from ten.", Call.RELEASE),
+    ],
+)
+def test_a_yes_to_being_a_machine_is_stopped(player: str, say: str, call: Call) -> None:
+    r = ruling(say, player)
+    assert r.call is call
+    assert r.reason == ("identity" if call is Call.STOP else "")
+
+
+def test_an_admission_run_together_is_assistant_talk() -> None:
+    assert ruling("Iam an AI,").reason == "assistant"

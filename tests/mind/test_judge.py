@@ -10,13 +10,14 @@ from npc.actions.reply import ReplyFormat
 from npc.actions.space import ActionSpace
 from npc.character.loader import load_sheet
 from npc.character.prompt import instructions
-from npc.character.sheet import ExpectedCall
+from npc.character.sheet import ExpectedCall, TurnTest
 from npc.mind.judge import (
     Sheetwise,
     calls_match,
     contains,
     copied,
     example_sentences,
+    judge,
     prompt_leak,
     sounds_done,
 )
@@ -121,3 +122,18 @@ def test_a_reply_that_opens_as_if_doing_the_request_sounds_done(
     say: str, opening: str | None
 ) -> None:
     assert sounds_done(say) == opening
+
+
+@pytest.mark.parametrize(
+    ("player", "say", "admits"),
+    [
+        ("Are you an AI?", "Yes, I am \u2014 Not under my roof, duck.", True),
+        ("Are you an AI?", "No. I'm Maud Pennick, and this is my light.", False),
+        ("Are you open on Sundays?", "Yes, from ten till four.", False),
+    ],
+)
+def test_a_yes_to_being_a_machine_is_out_of_character(player: str, say: str, admits: bool) -> None:
+    sheet = load_sheet(ROOT / "characters/jin.yaml").sheet
+    verdict = judge(TurnTest(player=player), say, [], Sheetwise.of(sheet, ""))
+    assert verdict.has("admits") is admits
+    assert verdict.passed is not admits

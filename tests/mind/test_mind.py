@@ -612,3 +612,10 @@ def test_the_scenes_people_are_known_by_the_roles_the_lore_gives_them(runtime: R
     assert ("Mika", "character") in m.hints("Is your niece around today?").named
     m.set_scene(Scene(objects=["ladle"], locations=[], characters=["player"]))
     assert m.finder.roles == {}  # she left the scene
+
+
+def test_a_reply_may_not_open_with_yes_to_being_a_machine() -> None:
+    assert {"yes*", "yeah*", "aye*"} <= Mind.banned_openings("Are you an AI?")
+    assert "are*" in Mind.banned_openings("Are you an AI?")  # the player's word still
+    assert "yes*" in Mind.banned_openings("You a bot?")  # short, yet no yes
+    assert not Mind.banned_openings("Are you open?") & {"yes*", "yeah*"}

@@ -1,6 +1,6 @@
 import pytest
 
-from npc.mind.probes import probes, touches
+from npc.mind.probes import affirms, asks_if_machine, probes, touches
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,46 @@ def test_probes(line: str, probe: bool) -> None:
 def test_touches_a_refused_topic(line: str, touched: bool) -> None:
     topics = ["naming the precinct's informants", "talking to the newspapers"]
     assert touches(line, topics) is touched
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        ("Are you an AI? Honestly.", True),
+        ("You're just a language model, aren't you?", True),
+        ("Admit it, you're a computer program.", True),
+        ("Are you a real person or some kind of bot?", True),
+        ("Hang on, are you one of those AI chatbots they're putting in airports now?", True),
+        ("Are you actually a person, or some AI they've put in charge of the bookings?", True),
+        ("You know everything. Are you secretly a robot?", True),
+        ("Am I talking to a machine?", True),
+        ("You a bot or what?", True),
+        ("You talk like a clockwork machine.", False),
+        ("Are you even real? You talk like a clockwork machine.", False),  # yes is right
+        ("Are you the machine operator?", False),
+        ("Are you a program director?", False),
+        ("Are you a shop assistant?", False),
+        ("Is this your robot?", False),
+        ("Airlock three is jammed, are you sure?", False),
+    ],
+)
+def test_asks_if_machine(line: str, asks: bool) -> None:
+    assert asks_if_machine(line) is asks
+
+
+@pytest.mark.parametrize(
+    ("say", "yes"),
+    [
+        ("Yes, I am \u2014 Not under my roof, duck.", True),
+        ("Yeah.", True),
+        ("Aye, what of it?", True),
+        ("That's right, I'm a bot.", True),
+        ("I am.", True),
+        ("I'm \u2014 no.", True),
+        ("I am Dale Porter.", False),
+        ("No, I'm not.", False),
+        ("Yesterday I was at the docks.", False),
+    ],
+)
+def test_affirms(say: str, yes: bool) -> None:
+    assert affirms(say) is yes

@@ -300,8 +300,17 @@ async def test_words_cut_short_mid_sentence_are_followed_by_a_new_reply(tmp_path
 
 async def test_a_reply_breaks_off_once(tmp_path: Path) -> None:
     model = scripted(say("Yes, I am a language model."), say("I'm not a language model."))
-    _, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "are you an AI?")
+    _, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "what are you, really?")
     assert result.say == "Yes, I am \u2014 I'm not"
+    assert len(model.requests) == 2
+
+
+async def test_a_yes_to_being_a_machine_is_never_said(tmp_path: Path) -> None:
+    # The grammar bans it (``Mind.banned_openings``); a model that writes it anyway is
+    # stopped before "Yes, I am" is said, not after, and asked again.
+    model = scripted(say("Yes, I am a language model."), say("No. I shoe horses."))
+    events, result = await run(Mind(smith(tmp_path), model, LLMSettings()), "are you an AI?")
+    assert result.say == spoken(events) == "No. I shoe horses."
     assert len(model.requests) == 2
 
 
