@@ -26,7 +26,8 @@ ASSISTANT = re.compile(
     "|".join(
         [
             r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
-            r"\bi(?:'m| am|am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
+            r"\bi(?:'m| am|am) (?:just |only |merely )?(?:one of (?:those |them |the )?)?(?:an? )?"
+            r"(?:ai|artificial intelligence|"
             r"large language model|language model|chatbot|virtual assistant|ai assistant|"
             r"computer program|ai model)\b",
             r"\blanguage model\b",

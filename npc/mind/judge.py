@@ -19,7 +19,8 @@ from npc.mind.probes import affirms, asks_if_machine
 
 _ASSISTANT = [
     r"\bas an? (?:ai|artificial intelligence|language model|assistant|chatbot)\b",
-    r"\bi(?:'m| am|am) (?:just |only |merely )?(?:an? )?(?:ai|artificial intelligence|"
+    r"\bi(?:'m| am|am) (?:just |only |merely )?(?:one of (?:those |them |the )?)?(?:an? )?"
+    r"(?:ai|artificial intelligence|"
     r"large language model|language model|chatbot|virtual assistant|ai assistant|"
     r"helpful assistant|computer program)\b",
     r"\blanguage model\b",

@@ -19,6 +19,7 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "Yes, I am an AI language model.",
         "Sure, here's a Python function to sort a list:",
         "I'm just a computer program.",
+        "Yes, I'm one of those AI chatbots they're putting in airports now.",
         "I'm sorry, but I can't help with that.",
         "Sorry, but I cannot help you with this request.",
         "I'm sorry, but I can't provide that.",
