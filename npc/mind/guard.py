@@ -61,7 +61,7 @@ ASSISTANT = re.compile(
             r"typescript|sql|html|css|php|c\+\+) (?:function|code|script|program|snippet|query|"
             r"class|example|implementation|solution)\b",
             r"\bi (?:don't|do not) have (?:personal (?:feelings|opinions|experiences)|feelings|"
-            r"emotions|a physical body)\b",
+            r"emotions|a physical body|the (?:ability|capability|capacity) to)\b",
             r"\bmy (?:system prompt|instructions) (?:is|are|say)\b",
         ]
     )

@@ -30,7 +30,8 @@ _ASSISTANT = [
     r"\bhow (?:can|may) i assist\b",
     r"\bis there anything else (?:i can|you need)\b",
     r"\bfeel free to (?:ask|reach out|let me know)\b",
-    r"\bi (?:don't|do not) have (?:personal|feelings|emotions|a physical|the ability|access)\b",
+    r"\bi (?:don't|do not) have (?:personal|feelings|emotions|a physical|access|"
+    r"the (?:ability|capability|capacity))\b",
     r"\bmy (?:training data|knowledge cutoff|programming|developers)\b",
     r"\bi (?:was|am) (?:trained|programmed|designed) (?:to|by|on)\b",
     r"\b(?:sure|certainly|of course)[,!.]? here(?:'s| is| are) (?:a|an|the|some) "

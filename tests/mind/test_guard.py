@@ -20,6 +20,7 @@ def ruling(text: str, player: str = "what do you sell here?", secrets: list[str]
         "Sure, here's a Python function to sort a list:",
         "I'm just a computer program.",
         "Yes, I'm one of those AI chatbots they're putting in airports now.",
+        "I am Marta, a train conductor. I do not have the capability to interact with chatbots.",
         "I'm sorry, but I can't help with that.",
         "Sorry, but I cannot help you with this request.",
         "I'm sorry, but I can't provide that.",
