@@ -56,8 +56,11 @@ from npc.providers.base import ChatMessage, Control, GenerationRequest, Language
 class Recall(Protocol):
     """Where the mind gets notes for a turn: knowledge and what it remembers of the player."""
 
-    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
-        """Notes for ``query``; ``in_dialogue`` are player lines the prompt already holds."""
+    def notes(
+        self, query: str, in_dialogue: Sequence[str] = (), *, question: bool = False
+    ) -> list[Note]:
+        """Notes for ``query``; ``in_dialogue`` are player lines the prompt already holds;
+        ``question``: it asks something and for nothing done (its answer may be a note)."""
         ...
 
     def memories(self) -> list[str]: ...
@@ -480,9 +483,10 @@ class Mind:
         # The final words are often the last partial's, looked up moments ago (an embedding
         # and a query each, ~10-30 ms after the player stops).
         in_dialogue = [e.player for e in self.history if e.player]
+        question = player.rstrip().endswith("?") and not self.hints(player).asks_for_action(player)
         key = (player, tuple(in_dialogue))
         if self._notes_memo is None or self._notes_memo[0] != key:
-            self._notes_memo = key, self.recall.notes(player, in_dialogue)
+            self._notes_memo = key, self.recall.notes(player, in_dialogue, question=question)
         return own + list(self._notes_memo[1])
 
     def _settled(self, player: str, notes: list[Note], hints: Hints) -> tuple[list[Note], Hints]:

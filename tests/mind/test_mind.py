@@ -131,7 +131,9 @@ class ScriptedRecall:
     def __init__(self) -> None:
         self.extra: list[Note] = []
 
-    def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
+    def notes(
+        self, query: str, in_dialogue: Sequence[str] = (), *, question: bool = False
+    ) -> list[Note]:
         return [Note(f"Tonkotsu, for {query!r}.", "lore: tonkotsu"), *self.extra]
 
     def memories(self) -> list[str]:
@@ -173,9 +175,11 @@ async def test_the_final_words_reuse_the_notes_and_hints_of_the_same_partial(
     calls: list[str] = []
 
     class CountingRecall(ScriptedRecall):
-        def notes(self, query: str, in_dialogue: Sequence[str] = ()) -> list[Note]:
+        def notes(
+            self, query: str, in_dialogue: Sequence[str] = (), *, question: bool = False
+        ) -> list[Note]:
             calls.append(query)
-            return super().notes(query, in_dialogue)
+            return super().notes(query, in_dialogue, question=question)
 
     recall = CountingRecall()
     m = Mind(runtime.character("jin"), ScriptedLLM(["Here."]), runtime.settings.llm, recall=recall)
@@ -619,3 +623,25 @@ def test_a_reply_may_not_open_with_yes_to_being_a_machine() -> None:
     assert "are*" in Mind.banned_openings("Are you an AI?")  # the player's word still
     assert "yes*" in Mind.banned_openings("You a bot?")  # short, yet no yes
     assert not Mind.banned_openings("Are you open?") & {"yes*", "yeah*"}
+
+
+def test_a_question_asking_nothing_done_is_told_to_the_recall(runtime: Runtime) -> None:
+    asked: list[tuple[str, bool]] = []
+
+    class Asked(ScriptedRecall):
+        def notes(
+            self, query: str, in_dialogue: Sequence[str] = (), *, question: bool = False
+        ) -> list[Note]:
+            asked.append((query, question))
+            return []
+
+    loaded = runtime.character("jin")
+    llm, intents = ScriptedLLM([]), runtime.intents(loaded)
+    m = Mind(loaded, llm, runtime.settings.llm, recall=Asked(), intents=intents)  # type: ignore[arg-type]
+    for line in ["who was the man in the gray suit?", "could you bring me the ladle?", "hi there"]:
+        m.notes(line)
+    assert asked == [
+        ("who was the man in the gray suit?", True),
+        ("could you bring me the ladle?", False),  # asks for something done
+        ("hi there", False),
+    ]

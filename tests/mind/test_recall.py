@@ -73,8 +73,14 @@ class ScriptedKnowledge:
     def memory(self, character_id: str, player_id: str) -> ScriptedMemory:
         return ScriptedMemory(self.similarity, self.turns)
 
-    def retrieve(self, character_id: str, query: str, k: int = 2) -> list[Hit]:
-        return self.hits[:k]
+    def retrieve(
+        self, character_id: str, query: str, k: int = 2, *, min_score: float | None = None
+    ) -> list[Hit]:
+        floor = MIN_SCORE if min_score is None else min_score
+        return [h for h in self.hits[:k] if h.score >= floor]
+
+
+MIN_SCORE = 0.25  # knowledge.min_score's default
 
 
 def fact(text: str, score: float) -> Hit:
@@ -105,6 +111,27 @@ ABOARD = "The station has 412 crew aboard."
 def test_lore_notes_by_score_and_lead(hits: list[Hit], noted: list[str]) -> None:
     recall = KnowledgeRecall(ScriptedKnowledge(hits=hits), "dara", None)
     assert texts(recall.notes("How many crew have caught it so far?")) == noted
+
+
+ARRIVED = "Dale arrived at 9 am and it is now noon."
+TOOK = "Dale took two paracetamol tablets at 8 am."
+
+
+@pytest.mark.parametrize(
+    ("hits", "question", "noted"),
+    [
+        ([fact(ARRIVED, 0.18), fact(TOOK, 0.07)], True, [ARRIVED]),  # a clear lead
+        ([fact(ARRIVED, 0.18), fact(TOOK, 0.07)], False, []),  # a question of nothing
+        ([fact(ARRIVED, 0.18), fact(TOOK, 0.12)], True, []),  # either may be meant
+        ([fact(ARRIVED, 0.14)], True, []),  # too far from the line
+        ([chunk(ARRIVED, 0.2), chunk(TOOK, 0.1)], True, [ARRIVED]),  # a file's too
+    ],
+)
+def test_a_question_gets_its_best_hit_when_that_leads_clearly(
+    hits: list[Hit], question: bool, noted: list[str]
+) -> None:
+    recall = KnowledgeRecall(ScriptedKnowledge(hits=hits), "dale", None)
+    assert texts(recall.notes("when did you get here?", question=question)) == noted
 
 
 def test_turns_still_in_the_dialogue_are_not_recalled_again() -> None:
