@@ -245,7 +245,8 @@ class CharacterTest(TurnTest):
     """A line to say to the character (or a conversation of several), and what must follow.
 
     Every reply is also checked for what is never right: an empty reply, assistant talk
-    ("as an AI"), code, the prompt or a secret given away, the player's line repeated.
+    ("as an AI"), code, the prompt or a secret given away, the player's line repeated, a yes
+    to "Are you an AI?".
     """
 
     player: str = Field("", description="The player's line (or use turns).")

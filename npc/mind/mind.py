@@ -45,7 +45,7 @@ from npc.mind.echo import words as _words
 from npc.mind.guard import SpeechGuard
 from npc.mind.hints import HintFinder, Hints
 from npc.mind.numbers import as_digits, corrected
-from npc.mind.probes import AFFIRMATIONS, asks_if_machine, probes, touches
+from npc.mind.probes import AFFIRMATIONS, asks_if_machine, asks_yes_or_no, probes, touches
 from npc.mind.ranges import asks_bottom
 from npc.mind.recall import Note
 from npc.mind.units import action_units, in_units
@@ -128,6 +128,9 @@ class TurnResult:
         """What the dialogue keeps of ``say``: after a break-off, the new reply alone (a model
         that reads "I've been \u2014 ..." back opens its next replies so)."""
         return self.say[self.restart_at :].strip()
+
+
+BARE_ANSWERS = ("yes", "yeah", "yep", "no", "nah", "aye")  # "no" bans "not", "nope" too
 
 
 def call_key(name: str, args: dict[str, Any]) -> str:
@@ -452,6 +455,19 @@ class Mind:
             banned += ban_forms(first_word(player))
         return frozenset(banned)
 
+    @staticmethod
+    def answer_first(player: str, notes: Sequence[Note], hints: Hints) -> frozenset[str]:
+        """A yes-no question asking for nothing done, with lore beside it, is answered with
+        the lore first, not a bare yes or no: the 0.5B model said "Yes, breakfast is extra."
+        with "...it is included in the ticket." in its note, and "No." to "Has anyone died
+        from it?" beside "...two have died of it."
+        """
+        if not asks_yes_or_no(player) or hints.asks_for_action(player):
+            return frozenset()
+        if not any(n.source.startswith("lore:") for n in notes):
+            return frozenset()
+        return frozenset(form for word in BARE_ANSWERS for form in ban_forms(word))
+
     def _trim_history(self) -> None:
         # Old exchanges leave the prompt (memory keeps them; the model's cache slides the rest
         # back rather than reading it again); the newest always stay.
@@ -557,8 +573,8 @@ class Mind:
             notes, hints = self._settled(player, self.notes(player), narrow)
         else:
             notes, hints = list(notes), narrow
-        first = self.request(player, notes, hints=hints, narrow=narrow)
-        banned = self.banned_openings(player)
+        banned = self.banned_openings(player) | self.answer_first(player, notes, narrow)
+        first = self.request(player, notes, hints=hints, narrow=narrow, banned=banned)
         command = narrow.asks_for_action(player)
         user = first.messages[-1].content
         events, self.pending = self.pending, []

@@ -79,3 +79,17 @@ def asks_if_machine(line: str) -> bool:
 def affirms(say: str) -> bool:
     """Whether ``say`` opens by saying yes ("Yes, I am \u2014 ...", "Yeah.", "I am.")."""
     return bool(_AFFIRMS.match(say.lower().replace("\u2019", "'")))
+
+
+_AUX = (
+    r"(?:is|isn't|are|aren't|was|wasn't|were|can|can't|could|couldn't|do|does|did|don't|"
+    r"doesn't|didn't|has|have|hasn't|haven't|will|won't|would|should|shall|may|might|"
+    r"any chance)"
+)
+_YES_OR_NO = re.compile(r"(?:^|[.!?,;:]\s*)" + _AUX + r"\b[^.!?]*\?\s*$")
+
+
+def asks_yes_or_no(line: str) -> bool:
+    """Whether ``line`` ends with a question one could answer yes or no ("Is breakfast
+    extra?", "My daughter's five, does she need a ticket?")."""
+    return bool(_YES_OR_NO.search(line.lower().replace("\u2019", "'")))

@@ -645,3 +645,24 @@ def test_a_question_asking_nothing_done_is_told_to_the_recall(runtime: Runtime) 
         ("could you bring me the ladle?", False),  # asks for something done
         ("hi there", False),
     ]
+
+
+async def test_a_yes_no_question_with_lore_beside_it_is_answered_with_the_lore_first(
+    runtime: Runtime,
+) -> None:
+    line, command = "is the broth made fresh?", "could you bring me the ladle?"
+    intents = ScriptedIntents({command: ["fetch"]})
+    llm, recall = ScriptedLLM(["It simmers twelve hours."]), ScriptedRecall()
+    m = Mind(runtime.character("jin"), llm, runtime.settings.llm, recall=recall, intents=intents)  # type: ignore[arg-type]
+    lore = [Note("The broth simmers for twelve hours.", "lore: broth")]
+    assert {"yes*", "no*"} <= Mind.answer_first(line, lore, m.hints(line))
+    assert not Mind.answer_first(line, [], m.hints(line))  # nothing to answer with first
+    assert not Mind.answer_first(line, [Note("Earlier: hi", "memory: hi")], m.hints(line))
+    assert not Mind.answer_first("what is in the broth?", lore, m.hints("what is in the broth?"))
+    assert not Mind.answer_first(command, lore, m.hints(command))  # asks for something done
+
+    await reply(m, line)
+    notes = m.notes(line)
+    banned = Mind.banned_openings(line) | Mind.answer_first(line, notes, m.hints(line))
+    assert llm.requests[-1].grammar == m.request(line, notes, banned=banned).grammar
+    assert llm.requests[-1].grammar != m.request(line, notes).grammar

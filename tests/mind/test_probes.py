@@ -1,6 +1,6 @@
 import pytest
 
-from npc.mind.probes import affirms, asks_if_machine, probes, touches
+from npc.mind.probes import affirms, asks_if_machine, asks_yes_or_no, probes, touches
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,19 @@ def test_asks_if_machine(line: str, asks: bool) -> None:
 )
 def test_affirms(say: str, yes: bool) -> None:
     assert affirms(say) is yes
+
+
+@pytest.mark.parametrize(
+    ("line", "yes_or_no"),
+    [
+        ("Is breakfast extra?", True),
+        ("My daughter's five, does she need a ticket?", True),
+        ("Cheers. Can somebody drop it all round Friday?", True),
+        ("Any chance of a night flight?", True),
+        ("Who is that?", False),
+        ("How long has this place been around?", False),
+        ("Is it true? Tell me.", False),  # the question is not the line's end
+    ],
+)
+def test_asks_yes_or_no(line: str, yes_or_no: bool) -> None:
+    assert asks_yes_or_no(line) is yes_or_no
