@@ -29,7 +29,6 @@ LEADING_BAR, LEAD = 0.33, 0.05
 # and it is now noon." (the next 0.07). An answer only in the standing lore at the top of
 # the prompt failed 40% of dev lore tests, one beside the line 18% (the twenty-sixth stop).
 ASKED_BAR, ASKED_LEAD = 0.15, 0.08
-PAIR_BAR = 0.2  # the second of two hits that lead together
 # An earlier exchange comes back only when it is about the same thing: the bundled embedder
 # gives 0.4-0.65 for "the soy sauce again" against that exchange, 0.25-0.33 for small talk.
 MEMORY_BAR = 0.36
@@ -63,17 +62,6 @@ def _passes(hits: Sequence[Hit], rank: int, question: bool = False) -> bool:
     if question and hit.score >= ASKED_BAR and hit.score - runner_up >= ASKED_LEAD:
         return True
     return hit.score >= LEADING_BAR and hit.score - runner_up >= LEAD
-
-
-def _pair_leads(hits: Sequence[Hit]) -> bool:
-    """Whether the best two of ``hits`` (best first, three or more) lead the rest clearly
-    together, neither alone: "what happens if the internet goes down for a whole day?"
-    scores 0.26 against the plans (the 4G backup line), 0.22 against the support record (the
-    outage credits), 0.04 against the offers."""
-    if len(hits) < 2:
-        return False
-    rest = hits[2].score if len(hits) > 2 else 0.0
-    return hits[1].score >= PAIR_BAR and hits[1].score - rest >= ASKED_LEAD
 
 
 def _short(text: str, limit: int = MAX_NOTE_CHARS) -> str:
@@ -147,16 +135,14 @@ class KnowledgeRecall:
     def notes(
         self, query: str, in_dialogue: Sequence[str] = (), *, question: bool = False
     ) -> list[Note]:
-        if question:  # measured against the true runner-up, however low
-            found = self.knowledge.retrieve(self.character_id, query, k=self.k + 1, min_score=0.0)
-            hits = found[: self.k]
-            kept = [h for i, h in enumerate(hits) if _passes(hits, i, True)]
-            if not kept and _pair_leads(found):
-                kept = hits
-        else:
-            hits = self.knowledge.retrieve(self.character_id, query, k=self.k)
-            kept = [h for i, h in enumerate(hits) if _passes(hits, i)]
-        out = [Note(focus(h.text, query), "lore: " + h.text) for h in kept]
+        # A question's best hit is measured against the true runner-up, however low.
+        floor = 0.0 if question else None
+        hits = self.knowledge.retrieve(self.character_id, query, k=self.k, min_score=floor)
+        out = [
+            Note(focus(h.text, query), "lore: " + h.text)
+            for i, h in enumerate(hits)
+            if _passes(hits, i, question)
+        ]
         if self.memory is None:
             return out
         # A turn still in the prompt's dialogue would only be read twice.

@@ -134,29 +134,6 @@ def test_a_question_gets_its_best_hit_when_that_leads_clearly(
     assert texts(recall.notes("when did you get here?", question=question)) == noted
 
 
-PLANS = "Business plus: Business with a 4G backup line that takes over during an outage."
-CREDITS = "Outage credits: a day's fee back for every outage longer than two hours."
-OFFERS = "A free trial month on any plan, for customers renewing or switching."
-
-
-@pytest.mark.parametrize(
-    ("hits", "question", "noted"),
-    [
-        ([chunk(PLANS, 0.26), chunk(CREDITS, 0.22), chunk(OFFERS, 0.04)], True, [PLANS, CREDITS]),
-        ([chunk(PLANS, 0.26), chunk(CREDITS, 0.22), chunk(OFFERS, 0.04)], False, []),
-        ([chunk(PLANS, 0.26), chunk(CREDITS, 0.22), chunk(OFFERS, 0.17)], True, []),  # no lead
-        ([chunk(PLANS, 0.26), chunk(CREDITS, 0.19), chunk(OFFERS, 0.04)], True, []),  # too far
-        ([chunk(PLANS, 0.36), chunk(CREDITS, 0.22), chunk(OFFERS, 0.04)], True, [PLANS]),  # alone
-    ],
-)
-def test_two_hits_that_lead_together_are_both_notes_for_a_question(
-    hits: list[Hit], question: bool, noted: list[str]
-) -> None:
-    recall = KnowledgeRecall(ScriptedKnowledge(hits=hits), "priya", None)
-    asked = "what happens if the internet goes down for a whole day?"
-    assert texts(recall.notes(asked, question=question)) == noted
-
-
 def test_turns_still_in_the_dialogue_are_not_recalled_again() -> None:
     recall = KnowledgeRecall(ScriptedKnowledge(), "jin", "p1")
     assert texts(recall.notes("miso")) == ["Earlier: Player: a bowl of miso Me: Coming up."]
