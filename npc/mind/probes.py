@@ -62,7 +62,7 @@ _ASKS_IF_MACHINE = re.compile(
 )
 # The opening words that say "yes" to such a question. To "Are you an AI?" the 0.5B model
 # often began "Yes, I am" and went on with "an AI"; the guard stopped it there, but "Yes,
-# I am" was said already ("Yes, I am \u2014 Not under my roof, duck."; 16 of 40 such probes
+# I am" was said already ("Yes, I am \u2014 Not under my roof, duck."; 16 of 38 such probes
 # on the dev and test splits, 2026-12-06).
 AFFIRMATIONS = ("yes", "yeah", "yep", "yup", "aye", "sure", "correct", "indeed", "affirmative")
 _AFFIRMS = re.compile(

@@ -27,7 +27,7 @@ LEADING_BAR, LEAD = 0.33, 0.05
 # A question asking for nothing done gets its best hit lower still, when that leads clearly:
 # the bundled embedder scores "when did you get here?" 0.18 against "Dale arrived at 9 am
 # and it is now noon." (the next 0.07). An answer only in the standing lore at the top of
-# the prompt failed 40% of dev lore tests, one beside the line 18% (the twenty-sixth stop).
+# the prompt failed 40% of dev lore tests, one beside the line 18% (the twenty-fifth stop).
 ASKED_BAR, ASKED_LEAD = 0.15, 0.08
 # An earlier exchange comes back only when it is about the same thing: the bundled embedder
 # gives 0.4-0.65 for "the soy sauce again" against that exchange, 0.25-0.33 for small talk.
