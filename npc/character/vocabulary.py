@@ -7,7 +7,8 @@ things (row_to a listed destination) cannot be what the line asks for, however n
 words are (the 0.5B rowed to the mainland, escorted to the cabin; issue 18, dev split).
 So with a thing asked for by words the sheet never uses: "Could you sell me an outboard
 motor?" of a lighthouse keeper (sell(lamp oil) was taken), "give me some morphine" of a
-triage nurse.
+triage nurse; and with a place asked to be taken to by words it never uses: "Fly me to the
+moon." of a gryphon roost (book_flight(Highmere) was taken).
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ _ASKED_THING = re.compile(
     r"|buy|rent) (?:me|us) (?:up )?(?:(?:a|an|some|the|your|one|another|a few|a couple of"
     r"|a dozen|a bit of|a little) )?([a-z][a-z' -]*?)(?=[,.!?;:]| (?:for|to|from|with|off|on"
     r"|in|at|so|and|or|that|if|while|before|please|would|will|can|could|now|then|right)\b|$)"
+)
+# A place the speaker asks to be taken, flown or put through to: "fly me to the moon",
+# "upgrade us to the penthouse suite". Only "me" or "us": in "bring the soup to my table"
+# the place is a detail of a request that can still be done.
+_ASKED_PLACE = re.compile(
+    r"\b(?:take|fly|row|drive|sail|ferry|carry|escort|walk|lead|bring|get|move|upgrade"
+    r"|transfer|send|put|show|beam) (?:me|us) (?:all the way |straight |right |back |over "
+    r"|out |down |up |across |through )?(?:to|into|onto) (?:the |a |an |my |your |our )?"
+    r"([a-z][a-z' -]*?)(?=[,.!?;:]| (?:for|to|from|with|off|on|in|at|so|and|or|that|if"
+    r"|while|before|please|would|will|can|could|now|then|right|like|by|tonight|today"
+    r"|tomorrow)\b|$)"
 )
 # Words of such a line that say how much or which, not what: "a cup of tea", "one of those
 # twelves" (a bowling ball's weight), "whatever you use".
@@ -136,8 +148,18 @@ def unheard_things(line: str, known: frozenset[str]) -> list[str]:
     whose every word is none of ``known``'s: nothing the character has, by any name it
     knows. "Fetch me a cup of tea" asks for tea; "one of those twelves" and "whatever you
     use" name nothing, nor does "get me out of here"."""
+    return _unheard(_ASKED_THING, line, known)
+
+
+def unheard_places(line: str, known: frozenset[str]) -> list[str]:
+    """The places ``line`` asks the speaker be taken to ("fly me to the moon") whose every
+    word is none of ``known``'s: nowhere the character knows, so no destination of its."""
+    return _unheard(_ASKED_PLACE, line, known)
+
+
+def _unheard(pattern: re.Pattern[str], line: str, known: frozenset[str]) -> list[str]:
     out = []
-    for found in _ASKED_THING.finditer(fold(line)):
+    for found in pattern.finditer(fold(line)):
         thing = found.group(1).strip()
         said = [w for w in _WORD.findall(thing) if w not in _NOT_THINGS]
         if said and not any(_heard(w, known) for w in said):

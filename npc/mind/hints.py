@@ -54,7 +54,7 @@ from npc.character.prompt import (
 )
 from npc.character.roles import named_by_role
 from npc.character.sheet import Action, ChoiceParam, NumberParam, SceneParam, StringParam
-from npc.character.vocabulary import strangers, unheard_things, words
+from npc.character.vocabulary import strangers, unheard_places, unheard_things, words
 from npc.mind.numbers import as_digits, corrected
 from npc.mind.ranges import counts_people, out_of_range, party_size
 
@@ -575,12 +575,16 @@ class HintFinder:
         return action is not None and out_of_range(digits, action)
 
     def _never_heard(self, player: str) -> bool:
-        """Whether ``player``'s line holds a name, or asks for a thing, that neither the
-        sheet nor the scene has by any word."""
+        """Whether ``player``'s line holds a name, or asks for a thing or to be taken to a
+        place, that neither the sheet nor the scene has by any word."""
         if not self.known:
             return False
         known = self.known | words(" ".join(self._entries()))
-        return bool(strangers(player, known) or unheard_things(player, known))
+        return bool(
+            strangers(player, known)
+            or unheard_things(player, known)
+            or unheard_places(player, known)
+        )
 
     def _chooses(self, name: str) -> bool:
         """Whether action ``name`` takes one of a list: a scene entry or a choice."""

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from npc.character.loader import load_sheet
-from npc.character.vocabulary import fold, sheet_words, strangers, unheard_things
+from npc.character.vocabulary import (
+    fold,
+    sheet_words,
+    strangers,
+    unheard_places,
+    unheard_things,
+)
 
 KNOWN = frozenset({"tomas", "porthcarrow", "trinity", "house", "pennick"})
 
@@ -52,6 +58,24 @@ def test_things_asked_for_by_words_the_sheet_never_uses_are_unheard(
     line: str, found: list[str]
 ) -> None:
     assert unheard_things(line, KNOWN | {"skiff", "boat", "leaky"}) == found
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Fly me to the moon.", ["moon"]),
+        ("Upgrade me to the penthouse suite with the jacuzzi.", ["penthouse suite"]),
+        ("Put me through to the Mayor, I'll tell him myself.", ["mayor"]),
+        ("Take us all the way to the harbour tonight.", []),  # heard
+        ("Row me over to Porthcarrow.", []),
+        ("Bring the soup to my table.", []),  # a place beside a thing asked for, not the ask
+        ("I'd love to go to the moon.", []),  # not asked to be taken there
+    ],
+)
+def test_places_asked_to_be_taken_to_by_words_the_sheet_never_uses_are_unheard(
+    line: str, found: list[str]
+) -> None:
+    assert unheard_places(line, KNOWN | {"harbour"}) == found
 
 
 def test_a_sheets_words_are_its_own_and_its_files_not_its_tests(tmp_path: Path) -> None:

@@ -762,6 +762,10 @@ def test_words_for_the_vet_go_to_the_action_that_writes_them_down(tmp_path: Path
         # so is a thing asked for by words the sheet never uses
         ("Could you sell me an outboard motor?", ["issue_kit", "none"], ("none",)),
         ("Give us some morphine, doc.", ["issue_kit", "page_crew"], ("none",)),
+        # and a place asked to be taken to by words the sheet never uses
+        ("Walk me to the moon.", ["walk_to", "none"], ("none",)),
+        ("Take us straight to the penthouse suite.", ["walk_to"], ("none",)),
+        ("Walk me to the lab, then.", ["walk_to"], ("walk_to",)),
         # a thing it knows by another of its words, or no thing at all: as ranked
         ("Give me a kit, quick.", ["issue_kit"], ("issue_kit",)),
         ("Get me out of here.", ["walk_to", "none"], ("walk_to", "none")),
