@@ -33,6 +33,10 @@ ASKED_BAR, ASKED_LEAD = 0.15, 0.08
 # gives 0.4-0.65 for "the soy sauce again" against that exchange, 0.25-0.33 for small talk.
 MEMORY_BAR = 0.36
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A list sentence: a short heading, a colon, then its items (``_items``).
+LIST_HEADING_WORDS = 6
+_APART = {"; ": r";\s+", ", ": r",\s+(?:and\s+)?"}
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,29 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+def _items(sentence: str, wanted: set[str]) -> str:
+    """A list sentence cut to its heading and the items that share the most words with the
+    line: the 0.5B model read the wrong item off the whole list ("Add-ons at the desk:
+    extra legroom £18, priority boarding £8, Puffin Lounge pass £22" gave "18 pounds" for a
+    lounge pass). A list is a short heading, a colon, then items apart by semicolons, or by
+    commas when each holds a number (a price list): in "Forecast: clear until noon,
+    thunderstorms from 2" every part is the answer. Other sentences come back as they are."""
+    head, colon, body = sentence.partition(": ")
+    if not colon or len(head.split()) > LIST_HEADING_WORDS:
+        return sentence
+    stop = body[-1] if body[-1:] in ".!?" else ""
+    apart = "; " if "; " in body else ", "
+    items = [i.strip() for i in re.split(_APART[apart], body.rstrip(".!?")) if i.strip()]
+    if apart == ", " and (len(items) < 3 or not all(_DIGIT.search(i) for i in items)):
+        return sentence
+    scores = [len(wanted & set(terms(i))) for i in items]
+    best = max(scores, default=0)
+    if not best or min(scores) == best:
+        return sentence
+    kept = [i for i, n in zip(items, scores, strict=True) if n == best]
+    return head + colon + apart.join(kept) + stop
+
+
 def focus(text: str, query: str, limit: int = MAX_NOTE_CHARS) -> str:
     """The sentences of ``text`` that share the most words with ``query``, in their own order,
     within ``limit`` characters: a chunk of lore is several facts and a turn needs one or two."""
@@ -96,7 +123,7 @@ def focus(text: str, query: str, limit: int = MAX_NOTE_CHARS) -> str:
             break
         chosen.append(i)
         used += 1 + len(sentences[i])
-    return _short(" ".join(sentences[i] for i in sorted(chosen)), limit)
+    return _short(" ".join(_items(sentences[i], wanted) for i in sorted(chosen)), limit)
 
 
 def _echoed(turn: str) -> bool:

@@ -37,6 +37,43 @@ def test_focus_of_nothing_is_empty() -> None:
     assert focus("## only a heading", "anything") == ""
 
 
+@pytest.mark.parametrize(
+    ("lore", "line", "note"),
+    [
+        # a list keeps its heading and the items the line asks about
+        (
+            "Add-ons: extra legroom £18, priority boarding £8, lounge pass £22.",
+            "How much is a lounge pass?",
+            "Add-ons: lounge pass £22.",
+        ),
+        (
+            "Flights: SK 201 to Dublin leaves at 10:40; SK 412 to Glasgow is delayed.",
+            "Any news on the Glasgow flight?",
+            "Flights: SK 412 to Glasgow is delayed.",
+        ),
+        (
+            "Boat hire: the dinghy is 2 shillings, the skiff 3 shillings, the whaleboat 5.",
+            "I'll take the dinghy and the skiff.",
+            "Boat hire: the dinghy is 2 shillings, the skiff 3 shillings.",
+        ),
+        # parts apart by commas without a number each are one fact, kept whole
+        (
+            "Forecast: clear until noon tomorrow, thunderstorms from 2 in the afternoon.",
+            "What's the forecast for tomorrow?",
+            "Forecast: clear until noon tomorrow, thunderstorms from 2 in the afternoon.",
+        ),
+        # no item matches, every item matches, or no heading: as it is
+        ("Prices: tea £2, coffee £3, cake £4.", "What do you sell?", None),
+        ("Prices: tea £2, tea cake £3, tea loaf £4.", "Any tea?", None),
+        ("The dinghy is 2 shillings, the skiff 3, the whaleboat 5.", "The skiff?", None),
+    ],
+)
+def test_focus_cuts_a_list_to_the_items_the_line_asks_about(
+    lore: str, line: str, note: str | None
+) -> None:
+    assert focus(lore, line) == (note or lore)
+
+
 def texts(notes: list[Note]) -> list[str]:
     return [n.text for n in notes]
 
